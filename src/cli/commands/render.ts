@@ -1,0 +1,27 @@
+// `perimeter render`: write (or preview) the host files of one profile.
+import { renderProfile } from "../../render.js";
+import { guardHost, planHost, writeHost } from "../../sink/host.js";
+import { homeFrom, profileFrom, selectTools, type HostFlags } from "../options.js";
+import { diffText, displayTarget, gapLines, planJson } from "../report.js";
+import type { CommandResult } from "../result.js";
+
+export function render(flags: HostFlags): CommandResult {
+  const tools = selectTools(flags.tools);
+  const profile = profileFrom(flags, "interactive");
+  const rendering = renderProfile(profile, tools, "host");
+  const plan = planHost(rendering, homeFrom(flags));
+  guardHost(plan, tools);
+  const preview = flags.dryRun === true || flags.diff === true;
+  const written = preview ? undefined : writeHost(plan);
+
+  if (flags.json) return { exitCode: 0, stdout: `${JSON.stringify(planJson(rendering, plan, written), null, 2)}\n` };
+  const lines: string[] = [];
+  plan.files.forEach((f, i) => {
+    const name = displayTarget(plan.home, f.target);
+    const verb = f.status === "unchanged" ? "unchanged" : preview ? `would ${f.status}` : f.status === "create" ? "created" : "updated";
+    const backup = written?.[i]?.backup ? ` (backup: ${displayTarget(plan.home, written[i]!.backup!)})` : "";
+    lines.push(`${verb.padEnd(14)} ${name}${backup}`);
+  });
+  const stdout = (flags.diff ? diffText(plan) : "") + `${lines.join("\n")}\n`;
+  return { exitCode: 0, stdout, stderr: gapLines(rendering.gaps).join("\n") };
+}

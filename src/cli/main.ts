@@ -1,0 +1,82 @@
+// The perimeter command line. The only place that prints or exits; commands return a CommandResult
+// or throw a PerimeterError.
+import { Command, CommanderError, Option } from "commander";
+import { ExitCode, PerimeterError } from "../errors.js";
+import type { CommandResult } from "./result.js";
+
+const toolsOption = () => new Option("--tools <list>", "comma-separated tools: claude,codex,gemini (default: all)");
+const profileOption = (fallback: string) => new Option("--profile <name>", `profile to use (default: ${fallback})`);
+const profilesDirOption = () => new Option("--profiles-dir <dir>", "folder of your own profiles, searched before the built-in ones");
+
+function hostCommand(program: Command, name: string, summary: string) {
+  return program
+    .command(name)
+    .description(summary)
+    .addOption(profileOption("interactive"))
+    .addOption(toolsOption())
+    .option("--home <dir>", "home folder to write into (default: $HOME)")
+    .addOption(profilesDirOption())
+    .option("--dry-run", "write nothing")
+    .option("--diff", "show a unified diff of what would change (writes nothing)")
+    .option("--json", "machine-readable output");
+}
+
+export function buildProgram(run: (load: () => Promise<CommandResult>) => Promise<void>): Command {
+  const program = new Command("perimeter")
+    .description("One agent permission profile, rendered for Claude Code, Codex CLI and Gemini CLI.")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  hostCommand(program, "render", "write the host files of a profile into a home folder").action((flags) =>
+    run(async () => (await import("./commands/render.js")).render(flags)),
+  );
+  hostCommand(program, "check", "exit 1 when the host files differ from the profile (drift)").action((flags) =>
+    run(async () => (await import("./commands/check.js")).check(flags)),
+  );
+  program
+    .command("show")
+    .description("print the resolved profile")
+    .addOption(profileOption("interactive"))
+    .addOption(profilesDirOption())
+    .option("--json", "machine-readable output")
+    .action((flags) => run(async () => (await import("./commands/show.js")).show(flags)));
+  program
+    .command("schema")
+    .description("print the JSON Schema of the profile file format")
+    .option("--tripwires", "the schema of tripwires.toml instead")
+    .action((flags) => run(async () => (await import("./commands/schema.js")).schema(flags)));
+  program
+    .command("bake")
+    .description("write the agent image's policy layer (an OCI layer tar) for a no-prompt profile")
+    .requiredOption("--profile <name>", "autonomous, ci, or a profile of yours that never prompts")
+    .requiredOption("--out <file.tar>", "where to write the layer")
+    .addOption(profilesDirOption())
+    .option("--json", "machine-readable output")
+    .action((flags) => run(async () => (await import("./commands/bake.js")).bake(flags)));
+  return program;
+}
+
+export async function runMain(argv: readonly string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const run = async (load: () => Promise<CommandResult>) => {
+    const result = await load();
+    if (result.stdout) process.stdout.write(result.stdout);
+    if (result.stderr) process.stderr.write(`${result.stderr}\n`);
+    exitCode = result.exitCode;
+  };
+  try {
+    await buildProgram(run).parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const quiet = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+      return quiet ? ExitCode.ok : ExitCode.invalidInput;
+    }
+    if (error instanceof PerimeterError) {
+      process.stderr.write(`perimeter: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+  return exitCode;
+}

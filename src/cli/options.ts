@@ -1,0 +1,39 @@
+// Turns the CLI's shared flags into typed inputs; every bad flag is a UsageError (exit 2).
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import { loadProfile } from "../profile/load.js";
+import type { Profile } from "../profile/types.js";
+import { TOOLS, TOOL_IDS } from "../tools/index.js";
+import type { AgentTool } from "../tools/types.js";
+
+export interface ProfileFlags {
+  profile?: string;
+  profilesDir?: string;
+}
+
+export interface HostFlags extends ProfileFlags {
+  tools?: string;
+  home?: string;
+  dryRun?: boolean;
+  diff?: boolean;
+  json?: boolean;
+}
+
+export function selectTools(list: string | undefined): AgentTool[] {
+  if (list === undefined) return [...TOOLS];
+  const wanted = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const unknown = wanted.filter((id) => !TOOL_IDS.includes(id as never));
+  if (unknown.length > 0 || wanted.length === 0) {
+    throw new UsageError(`--tools: unknown tool ${unknown.join(", ") || "(empty list)"}; choose from ${TOOL_IDS.join(", ")}`);
+  }
+  return TOOLS.filter((t) => wanted.includes(t.id));
+}
+
+export function profileFrom(flags: ProfileFlags, fallback: string): Profile {
+  return loadProfile(flags.profile ?? fallback, { profilesDir: flags.profilesDir });
+}
+
+export function homeFrom(flags: HostFlags): string {
+  return resolve(flags.home ?? process.env.HOME ?? homedir());
+}

@@ -1,0 +1,46 @@
+// What the host commands print. Kept apart from the work so the work can be tested without output.
+import { relative } from "node:path";
+import { createTwoFilesPatch } from "diff";
+import type { Rendering } from "../render.js";
+import type { HostPlan, WrittenFile } from "../sink/host.js";
+import type { Gap } from "../tools/types.js";
+
+export function displayTarget(home: string, target: string): string {
+  const rel = relative(home, target);
+  return rel.startsWith("..") ? target : `~/${rel}`;
+}
+
+export function gapLines(gaps: readonly Gap[]): string[] {
+  return gaps.map(
+    (g) => `note: ${g.tool}: "${g.variant}" (${g.rule.origin.file}:${g.rule.origin.line ?? "?"} ${g.rule.origin.key}) cannot be expressed: ${g.reason}`,
+  );
+}
+
+export function diffText(plan: HostPlan): string {
+  return plan.files
+    .filter((f) => f.status !== "unchanged")
+    .map((f) => {
+      const name = displayTarget(plan.home, f.target);
+      return createTwoFilesPatch(f.before === undefined ? "/dev/null" : name, name, f.before ?? "", f.after, "", "", { context: 3 });
+    })
+    .join("");
+}
+
+export function gapsJson(gaps: readonly Gap[]) {
+  return gaps.map((g) => ({ tool: g.tool, variant: g.variant, pattern: g.rule.pattern.text, origin: g.rule.origin, reason: g.reason }));
+}
+
+export function planJson(rendering: Rendering, plan: HostPlan, written?: WrittenFile[]) {
+  return {
+    profile: rendering.profile.name,
+    home: plan.home,
+    files: plan.files.map((f, i) => ({
+      tool: f.file.tool,
+      path: f.target,
+      status: f.status,
+      drift: f.drift,
+      ...(written?.[i]?.backup ? { backup: written[i]!.backup } : {}),
+    })),
+    gaps: gapsJson(rendering.gaps),
+  };
+}

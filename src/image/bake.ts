@@ -1,0 +1,50 @@
+// Builds the agent image's policy layer from a no-prompt profile: each tool's system/managed files,
+// the image spec and the entrypoint bundle, all root-owned and read-only.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ProfilePlacementError } from "../errors.js";
+import { packageRoot } from "../profile/builtin.js";
+import { isContainerOnly, type Profile } from "../profile/types.js";
+import { renderProfile } from "../render.js";
+import { serialize } from "../sink/formats.js";
+import { writeLayer, type LayerEntry } from "../sink/layer.js";
+import type { AgentTool, Gap } from "../tools/types.js";
+import { ENTRYPOINT_PATH, IMAGE_SPEC_PATH, imageSpec, type ImageSpec } from "./spec.js";
+
+const READ_ONLY = 0o444;
+
+export interface BakeResult {
+  spec: ImageSpec;
+  entries: LayerEntry[];
+  gaps: Gap[];
+}
+
+function entrypointBundle(): Buffer {
+  const file = join(packageRoot(), "dist", "entrypoint.mjs");
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+  return readFileSync(file);
+}
+
+export function bakeEntries(profile: Profile, tools: readonly AgentTool[]): BakeResult {
+  if (!isContainerOnly(profile)) {
+    throw new ProfilePlacementError(
+      `profile "${profile.name}" prompts the user (posture.prompts = "${profile.posture.prompts}"); only no-prompt profiles go into the agent image, interactive ones go on the host with \`perimeter render\``,
+    );
+  }
+  const rendering = renderProfile(profile, tools, "image");
+  const policy: LayerEntry[] = rendering.files.map((f) => ({ path: f.path, content: serialize(f.body, true), mode: READ_ONLY }));
+  const spec = imageSpec(profile, tools, policy.map((p) => p.path));
+  const entries: LayerEntry[] = [
+    ...policy,
+    { path: IMAGE_SPEC_PATH, content: `${JSON.stringify(spec, null, 2)}\n`, mode: READ_ONLY },
+    { path: ENTRYPOINT_PATH, content: entrypointBundle(), mode: 0o555 },
+  ];
+  return { spec, entries, gaps: rendering.gaps };
+}
+
+export async function bakeLayer(profile: Profile, tools: readonly AgentTool[], out: string): Promise<BakeResult> {
+  const result = bakeEntries(profile, tools);
+  const runDir = result.spec.runRecord.slice(0, result.spec.runRecord.lastIndexOf("/"));
+  await writeLayer(out, result.entries, [{ path: runDir, mode: 0o755, uid: result.spec.user.uid, gid: result.spec.user.gid }]);
+  return result;
+}

@@ -1,0 +1,61 @@
+// The agent image's contract, in one place: who runs, where things live, how each tool starts.
+// `perimeter bake` writes it into the layer as JSON; the entrypoint, the Nix image and the test image
+// all read that file instead of restating it.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../profile/builtin.js";
+import type { Profile } from "../profile/types.js";
+import type { AgentTool, ToolId } from "../tools/types.js";
+
+export const IMAGE_SPEC_PATH = "/etc/perimeter/image.json";
+export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.mjs";
+
+export interface ImageSpec {
+  profile: string;
+  output: "text" | "json";
+  user: { name: string; uid: number; gid: number; home: string; shell: string };
+  workdir: string;
+  env: Record<string, string>;
+  /** PID 1 is an init (tini) in front of the entrypoint. */
+  entrypoint: string[];
+  /** Append-only JSON lines, one at each start and end of a run; its folder belongs to the agent user. */
+  runRecord: string;
+  /** Root-owned, read-only files the agent must not be able to change. */
+  policyFiles: string[];
+  tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
+}
+
+/** The exact client versions, from the one place they are pinned. */
+export function pinnedClientVersions(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), "image", "clients", "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  return manifest.dependencies;
+}
+
+export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyFiles: string[]): ImageSpec {
+  const versions = pinnedClientVersions();
+  const user = { name: "agent", uid: 1000, gid: 1000, home: "/home/agent", shell: "/bin/bash" };
+  return {
+    profile: profile.name,
+    output: profile.posture.output,
+    user,
+    workdir: "/work",
+    env: {
+      AGENT_SANDBOX: "1",
+      HOME: user.home,
+      USER: user.name,
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+    },
+    entrypoint: ["tini", "--", "node", ENTRYPOINT_PATH],
+    runRecord: "/var/log/perimeter/runs.jsonl",
+    policyFiles: [...policyFiles, IMAGE_SPEC_PATH].sort(),
+    tools: Object.fromEntries(
+      tools.map((tool) => {
+        const version = versions[tool.npmPackage];
+        if (version === undefined) throw new Error(`image/clients/package.json does not pin ${tool.npmPackage}`);
+        return [tool.id, { argv: tool.launch(profile).argv, package: tool.npmPackage, version }];
+      }),
+    ) as ImageSpec["tools"],
+  };
+}

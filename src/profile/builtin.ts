@@ -1,0 +1,27 @@
+// Where the built-in profiles live: the package's own profiles/ folder, found from this file both
+// in the source tree (src/profile/) and in the bundle (dist/).
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+let cached: string | undefined;
+
+export function packageRoot(): string {
+  if (cached !== undefined) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "profiles"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("perimeter: cannot find its package root (profiles/ folder)");
+    dir = parent;
+  }
+  cached = dir;
+  return dir;
+}
+
+export function builtinProfilesDir(): string {
+  return join(packageRoot(), "profiles");
+}
+
+export function templatesDir(): string {
+  return join(packageRoot(), "templates");
+}

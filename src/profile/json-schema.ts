@@ -1,0 +1,16 @@
+// JSON Schemas of the profile file formats, generated from the zod schemas so they cannot drift.
+import { z } from "zod";
+import { ProfileFileSchema, TripwiresFileSchema } from "./schema.js";
+
+export type SchemaKind = "profile" | "tripwires";
+
+export function jsonSchemaOf(kind: SchemaKind): object {
+  const schema = kind === "profile" ? ProfileFileSchema : TripwiresFileSchema;
+  return z.toJSONSchema(schema, { target: "draft-7", io: "input" });
+}
+
+/** File names of the committed copies in profiles/, which the built-in profiles point editors at. */
+export const SCHEMA_FILES: Record<SchemaKind, string> = {
+  profile: "profile.schema.json",
+  tripwires: "tripwires.schema.json",
+};

@@ -1,0 +1,212 @@
+// Profile files in, one typed Profile out: TOML parse, zod validation, `extends`, the tripwires,
+// and the checks that need the whole picture (conflicts, tripwire examples).
+import { existsSync, readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { ProfileError } from "../errors.js";
+import { builtinProfilesDir } from "./builtin.js";
+import type { KeyPath } from "./locate.js";
+import { exampleArgv, matchesArgv, parsePattern } from "./pattern.js";
+import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
+import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
+import type { CommandRule, Example, Posture, Profile, Tripwire } from "./types.js";
+import { formatKeyPath, locateKey } from "./locate.js";
+
+export const TRIPWIRES_FILE = "tripwires.toml";
+
+export interface ProfileSource {
+  /** A folder of the user's own profiles, searched before the built-in ones. */
+  profilesDir?: string;
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
+}
+
+function searchDirs(source: ProfileSource): string[] {
+  const dirs = [builtinProfilesDir()];
+  if (source.profilesDir !== undefined) dirs.unshift(resolve(source.profilesDir));
+  return [...new Set(dirs)];
+}
+
+/** Names of every profile the source offers, own folder first. */
+export function listProfiles(source: ProfileSource = {}): string[] {
+  const names = new Set<string>();
+  for (const dir of searchDirs(source)) {
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir)) {
+      if (entry.endsWith(".toml") && entry !== TRIPWIRES_FILE) names.add(entry.slice(0, -".toml".length));
+    }
+  }
+  return [...names].sort();
+}
+
+function findProfileFile(name: string, source: ProfileSource): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return undefined;
+  return searchDirs(source)
+    .map((dir) => join(dir, `${name}.toml`))
+    .find((file) => existsSync(file));
+}
+
+export function loadProfile(name: string, source: ProfileSource = {}): Profile {
+  if (source.profilesDir !== undefined && !existsSync(source.profilesDir)) {
+    throw new ProfileError({ file: source.profilesDir }, "the profiles folder does not exist");
+  }
+  const chain = readExtendsChain(name, source);
+  const posture = resolvePosture(chain);
+  const lists = mergeCommandLists(chain);
+  const tripwires = loadTripwires(source);
+  const named = chain[0]!;
+  const profile: Profile = {
+    name,
+    description: named.data.description,
+    files: chain.map((c) => c.file),
+    posture,
+    ...lists,
+    tripwires,
+  };
+  rejectConflicts(profile);
+  return profile;
+}
+
+type ProfileRead = ReadFile<ProfileFile>;
+
+function readExtendsChain(name: string, source: ProfileSource): ProfileRead[] {
+  const chain: ProfileRead[] = [];
+  let wanted = name;
+  let referrer: ProfileRead | undefined;
+  for (;;) {
+    const file = findProfileFile(wanted, source);
+    if (file === undefined) {
+      const known = listProfiles(source).join(", ");
+      if (referrer === undefined) {
+        throw new ProfileError({ file: source.profilesDir ?? builtinProfilesDir() }, `unknown profile "${wanted}"`, `known: ${known}`);
+      }
+      throw errorAt(referrer, ["extends"], `unknown profile "${wanted}"`, `known: ${known}`);
+    }
+    if (chain.some((c) => c.file === file)) {
+      const cycle = [...chain.map((c) => displayPath(c.file)), displayPath(file)].join(" -> ");
+      throw errorAt(referrer!, ["extends"], `"extends" makes a cycle: ${cycle}`);
+    }
+    const read = readValidatedToml(file, ProfileFileSchema);
+    read.file = displayPath(file);
+    chain.push(read);
+    if (read.data.extends === undefined) return chain;
+    wanted = read.data.extends;
+    referrer = read;
+  }
+}
+
+function resolvePosture(chain: readonly ProfileRead[]): Posture {
+  const resolved: Partial<Posture> = {};
+  for (const read of [...chain].reverse()) Object.assign(resolved, stripUndefined(read.data.posture ?? {}));
+  for (const key of ["prompts", "edits", "output"] as const) {
+    if (resolved[key] === undefined) {
+      throw errorAt(chain[chain.length - 1]!, ["posture"], `posture.${key} is not set by this profile or any it extends`);
+    }
+  }
+  return resolved as Posture;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+type ListName = "allow" | "ask" | "deny";
+
+/** Parent lists first, then the child's additions; a child can add rules but never remove them. */
+function mergeCommandLists(chain: readonly ProfileRead[]): Record<ListName, CommandRule[]> {
+  const lists: Record<ListName, CommandRule[]> = { allow: [], ask: [], deny: [] };
+  for (const read of [...chain].reverse()) {
+    for (const list of ["allow", "ask", "deny"] as const) {
+      (read.data.commands?.[list] ?? []).forEach((text, i) => {
+        const rule = toRule(read, ["commands", list, i], text);
+        if (!lists[list].some((r) => r.pattern.text === rule.pattern.text)) lists[list].push(rule);
+      });
+    }
+  }
+  return lists;
+}
+
+function toRule(read: ReadFile<unknown>, path: KeyPath, text: string): CommandRule {
+  const pattern = parsePattern(text);
+  if (typeof pattern === "string") throw errorAt(read, path, pattern);
+  return { pattern, origin: originOf(read, path) };
+}
+
+function originOf(read: ReadFile<unknown>, path: KeyPath) {
+  return { file: read.file, line: locateKey(read.source, path), key: formatKeyPath(path) };
+}
+
+function tripwireFiles(source: ProfileSource): string[] {
+  const builtin = join(builtinProfilesDir(), TRIPWIRES_FILE);
+  const files = [builtin];
+  if (source.profilesDir !== undefined) {
+    const own = resolve(source.profilesDir, TRIPWIRES_FILE);
+    if (own !== builtin && existsSync(own)) files.push(own);
+  }
+  return files;
+}
+
+/** The built-in tripwires always apply; a profiles folder may add its own, never remove any. */
+export function loadTripwires(source: ProfileSource = {}): Tripwire[] {
+  const tripwires: Tripwire[] = [];
+  for (const file of tripwireFiles(source)) {
+    const read = readValidatedToml(file, TripwiresFileSchema);
+    read.file = displayPath(file);
+    read.data.tripwire.forEach((entry, i) => {
+      const duplicate = tripwires.find((t) => t.id === entry.id);
+      if (duplicate) {
+        throw errorAt(read, ["tripwire", i, "id"], `tripwire id "${entry.id}" is already used at ${duplicate.origin.file}:${duplicate.origin.line}`);
+      }
+      tripwires.push(toTripwire(read, i, entry));
+    });
+  }
+  return tripwires;
+}
+
+type TripwireEntry = TripwiresFile["tripwire"][number];
+
+function toTripwire(read: ReadFile<TripwiresFile>, index: number, entry: TripwireEntry): Tripwire {
+  const at = (...rest: (string | number)[]): KeyPath => ["tripwire", index, ...rest];
+  const rules = entry.commands.map((text, i) => toRule(read, at("commands", i), text));
+  const example = (list: "blocks" | "allows", command: string, i: number): Example => {
+    const argv = exampleArgv(command);
+    if (typeof argv === "string") throw errorAt(read, at(list, i), argv);
+    return { command, argv, origin: originOf(read, at(list, i)) };
+  };
+  const blocks = entry.blocks.map((c, i) => example("blocks", c, i));
+  const allows = (entry.allows ?? []).map((c, i) => example("allows", c, i));
+  // The examples are the tripwire's own tests: check them before any tool sees the rules.
+  for (const ex of blocks) {
+    if (!rules.some((r) => matchesArgv(r.pattern, ex.argv))) {
+      throw errorAt(read, at("blocks", blocks.indexOf(ex)), `"${ex.command}" is not matched by any of this tripwire's commands`);
+    }
+  }
+  for (const ex of allows) {
+    const hit = rules.find((r) => matchesArgv(r.pattern, ex.argv));
+    if (hit) {
+      throw errorAt(read, at("allows", allows.indexOf(ex)), `"${ex.command}" is matched by "${hit.pattern.text}" but is listed as allowed`);
+    }
+  }
+  return { id: entry.id, reason: entry.reason, rules, blocks, allows, origin: originOf(read, at("id")) };
+}
+
+/** The same command may not be both allowed (or asked) and denied: which one wins would differ by tool. */
+function rejectConflicts(profile: Profile): void {
+  const seen = new Map<string, { list: string; rule: CommandRule }>();
+  const denies = [...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)];
+  const lists: [string, CommandRule[]][] = [["deny", denies], ["ask", profile.ask], ["allow", profile.allow]];
+  for (const [list, rules] of lists) {
+    for (const rule of rules) {
+      const earlier = seen.get(rule.pattern.text);
+      if (earlier && earlier.list !== list) {
+        throw new ProfileError(
+          { file: rule.origin.file, line: rule.origin.line, key: rule.origin.key },
+          `"${rule.pattern.text}" is both ${list === "allow" ? "allowed" : "asked"} here and ${earlier.list === "deny" ? "denied" : "asked"} at ${earlier.rule.origin.file}:${earlier.rule.origin.line} ${earlier.rule.origin.key}`,
+        );
+      }
+      if (!earlier) seen.set(rule.pattern.text, { list, rule });
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// The command pattern language of profiles, independent of any tool.
+//
+// A pattern is words separated by spaces and matches a command's argv as a prefix:
+//   "gh secret"          matches `gh secret`, `gh secret set X` (not `gh secrets`)
+//   "git push * --force" `*` alone stands for any number of arguments, none included
+//   "git push * +*"      `*` inside a word matches within that one argument
+// The first word is always literal, and shell syntax is not allowed: a pattern names one command.
+import { parse as parseShell } from "shell-quote";
+
+export type PatternToken =
+  | { kind: "word"; text: string }
+  | { kind: "anyArgs" }
+  | { kind: "glob"; text: string };
+
+export interface CommandPattern {
+  /** Normalized text: tokens joined by one space, trailing `*` dropped. */
+  readonly text: string;
+  readonly tokens: readonly PatternToken[];
+}
+
+const SHELL_SYNTAX = /[;&|<>`$(){}\\"']/;
+
+/** Parses a pattern; returns an error message instead of throwing so callers can add the location. */
+export function parsePattern(source: string): CommandPattern | string {
+  const words = source.trim().split(/\s+/).filter((w) => w !== "");
+  if (words.length === 0) return "the command pattern is empty";
+  const bad = words.find((w) => SHELL_SYNTAX.test(w));
+  if (bad !== undefined) {
+    return `"${bad}" contains shell syntax; a pattern names one command and its arguments`;
+  }
+  const tokens: PatternToken[] = words.map((w) =>
+    w === "*" ? { kind: "anyArgs" } : w.includes("*") ? { kind: "glob", text: w } : { kind: "word", text: w },
+  );
+  if (tokens[0]!.kind !== "word") return `the first word must be a literal command name, not "${words[0]}"`;
+  // A trailing `*` adds nothing: patterns already match any further arguments.
+  while (tokens.length > 1 && tokens[tokens.length - 1]!.kind === "anyArgs") tokens.pop();
+  for (let i = 1; i < tokens.length; i++) {
+    if (tokens[i]!.kind === "anyArgs" && tokens[i - 1]!.kind === "anyArgs") {
+      return `"* *" is redundant; write one "*"`;
+    }
+  }
+  return { text: tokensToText(tokens), tokens };
+}
+
+export function tokensToText(tokens: readonly PatternToken[]): string {
+  return tokens.map((t) => (t.kind === "anyArgs" ? "*" : t.text)).join(" ");
+}
+
+export function patternFromTokens(tokens: readonly PatternToken[]): CommandPattern {
+  return { tokens, text: tokensToText(tokens) };
+}
+
+/** True when `argv` starts with what the pattern describes. */
+export function matchesArgv(pattern: CommandPattern, argv: readonly string[]): boolean {
+  const tokens = pattern.tokens;
+  const step = (ti: number, ai: number): boolean => {
+    if (ti === tokens.length) return true;
+    const token = tokens[ti]!;
+    if (token.kind === "anyArgs") {
+      for (let skip = ai; skip <= argv.length; skip++) if (step(ti + 1, skip)) return true;
+      return false;
+    }
+    const arg = argv[ai];
+    if (arg === undefined) return false;
+    const ok = token.kind === "word" ? arg === token.text : globToRegExp(token.text).test(arg);
+    return ok && step(ti + 1, ai + 1);
+  };
+  return step(0, 0);
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.split("*").map(escapeRegExp).join(".*");
+  return new RegExp(`^${body}$`, "s");
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/**
+ * Every way the optional `*` arguments can be present or absent, as plain token lists. Tools whose
+ * wildcard needs at least one character (or that have none) express a pattern as these variants.
+ */
+export function optionalArgVariants(pattern: CommandPattern): PatternToken[][] {
+  let variants: PatternToken[][] = [[]];
+  for (const token of pattern.tokens) {
+    variants =
+      token.kind === "anyArgs"
+        ? variants.flatMap((v) => [v, [...v, token]])
+        : variants.map((v) => [...v, token]);
+  }
+  return variants;
+}
+
+/** Splits an example command line into argv the way a POSIX shell would; errors on shell operators. */
+export function exampleArgv(command: string): string[] | string {
+  const parts = parseShell(command, (name) => `$${name}`);
+  const argv: string[] = [];
+  for (const part of parts) {
+    if (typeof part === "string") argv.push(part);
+    else if ("op" in part && part.op === "glob") argv.push(part.pattern);
+    else return `"${command}" is not one simple command (examples may not use shell operators)`;
+  }
+  if (argv.length === 0) return "the example command is empty";
+  return argv;
+}

@@ -1,0 +1,118 @@
+// The host sink: turns a host rendering into a plan against a real home folder, checks it with the
+// host guard, and writes it atomically with backups. Nothing is written unless every file is
+// readable and the guard passes.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { HostFileError, HostGuardRefusal } from "../errors.js";
+import { formatKeyPath } from "../profile/locate.js";
+import type { Rendering } from "../render.js";
+import type { AgentTool, EmittedFile, FileBody } from "../tools/types.js";
+import { parseStructured, ParseFailure, serialize } from "./formats.js";
+import { driftedKeys, mergeOwnedKeys } from "./merge.js";
+
+export type FileStatus = "create" | "update" | "unchanged";
+
+export interface PlannedFile {
+  file: EmittedFile;
+  /** Absolute path on this machine. */
+  target: string;
+  before?: string;
+  /** The file's body as it will be on disk (merged with the user's keys where it is shared). */
+  finalBody: FileBody;
+  after: string;
+  status: FileStatus;
+  /** What differs from the profile: owned key paths, or "(whole file)". */
+  drift: string[];
+}
+
+export interface HostPlan {
+  home: string;
+  files: PlannedFile[];
+}
+
+function readExisting(target: string): string | undefined {
+  return existsSync(target) ? readFileSync(target, "utf8") : undefined;
+}
+
+function planFile(home: string, file: EmittedFile): PlannedFile {
+  const target = join(home, file.path);
+  const before = readExisting(target);
+  const body = file.body;
+  if (body.format === "text" || body.ownedKeys === undefined) {
+    const after = serialize(body, true);
+    const same = before === after;
+    return { file, target, before, finalBody: body, after, status: before === undefined ? "create" : same ? "unchanged" : "update", drift: same ? [] : ["(whole file)"] };
+  }
+  let theirs = {};
+  if (before !== undefined) {
+    try {
+      theirs = parseStructured(body.format, before);
+    } catch (error) {
+      if (error instanceof ParseFailure) throw new HostFileError({ file: target, line: error.line }, error.message);
+      throw error;
+    }
+  }
+  const drift = driftedKeys(theirs, body.value, body.ownedKeys).map(formatKeyPath);
+  const finalBody: FileBody = { ...body, value: mergeOwnedKeys(theirs, body.value, body.ownedKeys) };
+  const status: FileStatus = before === undefined ? "create" : drift.length === 0 ? "unchanged" : "update";
+  // An up-to-date file keeps its bytes, formatting included: a second run writes nothing.
+  const after = status === "unchanged" ? before! : serialize(finalBody, false);
+  return { file, target, before, finalBody, after, status, drift: before === undefined ? ["(missing)"] : drift };
+}
+
+export function planHost(rendering: Rendering, home: string): HostPlan {
+  if (rendering.scope !== "host") throw new Error("planHost takes a host rendering");
+  return { home, files: rendering.files.map((f) => planFile(home, f)) };
+}
+
+/**
+ * The host guard: whatever the profile is called, the content about to be on disk is checked by each
+ * tool's own rules for what means "no prompts". Refuses before anything is written.
+ */
+export function guardHost(plan: HostPlan, tools: readonly AgentTool[]): void {
+  const findings = plan.files.flatMap((planned) => {
+    const tool = tools.find((t) => t.id === planned.file.tool)!;
+    return tool.bypassFindings(planned.file.path, planned.finalBody);
+  });
+  if (findings.length > 0) throw new HostGuardRefusal(findings);
+}
+
+export interface WrittenFile {
+  target: string;
+  status: FileStatus;
+  backup?: string;
+}
+
+function backupPath(target: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  return `${target}.perimeter-backup-${stamp}`;
+}
+
+/** Temp file in the same folder, then rename: readers see the old file or the new one, never half. */
+function writeAtomically(target: string, text: string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o644;
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    writeFileSync(temp, text, { mode, flush: true });
+    chmodSync(temp, mode);
+    renameSync(temp, target);
+  } catch (error) {
+    if (existsSync(temp)) unlinkSync(temp);
+    throw error;
+  }
+}
+
+export function writeHost(plan: HostPlan): WrittenFile[] {
+  return plan.files.map((planned) => {
+    if (planned.status === "unchanged") return { target: planned.target, status: planned.status };
+    let backup: string | undefined;
+    if (planned.before !== undefined) {
+      backup = backupPath(planned.target);
+      copyFileSync(planned.target, backup);
+    }
+    writeAtomically(planned.target, planned.after);
+    return { target: planned.target, status: planned.status, backup };
+  });
+}

@@ -1,0 +1,44 @@
+// The one merge policy for files perimeter shares with the user: perimeter replaces the keys it
+// owns and leaves every other key exactly as the user had it.
+import { isDeepStrictEqual } from "node:util";
+import type { KeyPath } from "../profile/locate.js";
+import type { JsonObject } from "../tools/types.js";
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function getAt(value: JsonObject, path: KeyPath): unknown {
+  let node: unknown = value;
+  for (const key of path) {
+    if (!isObject(node)) return undefined;
+    node = node[String(key)];
+  }
+  return node;
+}
+
+/** Sets (or, for undefined, deletes) `path` in a copy-on-write clone; empty parents are left alone. */
+function setAt(value: JsonObject, path: KeyPath, next: unknown): JsonObject {
+  const [head, ...rest] = path;
+  const key = String(head);
+  const copy = { ...value };
+  if (rest.length === 0) {
+    if (next === undefined) delete copy[key];
+    else copy[key] = next;
+    return copy;
+  }
+  const child = isObject(copy[key]) ? (copy[key] as JsonObject) : {};
+  if (next === undefined && !isObject(copy[key])) return copy;
+  copy[key] = setAt(child, rest, next);
+  return copy;
+}
+
+/** The user's file with perimeter's owned keys taken from `ours`. */
+export function mergeOwnedKeys(theirs: JsonObject, ours: JsonObject, owned: readonly KeyPath[]): JsonObject {
+  return owned.reduce((acc, path) => setAt(acc, path, getAt(ours, path)), theirs);
+}
+
+/** Owned keys whose value on disk differs from what perimeter would write. */
+export function driftedKeys(theirs: JsonObject, ours: JsonObject, owned: readonly KeyPath[]): KeyPath[] {
+  return owned.filter((path) => !isDeepStrictEqual(getAt(theirs, path), getAt(ours, path)));
+}

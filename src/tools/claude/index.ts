@@ -1,0 +1,103 @@
+// Everything perimeter knows about Claude Code settings: file locations, keys, rule syntax, limits.
+// Facts: ../shared/TOOLS.md "Claude Code"; types: settings.generated.ts (SchemaStore schema).
+import { optionalArgVariants, patternFromTokens, type CommandPattern } from "../../profile/pattern.js";
+import type { CommandRule, Profile } from "../../profile/types.js";
+import type { AgentTool, FileBody, JsonObject, Scope, ToolOutput } from "../types.js";
+import type { ClaudeSettings } from "./settings.generated.js";
+
+const HOST_SETTINGS = ".claude/settings.json";
+/** Managed (policy) scope: highest precedence, root-owned in the image. */
+const MANAGED_SETTINGS = "/etc/claude-code/managed-settings.json";
+
+type Permissions = NonNullable<ClaudeSettings["permissions"]>;
+/** The CLI's own enum; the schema also lists `delegate`, which 2.1.330 rejects (SOURCES.md). */
+type DefaultMode = "acceptEdits" | "auto" | "bypassPermissions" | "default" | "dontAsk" | "plan";
+
+/** Modes in which Claude runs tools without asking: never written onto a host. */
+const NO_PROMPT_MODES: readonly DefaultMode[] = ["bypassPermissions", "auto"];
+
+const OWNED_KEYS = [
+  ["permissions", "allow"],
+  ["permissions", "ask"],
+  ["permissions", "deny"],
+  ["permissions", "defaultMode"],
+  ["permissions", "disableBypassPermissionsMode"],
+] as const;
+
+/**
+ * `Bash(...)` rules. Claude's `*` may stand anywhere but needs the spaces around it, so an optional
+ * argument run becomes two variants, and a pattern without a trailing glob also gets `<pattern> *`.
+ */
+function bashRules(pattern: CommandPattern): string[] {
+  return optionalArgVariants(pattern).flatMap((tokens) => {
+    const text = patternFromTokens(tokens).text;
+    const last = tokens[tokens.length - 1]!;
+    return last.kind === "glob" ? [`Bash(${text})`] : [`Bash(${text})`, `Bash(${text} *)`];
+  });
+}
+
+const rulesOf = (rules: readonly CommandRule[]) => [...new Set(rules.flatMap((r) => bashRules(r.pattern)))];
+
+function defaultMode(profile: Profile): DefaultMode {
+  if (profile.posture.prompts === "never") return "bypassPermissions";
+  return profile.posture.edits === "auto" ? "acceptEdits" : "default";
+}
+
+function settings(profile: Profile, scope: Scope): ClaudeSettings {
+  const deny = rulesOf([...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)]);
+  const permissions: Permissions = {
+    allow: rulesOf(profile.allow),
+    ask: rulesOf(profile.ask),
+    deny,
+    defaultMode: defaultMode(profile),
+  };
+  if (profile.posture.prompts === "ask") permissions.disableBypassPermissionsMode = "disable";
+  const result: ClaudeSettings = { permissions };
+  // In the image, only the managed file's rules count: nothing the agent writes can widen them.
+  if (scope === "image") result.allowManagedPermissionRulesOnly = true;
+  return result;
+}
+
+function render(profile: Profile, scope: Scope): ToolOutput {
+  const value = settings(profile, scope) as JsonObject;
+  const body: FileBody =
+    scope === "host"
+      ? { format: "json", value, ownedKeys: OWNED_KEYS }
+      : { format: "json", value };
+  return { files: [{ tool: "claude", path: scope === "host" ? HOST_SETTINGS : MANAGED_SETTINGS, body }], gaps: [] };
+}
+
+function bypassFindings(path: string, body: FileBody): string[] {
+  if (path !== HOST_SETTINGS || body.format !== "json") return [];
+  const permissions = (body.value.permissions ?? {}) as Permissions;
+  const findings: string[] = [];
+  const mode = permissions.defaultMode as DefaultMode | undefined;
+  if (mode !== undefined && NO_PROMPT_MODES.includes(mode)) {
+    findings.push(`${path}: permissions.defaultMode = "${mode}" runs tools without asking`);
+  }
+  if (permissions.disableBypassPermissionsMode !== "disable") {
+    findings.push(`${path}: permissions.disableBypassPermissionsMode is not "disable", so --dangerously-skip-permissions would work`);
+  }
+  for (const rule of permissions.allow ?? []) {
+    if (/^Bash(\(\s*\*?\s*\))?$/.test(rule)) findings.push(`${path}: permissions.allow "${rule}" allows every shell command`);
+  }
+  return findings;
+}
+
+export const claude: AgentTool = {
+  id: "claude",
+  title: "Claude Code",
+  npmPackage: "@anthropic-ai/claude-code",
+  render,
+  // Claude's wildcards express every pattern exactly.
+  express: (pattern) => ({ enforced: [pattern], missing: [] }),
+  bypassFindings,
+  launch: (profile) => ({
+    argv: [
+      "claude",
+      "--dangerously-skip-permissions",
+      ...(profile.posture.output === "json" ? ["--output-format", "json"] : []),
+      "-p",
+    ],
+  }),
+};

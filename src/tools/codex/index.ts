@@ -1,0 +1,137 @@
+// Everything perimeter knows about Codex CLI: config.toml keys, the Starlark `.rules` files, their
+// prefix-only matching, file locations and launch flags. Facts: ../shared/TOOLS.md "Codex CLI".
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Handlebars from "handlebars";
+import { templatesDir } from "../../profile/builtin.js";
+import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern } from "../../profile/pattern.js";
+import type { CommandRule, Example, Profile } from "../../profile/types.js";
+import type { AgentTool, Expression, FileBody, Gap, JsonObject, Scope, ToolOutput } from "../types.js";
+import type { CodexConfig } from "./config.generated.js";
+
+const HOST_CONFIG = ".codex/config.toml";
+const HOST_RULES = ".codex/rules/perimeter.rules";
+/** The system layer; its rules/ folder is read like the user's. */
+const SYSTEM_CONFIG = "/etc/codex/config.toml";
+const SYSTEM_RULES = "/etc/codex/rules/perimeter.rules";
+
+type Decision = "allow" | "prompt" | "forbidden";
+/** 0.169.0 rejects "untrusted" although the published schema still lists it (SOURCES.md). */
+type ApprovalPolicy = Exclude<CodexConfig["approval_policy"], "untrusted">;
+
+const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"]] as const;
+
+function express(pattern: CommandPattern): Expression {
+  const result: Expression = { enforced: [], missing: [] };
+  for (const tokens of optionalArgVariants(pattern)) {
+    const variant = patternFromTokens(tokens);
+    if (tokens.every((t) => t.kind === "word")) result.enforced.push(variant);
+    else result.missing.push({ variant: variant.text, reason: "Codex prefix rules match literal argv prefixes only; \"*\" cannot be expressed" });
+  }
+  return result;
+}
+
+interface RuleEntry {
+  pattern: string[];
+  decision: Decision;
+  justification?: string;
+  match: string[];
+  notMatch: string[];
+}
+
+function entries(rules: readonly CommandRule[], decision: Decision, gaps: Gap[], extra?: { reason: string; blocks: Example[]; allows: Example[] }): RuleEntry[] {
+  return rules.flatMap((rule) => {
+    const { enforced, missing } = express(rule.pattern);
+    for (const m of missing) gaps.push({ tool: "codex", rule, variant: m.variant, reason: m.reason });
+    return enforced.map((variant) => ({
+      pattern: variant.tokens.map((t) => (t.kind === "word" ? t.text : "")),
+      decision,
+      justification: extra?.reason,
+      // Codex checks these examples itself when it loads the file.
+      match: (extra?.blocks ?? []).filter((ex) => matchesArgv(variant, ex.argv)).map((ex) => ex.command),
+      notMatch: (extra?.allows ?? []).map((ex) => ex.command),
+    }));
+  });
+}
+
+let compiled: Handlebars.TemplateDelegate | undefined;
+function rulesTemplate(): Handlebars.TemplateDelegate {
+  if (compiled) return compiled;
+  const hbs = Handlebars.create();
+  // Starlark string and list literals; JSON's escapes are a subset Starlark reads the same way.
+  hbs.registerHelper("starlark", (value: string | string[]) =>
+    Array.isArray(value) ? `[${value.map((v) => JSON.stringify(v)).join(", ")}]` : JSON.stringify(value),
+  );
+  compiled = hbs.compile(readFileSync(join(templatesDir(), "codex", "perimeter.rules.hbs"), "utf8"), { noEscape: true, strict: true });
+  return compiled;
+}
+
+function rulesFile(profile: Profile, gaps: Gap[]): string {
+  const rules = [
+    ...profile.tripwires.flatMap((t) => entries(t.rules, "forbidden", gaps, { reason: t.reason, blocks: t.blocks, allows: t.allows })),
+    ...entries(profile.deny, "forbidden", gaps, { reason: `denied by profile ${profile.name}`, blocks: [], allows: [] }),
+    ...entries(profile.ask, "prompt", gaps),
+    ...entries(profile.allow, "allow", gaps),
+  ];
+  return rulesTemplate()({
+    profile: profile.name,
+    gapCount: gaps.length,
+    gaps: gaps.map((g) => `${g.variant}  (${g.rule.origin.file} ${g.rule.origin.key})`),
+    rules,
+  });
+}
+
+function config(profile: Profile): CodexConfig {
+  if (profile.posture.prompts === "never") {
+    // Inside the image the container is the sandbox; Codex's own would only get in the way.
+    return { approval_policy: "never" satisfies ApprovalPolicy, sandbox_mode: "danger-full-access" };
+  }
+  return {
+    approval_policy: "on-request" satisfies ApprovalPolicy,
+    sandbox_mode: profile.posture.edits === "auto" ? "workspace-write" : "read-only",
+  };
+}
+
+function render(profile: Profile, scope: Scope): ToolOutput {
+  const gaps: Gap[] = [];
+  const rules = rulesFile(profile, gaps);
+  const value = config(profile) as JsonObject;
+  const configBody: FileBody = scope === "host" ? { format: "toml", value, ownedKeys: OWNED_KEYS } : { format: "toml", value };
+  return {
+    files: [
+      { tool: "codex", path: scope === "host" ? HOST_CONFIG : SYSTEM_CONFIG, body: configBody },
+      { tool: "codex", path: scope === "host" ? HOST_RULES : SYSTEM_RULES, body: { format: "text", text: rules } },
+    ],
+    gaps,
+  };
+}
+
+function bypassFindings(path: string, body: FileBody): string[] {
+  if (path !== HOST_CONFIG || body.format !== "toml") return [];
+  const findings: string[] = [];
+  if (body.value.sandbox_mode === "danger-full-access") {
+    findings.push(`${path}: sandbox_mode = "danger-full-access" turns Codex's sandbox off`);
+  }
+  if (body.value.approval_policy === "never") {
+    findings.push(`${path}: approval_policy = "never" runs commands without asking`);
+  }
+  return findings;
+}
+
+export const codex: AgentTool = {
+  id: "codex",
+  title: "Codex CLI",
+  npmPackage: "@openai/codex",
+  render,
+  express,
+  bypassFindings,
+  launch: (profile) => ({
+    argv: [
+      "codex",
+      "exec",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--skip-git-repo-check",
+      ...(profile.posture.output === "json" ? ["--json"] : []),
+    ],
+  }),
+};

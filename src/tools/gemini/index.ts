@@ -1,0 +1,134 @@
+// Everything perimeter knows about Gemini CLI: settings keys, the policy engine's TOML rules and
+// priorities, file locations and launch flags. Facts: ../shared/TOOLS.md "Gemini CLI".
+import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import type { CommandRule, Profile } from "../../profile/types.js";
+import type { AgentTool, FileBody, JsonObject, Scope, ToolOutput } from "../types.js";
+import type { GeminiSettings } from "./settings.generated.js";
+
+const HOST_SETTINGS = ".gemini/settings.json";
+const HOST_POLICY = ".gemini/policies/perimeter.toml";
+/** System settings override the user's; admin policies outrank user policies (tier 5 over tier 4). */
+const SYSTEM_SETTINGS = "/etc/gemini-cli/settings.json";
+const ADMIN_POLICY = "/etc/gemini-cli/policies/perimeter.toml";
+
+const SHELL_TOOL = "run_shell_command";
+
+/**
+ * Priorities within one tier (0-999; the engine adds the tier). A stricter decision always outranks a
+ * looser one, so `ask` beats a broader `allow` and any deny beats both, as in Claude's deny > ask > allow.
+ * Gemini's own yolo allow-all sits at 998 in the lower default tier, below any user or admin rule.
+ */
+const PRIORITY = { allow: 100, ask: 500, profileDeny: 900, tripwire: 950 } as const;
+
+const OWNED_KEYS = [
+  ["general", "defaultApprovalMode"],
+  ["security", "disableYoloMode"],
+] as const;
+
+type PolicyRule = {
+  toolName: string;
+  decision: "allow" | "deny" | "ask_user";
+  priority: number;
+  commandPrefix?: string;
+  commandRegex?: string;
+  denyMessage?: string;
+};
+
+/**
+ * The engine matches `commandRegex` against the JSON text of the tool's arguments, right after
+ * `"command":"`; top-level arguments are separated by NUL characters. So `[^\x00]*` stays inside the
+ * command, and a word ends at whitespace, the closing quote or an escape.
+ */
+const ANY_IN_COMMAND = "[^\\x00]*";
+const ANY_IN_WORD = '[^\\s"\\x00]*';
+const WORD_END = '(?=[\\s"\\x00]|\\\\)';
+
+function wordRegex(token: Exclude<PatternToken, { kind: "anyArgs" }>): string {
+  const json = (text: string) => escapeRegExp(JSON.stringify(text).slice(1, -1));
+  return token.kind === "word" ? json(token.text) : token.text.split("*").map(json).join(ANY_IN_WORD);
+}
+
+function commandRegex(pattern: CommandPattern): string {
+  let regex = "\\s*";
+  pattern.tokens.forEach((token, i) => {
+    if (token.kind === "anyArgs") {
+      // Any arguments, none included: the next word still needs whitespace before it. Written
+      // without a quantified group, which the engine rejects as a ReDoS risk.
+      regex += `(?=\\s)${ANY_IN_COMMAND}`;
+      return;
+    }
+    regex += (i === 0 ? "" : "\\s") + wordRegex(token);
+  });
+  return regex + WORD_END;
+}
+
+function policyRule(rule: CommandRule, decision: PolicyRule["decision"], priority: number, denyMessage?: string): PolicyRule {
+  const literal = rule.pattern.tokens.every((t) => t.kind === "word");
+  const match = literal ? { commandPrefix: rule.pattern.text } : { commandRegex: commandRegex(rule.pattern) };
+  return { toolName: SHELL_TOOL, ...match, decision, priority, ...(denyMessage ? { denyMessage } : {}) };
+}
+
+function policy(profile: Profile): JsonObject {
+  const rules: PolicyRule[] = [
+    ...profile.tripwires.flatMap((t) => t.rules.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
+    ...profile.deny.map((r) => policyRule(r, "deny", PRIORITY.profileDeny, `denied by perimeter profile ${profile.name}`)),
+    ...profile.ask.map((r) => policyRule(r, "ask_user", PRIORITY.ask)),
+    ...profile.allow.map((r) => policyRule(r, "allow", PRIORITY.allow)),
+  ];
+  return { rule: rules };
+}
+
+function settings(profile: Profile): GeminiSettings {
+  // yolo cannot be set in a settings file (the CLI refuses to start); the image passes it as a flag.
+  const general = { defaultApprovalMode: profile.posture.edits === "auto" ? "auto_edit" : "default" } as const;
+  if (profile.posture.prompts === "never") return { general };
+  return { general, security: { disableYoloMode: true } };
+}
+
+function render(profile: Profile, scope: Scope): ToolOutput {
+  const value = settings(profile) as JsonObject;
+  const settingsBody: FileBody = scope === "host" ? { format: "json", value, ownedKeys: OWNED_KEYS } : { format: "json", value };
+  return {
+    files: [
+      { tool: "gemini", path: scope === "host" ? HOST_SETTINGS : SYSTEM_SETTINGS, body: settingsBody },
+      { tool: "gemini", path: scope === "host" ? HOST_POLICY : ADMIN_POLICY, body: { format: "toml", value: policy(profile) } },
+    ],
+    gaps: [],
+  };
+}
+
+function bypassFindings(path: string, body: FileBody): string[] {
+  if (body.format === "text") return [];
+  const findings: string[] = [];
+  if (path === HOST_SETTINGS) {
+    // Read as the file may really be (a user may have written a value the schema forbids).
+    const value = body.value as Omit<GeminiSettings, "general"> & { general?: { defaultApprovalMode?: string } };
+    if (value.general?.defaultApprovalMode === "yolo") findings.push(`${path}: general.defaultApprovalMode = "yolo"`);
+    if (value.security?.disableYoloMode !== true) findings.push(`${path}: security.disableYoloMode is not true, so --yolo would work`);
+    for (const tool of value.tools?.allowed ?? []) {
+      if (tool === SHELL_TOOL || tool === "*") findings.push(`${path}: tools.allowed "${tool}" allows every shell command`);
+    }
+  }
+  if (path === HOST_POLICY) {
+    for (const rule of (body.value.rule ?? []) as PolicyRule[]) {
+      const unconditional = rule.commandPrefix === undefined && rule.commandRegex === undefined;
+      if (rule.decision === "allow" && unconditional && (rule.toolName === SHELL_TOOL || rule.toolName === "*")) {
+        findings.push(`${path}: an allow rule for ${rule.toolName} without a command allows every shell command`);
+      }
+    }
+  }
+  return findings;
+}
+
+export const gemini: AgentTool = {
+  id: "gemini",
+  title: "Gemini CLI",
+  npmPackage: "@google/gemini-cli",
+  render,
+  // Policy rules take a regex, so every pattern is expressible.
+  express: (pattern) => ({ enforced: [pattern], missing: [] }),
+  bypassFindings,
+  launch: (profile) => ({
+    argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
+  }),
+};

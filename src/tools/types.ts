@@ -1,0 +1,64 @@
+// The contract every tool module fulfils. Generic code (render, sinks, coverage, CLI) only talks to
+// tools through this interface and never branches on a tool id.
+import type { KeyPath } from "../profile/locate.js";
+import type { CommandPattern } from "../profile/pattern.js";
+import type { CommandRule, Profile } from "../profile/types.js";
+
+export type ToolId = "claude" | "codex" | "gemini";
+
+/** `host`: files in a developer's home (paths relative to it). `image`: files in the agent image (absolute). */
+export type Scope = "host" | "image";
+
+export type JsonObject = { [key: string]: unknown };
+
+/** Structured files are serialized by the sink, never templated; text files come out of a template. */
+export type FileBody =
+  | {
+      format: "json" | "toml";
+      value: JsonObject;
+      /** The keys perimeter owns in a file the user shares with it; absent: perimeter owns the whole file. */
+      ownedKeys?: readonly KeyPath[];
+    }
+  | { format: "text"; text: string };
+
+export interface EmittedFile {
+  tool: ToolId;
+  path: string;
+  body: FileBody;
+}
+
+/** A rule variant that a tool cannot enforce, reported instead of being dropped silently. */
+export interface Gap {
+  tool: ToolId;
+  rule: CommandRule;
+  variant: string;
+  reason: string;
+}
+
+export interface ToolOutput {
+  files: EmittedFile[];
+  gaps: Gap[];
+}
+
+/** How a tool enforces one pattern: the exact variants it enforces, and those it cannot express. */
+export interface Expression {
+  enforced: CommandPattern[];
+  missing: { variant: string; reason: string }[];
+}
+
+/** The command that starts a tool in the agent image; the prompt is appended as the last argument. */
+export interface LaunchSpec {
+  argv: string[];
+}
+
+export interface AgentTool {
+  id: ToolId;
+  title: string;
+  /** The npm package of the real client (its version is pinned in image/clients/package.json). */
+  npmPackage: string;
+  render(profile: Profile, scope: Scope): ToolOutput;
+  express(pattern: CommandPattern): Expression;
+  /** Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does not). */
+  bypassFindings(path: string, body: FileBody): string[];
+  launch(profile: Profile): LaunchSpec;
+}

@@ -1,7 +1,7 @@
 // Bundles the CLI and the container entrypoint into single files: one file loads faster than
 // a tree of node_modules (see README "Performance"), and the image needs one self-contained entrypoint.
 import { build } from "esbuild";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 
 const entries = [
   { in: "src/cli/bin.ts", out: "dist/perimeter.mjs" },
@@ -20,4 +20,5 @@ for (const entry of entries) {
     legalComments: "none",
     banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   });
+  chmodSync(entry.out, 0o755);
 }

@@ -1,0 +1,51 @@
+// The agent image's entrypoint (bundled to dist/entrypoint.mjs, run behind tini as PID 1):
+//   entrypoint [TOOL] [PROMPT...]   or AGENT_TOOL / AGENT_PROMPT.
+// It refuses to start, exit 64 with one line on stderr, unless it is really inside the sandbox.
+import { readFileSync } from "node:fs";
+import { IMAGE_SPEC_PATH, type ImageSpec } from "../image/spec.js";
+import type { ToolId } from "../tools/types.js";
+import { realEnvironment, refusals, type Environment } from "./checks.js";
+import { runTool, type RunRequest } from "./run.js";
+
+export const EXIT_REFUSED = 64;
+
+function refuse(code: string, reason: string): number {
+  process.stderr.write(`perimeter-entrypoint: refused (${code}): ${reason}\n`);
+  return EXIT_REFUSED;
+}
+
+export function parseRequest(spec: ImageSpec, args: readonly string[], env: NodeJS.ProcessEnv): RunRequest | string {
+  const tools = Object.keys(spec.tools);
+  let rest = [...args];
+  let tool = env.AGENT_TOOL;
+  if (tool === undefined && rest[0] !== undefined && tools.includes(rest[0])) tool = rest.shift();
+  if (tool === undefined) return `no tool chosen: set AGENT_TOOL or pass one of ${tools.join(", ")} as the first argument`;
+  if (!tools.includes(tool)) return `unknown tool "${tool}"; this image has ${tools.join(", ")}`;
+  const prompt = env.AGENT_PROMPT ?? rest.join(" ");
+  if (prompt.trim() === "") return "no prompt: set AGENT_PROMPT or pass it after the tool";
+  return { tool: tool as ToolId, prompt };
+}
+
+export async function main(args: readonly string[], environment: Environment = realEnvironment(), specPath = IMAGE_SPEC_PATH): Promise<number> {
+  const specText = environment.readText(specPath);
+  if (specText === undefined) return refuse("E_POLICY_MISSING", `the image spec ${specPath} is missing`);
+  const spec = JSON.parse(specText) as ImageSpec;
+  const found = refusals(spec, environment);
+  if (found.length > 0) {
+    const more = found.length > 1 ? ` (also: ${found.slice(1).map((r) => r.code).join(", ")})` : "";
+    return refuse(found[0]!.code, found[0]!.reason + more);
+  }
+  const request = parseRequest(spec, args, environment.env);
+  if (typeof request === "string") return refuse("E_USAGE", request);
+  return runTool(spec, request);
+}
+
+if (process.argv[1]?.endsWith("entrypoint.mjs")) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`perimeter-entrypoint: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(70);
+    },
+  );
+}

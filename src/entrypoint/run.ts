@@ -1,0 +1,49 @@
+// Starts the chosen agent with its profile's launch command, forwards signals, keeps the run record.
+import { appendFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import type { ImageSpec } from "../image/spec.js";
+import type { ToolId } from "../tools/types.js";
+
+export interface RunRequest {
+  tool: ToolId;
+  prompt: string;
+}
+
+type RecordLine = Record<string, unknown>;
+
+function record(spec: ImageSpec, line: RecordLine): void {
+  try {
+    // O_APPEND: concurrent runs each add whole lines, nobody rewrites earlier ones.
+    appendFileSync(spec.runRecord, `${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`, { flag: "a" });
+  } catch (error) {
+    process.stderr.write(`perimeter-entrypoint: warning: cannot append to the run record ${spec.runRecord}: ${(error as Error).message}\n`);
+  }
+}
+
+/** Resolves with the exit code to return: the tool's own, or 128+N when a signal ended it. */
+export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
+  const launch = spec.tools[request.tool];
+  const [command, ...args] = launch.argv;
+  const base = { tool: request.tool, profile: spec.profile, version: launch.version };
+  // The prompt is the user's text and may hold anything; the record keeps only its size.
+  record(spec, { event: "start", ...base, command: [...launch.argv, `<prompt: ${request.prompt.length} characters>`] });
+  const started = Date.now();
+
+  return new Promise((resolve) => {
+    const child = spawn(command!, [...args, request.prompt], { stdio: "inherit" });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, forward(s)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const finish = (exitCode: number, stopReason: string) => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      record(spec, { event: "end", ...base, exitCode, stopReason, durationMs: Date.now() - started });
+      resolve(exitCode);
+    };
+    child.on("error", (error) => finish(127, `could not start ${command}: ${error.message}`));
+    child.on("exit", (code, signal) => {
+      if (signal !== null) finish(128 + (constants.signals[signal] ?? 0), `signal ${signal}`);
+      else finish(code ?? 1, "exited");
+    });
+  });
+}

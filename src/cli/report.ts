@@ -10,10 +10,14 @@ export function displayTarget(home: string, target: string): string {
   return rel.startsWith("..") ? target : `~/${rel}`;
 }
 
+/** One note per tool: which rule variants it cannot enforce (details, with origins, in --json). */
 export function gapLines(gaps: readonly Gap[]): string[] {
-  return gaps.map(
-    (g) => `note: ${g.tool}: "${g.variant}" (${g.rule.origin.file}:${g.rule.origin.line ?? "?"} ${g.rule.origin.key}) cannot be expressed: ${g.reason}`,
-  );
+  const byTool = new Map<string, Gap[]>();
+  for (const gap of gaps) byTool.set(gap.tool, [...(byTool.get(gap.tool) ?? []), gap]);
+  return [...byTool].map(([tool, list]) => {
+    const variants = [...new Set(list.map((g) => `"${g.variant}"`))];
+    return `note: ${tool} cannot express ${variants.length} rule variant(s), which it will not enforce: ${variants.join(", ")} (--json lists each one's origin and reason)`;
+  });
 }
 
 export function diffText(plan: HostPlan): string {

@@ -1,8 +1,8 @@
 // Everything perimeter knows about Claude Code settings: file locations, keys, rule syntax, limits.
 // Facts: ../shared/TOOLS.md "Claude Code"; types: settings.generated.ts (SchemaStore schema).
-import { optionalArgVariants, patternFromTokens, type CommandPattern } from "../../profile/pattern.js";
+import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import type { AgentTool, FileBody, JsonObject, Scope, ToolOutput } from "../types.js";
+import type { AgentTool, Expression, FileBody, Gap, JsonObject, Scope, ToolOutput } from "../types.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 
 const HOST_SETTINGS = ".claude/settings.json";
@@ -26,28 +26,43 @@ const OWNED_KEYS = [
 
 /**
  * `Bash(...)` rules. Claude's `*` may stand anywhere but needs the spaces around it, so an optional
- * argument run becomes two variants, and a pattern without a trailing glob also gets `<pattern> *`.
+ * argument run becomes two variants, and a variant without a trailing glob also gets `<variant> *`.
+ * A rule ending in `:*` is read as the legacy prefix syntax (the other `*` then stops being a
+ * wildcard), so such a variant cannot be written at all.
  */
-function bashRules(pattern: CommandPattern): string[] {
-  return optionalArgVariants(pattern).flatMap((tokens) => {
-    const text = patternFromTokens(tokens).text;
-    const last = tokens[tokens.length - 1]!;
-    return last.kind === "glob" ? [`Bash(${text})`] : [`Bash(${text})`, `Bash(${text} *)`];
-  });
+function variantRules(tokens: readonly PatternToken[]): string[] | undefined {
+  const text = patternFromTokens(tokens).text;
+  if (text.endsWith(":*")) return undefined;
+  return tokens[tokens.length - 1]!.kind === "glob" ? [`Bash(${text})`] : [`Bash(${text})`, `Bash(${text} *)`];
 }
 
-const rulesOf = (rules: readonly CommandRule[]) => [...new Set(rules.flatMap((r) => bashRules(r.pattern)))];
+function express(pattern: CommandPattern): Expression {
+  const result: Expression = { enforced: [], missing: [] };
+  for (const tokens of optionalArgVariants(pattern)) {
+    if (variantRules(tokens)) result.enforced.push(patternFromTokens(tokens));
+    else result.missing.push({ variant: patternFromTokens(tokens).text, reason: 'Claude reads a rule ending in ":*" as its legacy prefix syntax' });
+  }
+  return result;
+}
+
+function rulesOf(rules: readonly CommandRule[], gaps: Gap[]): string[] {
+  const out = rules.flatMap((rule) => {
+    for (const m of express(rule.pattern).missing) gaps.push({ tool: "claude", rule, variant: m.variant, reason: m.reason });
+    return optionalArgVariants(rule.pattern).flatMap((tokens) => variantRules(tokens) ?? []);
+  });
+  return [...new Set(out)];
+}
 
 function defaultMode(profile: Profile): DefaultMode {
   if (profile.posture.prompts === "never") return "bypassPermissions";
   return profile.posture.edits === "auto" ? "acceptEdits" : "default";
 }
 
-function settings(profile: Profile, scope: Scope): ClaudeSettings {
-  const deny = rulesOf([...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)]);
+function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
+  const deny = rulesOf([...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)], gaps);
   const permissions: Permissions = {
-    allow: rulesOf(profile.allow),
-    ask: rulesOf(profile.ask),
+    allow: rulesOf(profile.allow, gaps),
+    ask: rulesOf(profile.ask, gaps),
     deny,
     defaultMode: defaultMode(profile),
   };
@@ -59,12 +74,13 @@ function settings(profile: Profile, scope: Scope): ClaudeSettings {
 }
 
 function render(profile: Profile, scope: Scope): ToolOutput {
-  const value = settings(profile, scope) as JsonObject;
+  const gaps: Gap[] = [];
+  const value = settings(profile, scope, gaps) as JsonObject;
   const body: FileBody =
     scope === "host"
       ? { format: "json", value, ownedKeys: OWNED_KEYS }
       : { format: "json", value };
-  return { files: [{ tool: "claude", path: scope === "host" ? HOST_SETTINGS : MANAGED_SETTINGS, body }], gaps: [] };
+  return { files: [{ tool: "claude", path: scope === "host" ? HOST_SETTINGS : MANAGED_SETTINGS, body }], gaps };
 }
 
 function bypassFindings(path: string, body: FileBody): string[] {
@@ -89,8 +105,7 @@ export const claude: AgentTool = {
   title: "Claude Code",
   npmPackage: "@anthropic-ai/claude-code",
   render,
-  // Claude's wildcards express every pattern exactly.
-  express: (pattern) => ({ enforced: [pattern], missing: [] }),
+  express,
   bypassFindings,
   launch: (profile) => ({
     argv: [

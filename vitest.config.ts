@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // The real-agent, container and Nix suites start processes that take seconds each.
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    // Two cores: the heavy suites compete for them, so files run two at a time.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});

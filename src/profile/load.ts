@@ -73,6 +73,8 @@ type ProfileRead = ReadFile<ProfileFile>;
 
 function readExtendsChain(name: string, source: ProfileSource): ProfileRead[] {
   const chain: ProfileRead[] = [];
+  /** Absolute paths read so far: `read.file` is shortened for messages, so cycles compare these. */
+  const seen: string[] = [];
   let wanted = name;
   let referrer: ProfileRead | undefined;
   for (;;) {
@@ -84,13 +86,14 @@ function readExtendsChain(name: string, source: ProfileSource): ProfileRead[] {
       }
       throw errorAt(referrer, ["extends"], `unknown profile "${wanted}"`, `known: ${known}`);
     }
-    if (chain.some((c) => c.file === file)) {
-      const cycle = [...chain.map((c) => displayPath(c.file)), displayPath(file)].join(" -> ");
+    if (seen.includes(file)) {
+      const cycle = [...seen, file].map(displayPath).join(" -> ");
       throw errorAt(referrer!, ["extends"], `"extends" makes a cycle: ${cycle}`);
     }
     const read = readValidatedToml(file, ProfileFileSchema);
     read.file = displayPath(file);
     chain.push(read);
+    seen.push(file);
     if (read.data.extends === undefined) return chain;
     wanted = read.data.extends;
     referrer = read;

@@ -78,12 +78,19 @@ export function locateKey(source: string, path: KeyPath): number | undefined {
   return best.line;
 }
 
+const STRING_OR_COMMENT = /"(?:[^"\\]|\\.)*"|'[^']*'|#.*$/g;
+
+/** The line without its comment; a `#` inside a string is not one. */
+function stripComment(line: string): string {
+  return line.replace(STRING_OR_COMMENT, (m) => (m.startsWith("#") ? "" : m));
+}
+
 function nthStringLine(lines: readonly string[], fromLine: number, index: number): number | undefined {
   let seen = 0;
   for (let i = fromLine - 1; i < lines.length; i++) {
     // On the key's own line, skip the key itself; everywhere, skip comments.
     const raw = i === fromLine - 1 ? lines[i]!.replace(/^[^=]*=/, "") : lines[i]!;
-    const text = raw.replace(/#.*$/, "");
+    const text = stripComment(raw);
     const strings = text.match(/"(?:[^"\\]|\\.)*"|'[^']*'/g) ?? [];
     for (const _ of strings) {
       if (seen === index) return i + 1;

@@ -1,7 +1,7 @@
 // The host sink: turns a host rendering into a plan against a real home folder, checks it with the
 // host guard, and writes it atomically with backups. Nothing is written unless every file is
 // readable and the guard passes.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HostFileError, HostGuardRefusal } from "../errors.js";
@@ -32,7 +32,12 @@ export interface HostPlan {
 }
 
 function readExisting(target: string): string | undefined {
-  return existsSync(target) ? readFileSync(target, "utf8") : undefined;
+  if (!existsSync(target)) return undefined;
+  try {
+    return readFileSync(target, "utf8");
+  } catch (error) {
+    throw new HostFileError({ file: target }, `cannot read the existing file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
 }
 
 function planFile(home: string, file: EmittedFile): PlannedFile {
@@ -89,30 +94,45 @@ function backupPath(target: string): string {
   return `${target}.perimeter-backup-${stamp}`;
 }
 
-/** Temp file in the same folder, then rename: readers see the old file or the new one, never half. */
-function writeAtomically(target: string, text: string): void {
-  mkdirSync(dirname(target), { recursive: true });
-  const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o644;
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    writeFileSync(temp, text, { mode, flush: true });
-    chmodSync(temp, mode);
-    renameSync(temp, target);
-  } catch (error) {
-    if (existsSync(temp)) unlinkSync(temp);
-    throw error;
-  }
+interface Staged {
+  planned: PlannedFile;
+  temp: string;
 }
 
+/** Writes the new content beside the target; nothing a tool reads has changed yet. */
+function stage(planned: PlannedFile): Staged {
+  const target = planned.target;
+  const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o644;
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(temp, planned.after, { mode, flush: true });
+  chmodSync(temp, mode);
+  return { planned, temp };
+}
+
+/**
+ * Two phases: first every changed file is written to a temp file beside its target (a failure here
+ * removes the temp files and leaves every target as it was), then each target is backed up and the
+ * temp file renamed over it, so readers see the old file or the new one, never half of one.
+ */
 export function writeHost(plan: HostPlan): WrittenFile[] {
-  return plan.files.map((planned) => {
-    if (planned.status === "unchanged") return { target: planned.target, status: planned.status };
-    let backup: string | undefined;
+  const changed = plan.files.filter((f) => f.status !== "unchanged");
+  const staged: Staged[] = [];
+  try {
+    for (const planned of changed) staged.push(stage(planned));
+  } catch (error) {
+    for (const s of staged) rmSync(s.temp, { force: true });
+    const failed = changed[staged.length]!;
+    throw new HostFileError({ file: failed.target }, `cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const backups = new Map<string, string>();
+  for (const { planned, temp } of staged) {
     if (planned.before !== undefined) {
-      backup = backupPath(planned.target);
+      const backup = backupPath(planned.target);
       copyFileSync(planned.target, backup);
+      backups.set(planned.target, backup);
     }
-    writeAtomically(planned.target, planned.after);
-    return { target: planned.target, status: planned.status, backup };
-  });
+    renameSync(temp, planned.target);
+  }
+  return plan.files.map((f) => ({ target: f.target, status: f.status, backup: backups.get(f.target) }));
 }

@@ -58,6 +58,8 @@ export interface AgentTool {
   npmPackage: string;
   render(profile: Profile, scope: Scope): ToolOutput;
   express(pattern: CommandPattern): Expression;
+  /** Why the tool does not check its rules at all for this command line; undefined when it does. */
+  skipsRulesFor(command: string): string | undefined;
   /** Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does not). */
   bypassFindings(path: string, body: FileBody): string[];
   launch(profile: Profile): LaunchSpec;

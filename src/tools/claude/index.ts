@@ -106,6 +106,7 @@ export const claude: AgentTool = {
   npmPackage: "@anthropic-ai/claude-code",
   render,
   express,
+  skipsRulesFor: () => undefined,
   bypassFindings,
   launch: (profile) => ({
     argv: [

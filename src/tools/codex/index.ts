@@ -31,6 +31,19 @@ function express(pattern: CommandPattern): Expression {
   return result;
 }
 
+/**
+ * Codex does not match rules against a command that uses redirection, substitution, a variable
+ * assignment or a wildcard (its own prompt says so; seen with 0.169.0: `twine upload dist/*` ran
+ * past a forbidden `twine upload` rule).
+ */
+const UNCHECKED_SHELL = /[*?<>`]|\$\(|^\s*[A-Za-z_][A-Za-z0-9_]*=/;
+
+function skipsRulesFor(command: string): string | undefined {
+  return UNCHECKED_SHELL.test(command)
+    ? "Codex does not check rules for commands with wildcards, redirection, substitution or variable assignments"
+    : undefined;
+}
+
 interface RuleEntry {
   pattern: string[];
   decision: Decision;
@@ -124,6 +137,7 @@ export const codex: AgentTool = {
   npmPackage: "@openai/codex",
   render,
   express,
+  skipsRulesFor,
   bypassFindings,
   launch: (profile) => ({
     argv: [

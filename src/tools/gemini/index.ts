@@ -37,11 +37,14 @@ type PolicyRule = {
 /**
  * The engine matches `commandRegex` against the JSON text of the tool's arguments, right after
  * `"command":"`; top-level arguments are separated by NUL characters. So `[^\x00]*` stays inside the
- * command, and a word ends at whitespace, the closing quote or an escape.
+ * command, and a word ends at whitespace, a quote or an escape. Words may be quoted (`"+main"` is
+ * `\"+main\"` in JSON) and separated by any run of whitespace. Groups followed by a quantifier are
+ * avoided: the engine rejects them as a ReDoS risk.
  */
 const ANY_IN_COMMAND = "[^\\x00]*";
 const ANY_IN_WORD = '[^\\s"\\x00]*';
-const WORD_END = '(?=[\\s"\\x00]|\\\\)';
+const OPTIONAL_QUOTE = `\\\\?["']?`;
+const WORD_END = `(?=[\\s"'\\x00]|\\\\)`;
 
 function wordRegex(token: Exclude<PatternToken, { kind: "anyArgs" }>): string {
   const json = (text: string) => escapeRegExp(JSON.stringify(text).slice(1, -1));
@@ -52,19 +55,22 @@ function commandRegex(pattern: CommandPattern): string {
   let regex = "\\s*";
   pattern.tokens.forEach((token, i) => {
     if (token.kind === "anyArgs") {
-      // Any arguments, none included: the next word still needs whitespace before it. Written
-      // without a quantified group, which the engine rejects as a ReDoS risk.
+      // Any arguments, none included: the next word still needs whitespace before it.
       regex += `(?=\\s)${ANY_IN_COMMAND}`;
       return;
     }
-    regex += (i === 0 ? "" : "\\s") + wordRegex(token);
+    regex += `${i === 0 ? "" : "\\s+"}${OPTIONAL_QUOTE}${wordRegex(token)}${OPTIONAL_QUOTE}`;
   });
   return regex + WORD_END;
 }
 
+/**
+ * Deny and ask rules use the forgiving regex, so quoting or extra spaces do not slip past them;
+ * allow rules stay exact (`commandPrefix`) where the pattern allows it.
+ */
 function policyRule(rule: CommandRule, decision: PolicyRule["decision"], priority: number, denyMessage?: string): PolicyRule {
   const literal = rule.pattern.tokens.every((t) => t.kind === "word");
-  const match = literal ? { commandPrefix: rule.pattern.text } : { commandRegex: commandRegex(rule.pattern) };
+  const match = decision === "allow" && literal ? { commandPrefix: rule.pattern.text } : { commandRegex: commandRegex(rule.pattern) };
   return { toolName: SHELL_TOOL, ...match, decision, priority, ...(denyMessage ? { denyMessage } : {}) };
 }
 
@@ -127,6 +133,7 @@ export const gemini: AgentTool = {
   render,
   // Policy rules take a regex, so every pattern is expressible.
   express: (pattern) => ({ enforced: [pattern], missing: [] }),
+  skipsRulesFor: () => undefined,
   bypassFindings,
   launch: (profile) => ({
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],

@@ -1,0 +1,198 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { extract, type Header } from "tar-stream";
+import { beforeAll, describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/profile/builtin.js";
+import type { ImageSpec } from "../../src/image/spec.js";
+import { runCli, tempDir } from "./helpers.js";
+
+interface TarEntry {
+  header: Header;
+  body: Buffer;
+}
+
+async function readTar(file: string): Promise<TarEntry[]> {
+  const ex = extract();
+  createReadStream(file).pipe(ex);
+  const entries: TarEntry[] = [];
+  for await (const entry of ex) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    entries.push({ header: entry.header, body: Buffer.concat(chunks) });
+  }
+  return entries;
+}
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+async function bake(profile: string, out: string, ...extra: string[]) {
+  return runCli(["bake", "--profile", profile, "--out", out, ...extra]);
+}
+
+const POLICY_FILES = [
+  "etc/claude-code/managed-settings.json",
+  "etc/codex/config.toml",
+  "etc/codex/rules/perimeter.rules",
+  "etc/gemini-cli/settings.json",
+  "etc/gemini-cli/policies/perimeter.toml",
+  "etc/perimeter/image.json",
+];
+
+let layer: TarEntry[];
+let ciLayer: TarEntry[];
+let layerFile: string;
+let ciFile: string;
+
+beforeAll(async () => {
+  // The layer carries dist/entrypoint.mjs: build it from the current source.
+  execFileSync(process.execPath, ["build.mjs"], { cwd: packageRoot(), stdio: "pipe" });
+  const dir = tempDir("perimeter-bake-");
+  layerFile = join(dir, "autonomous.tar");
+  const result = await bake("autonomous", layerFile);
+  expect(result.code, result.stderr).toBe(0);
+  layer = await readTar(layerFile);
+  ciFile = join(dir, "ci.tar");
+  expect((await bake("ci", ciFile)).code).toBe(0);
+  ciLayer = await readTar(ciFile);
+}, 120_000);
+
+const entry = (entries: TarEntry[], name: string) => {
+  const found = entries.find((e) => e.header.name === name);
+  if (!found) throw new Error(`${name} not in the layer: ${entries.map((e) => e.header.name).join(", ")}`);
+  return found;
+};
+const specOf = (entries: TarEntry[]) => JSON.parse(entry(entries, "etc/perimeter/image.json").body.toString("utf8")) as ImageSpec;
+
+describe("perimeter bake", () => {
+  it("twice gives byte-identical layers (same sha256), and prints that sha256", async () => {
+    const dir = tempDir("perimeter-bake-");
+    const a = join(dir, "a.tar");
+    const b = join(dir, "b.tar");
+    const first = await bake("autonomous", a);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a clock-dependent layer would now differ
+    const second = await bake("autonomous", b);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(sha256(a)).toBe(sha256(b));
+    expect(first.stdout).toContain(`wrote ${a} (sha256 ${sha256(a)})`);
+    // and a different profile gives a different layer (control: the comparison can fail)
+    expect(sha256(a)).not.toBe(sha256(ciFile));
+  }, 30_000);
+
+  it("entries are sorted by name", () => {
+    const names = layer.map((e) => e.header.name);
+    expect(names).toEqual([...names].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("every entry has mtime 0", () => {
+    for (const e of layer) expect(e.header.mtime?.getTime(), e.header.name).toBe(0);
+  });
+
+  it("policy files are root-owned (uid/gid 0) regular files with mode 0444", () => {
+    for (const name of POLICY_FILES) {
+      const { header } = entry(layer, name);
+      expect(header.type, name).toBe("file");
+      expect(header.uid, name).toBe(0);
+      expect(header.gid, name).toBe(0);
+      expect((header.mode ?? 0) & 0o7777, name).toBe(0o444);
+    }
+  });
+
+  it("the spec's policyFiles are exactly the policy files in the layer", () => {
+    const spec = specOf(layer);
+    expect(spec.policyFiles).toEqual(POLICY_FILES.map((p) => `/${p}`).sort());
+  });
+
+  it("contains the five tool files, the image spec and the entrypoint", () => {
+    const names = layer.filter((e) => e.header.type === "file").map((e) => e.header.name);
+    expect(names.sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.mjs"].sort());
+  });
+
+  it("managed-settings.json sets allowManagedPermissionRulesOnly and denies the tripwires", () => {
+    const settings = JSON.parse(entry(layer, "etc/claude-code/managed-settings.json").body.toString("utf8")) as {
+      allowManagedPermissionRulesOnly?: boolean;
+      permissions: { deny: string[]; defaultMode: string };
+    };
+    expect(settings.allowManagedPermissionRulesOnly).toBe(true);
+    expect(settings.permissions.deny).toContain("Bash(gh secret)");
+    expect(settings.permissions.defaultMode).toBe("bypassPermissions");
+  });
+
+  it("the codex config, codex rules and gemini files are the image's versions", () => {
+    const config = parseToml(entry(layer, "etc/codex/config.toml").body.toString("utf8"));
+    expect(config).toEqual({ approval_policy: "never", sandbox_mode: "danger-full-access" });
+    expect(entry(layer, "etc/codex/rules/perimeter.rules").body.toString("utf8")).toContain('decision = "forbidden"');
+    const policy = parseToml(entry(layer, "etc/gemini-cli/policies/perimeter.toml").body.toString("utf8")) as { rule: { decision: string }[] };
+    expect(policy.rule.length).toBeGreaterThan(0);
+    expect(policy.rule.every((r) => r.decision === "deny")).toBe(true);
+    const settings = JSON.parse(entry(layer, "etc/gemini-cli/settings.json").body.toString("utf8")) as Record<string, unknown>;
+    expect(settings.general).toEqual({ defaultApprovalMode: "auto_edit" });
+  });
+
+  it("/etc/perimeter/image.json: agent user uid 1000, AGENT_SANDBOX \"1\", a launch argv per tool", () => {
+    const spec = specOf(layer);
+    expect(spec.profile).toBe("autonomous");
+    expect(spec.user.name).toBe("agent");
+    expect(spec.user.uid).toBe(1000);
+    expect(spec.user.gid).toBe(1000);
+    expect(spec.env.AGENT_SANDBOX).toBe("1");
+    expect(Object.keys(spec.tools).sort()).toEqual(["claude", "codex", "gemini"]);
+    const pinned = JSON.parse(readFileSync(join(packageRoot(), "image", "clients", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    for (const tool of Object.values(spec.tools)) expect(tool.version).toBe(pinned.dependencies[tool.package]);
+    expect(spec.output).toBe("text");
+    // autonomous prints text: no JSON output flags
+    expect(spec.tools.claude.argv).not.toContain("--output-format");
+    expect(spec.tools.codex.argv).not.toContain("--json");
+    expect(spec.tools.gemini.argv).not.toContain("--output-format");
+  });
+
+  it("ci's launch argv includes each tool's JSON output flag", () => {
+    const spec = specOf(ciLayer);
+    expect(spec.output).toBe("json");
+    const pairAt = (argv: string[], flag: string, value: string) => argv.findIndex((a, i) => a === flag && argv[i + 1] === value) >= 0;
+    expect(pairAt(spec.tools.claude.argv, "--output-format", "json")).toBe(true);
+    expect(spec.tools.codex.argv).toContain("--json");
+    expect(pairAt(spec.tools.gemini.argv, "--output-format", "json")).toBe(true);
+  });
+
+  it("/opt/perimeter/entrypoint.mjs is the built entrypoint, root-owned and executable", () => {
+    const e = entry(layer, "opt/perimeter/entrypoint.mjs");
+    expect(e.header.uid).toBe(0);
+    expect((e.header.mode ?? 0) & 0o7777).toBe(0o555);
+    expect(e.body.equals(readFileSync(join(packageRoot(), "dist", "entrypoint.mjs")))).toBe(true);
+  });
+
+  it("the run-record folder belongs to the agent user; nothing lies under /home/agent", () => {
+    const spec = specOf(layer);
+    const runDir = spec.runRecord.slice(1, spec.runRecord.lastIndexOf("/") + 1);
+    const dir = entry(layer, runDir);
+    expect(dir.header.type).toBe("directory");
+    expect(dir.header.uid).toBe(1000);
+    expect(layer.filter((e) => e.header.name.startsWith("home/") || e.header.name.startsWith("/"))).toEqual([]);
+    // every other directory is root-owned
+    for (const e of layer.filter((x) => x.header.type === "directory" && x.header.name !== runDir)) {
+      expect(e.header.uid, e.header.name).toBe(0);
+    }
+  });
+
+  it("bake --profile interactive exits 3 and writes no layer", async () => {
+    const out = join(tempDir("perimeter-bake-"), "interactive.tar");
+    const result = await bake("interactive", out);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/prompts the user/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("bake --json reports the files and the sha256", async () => {
+    const out = join(tempDir("perimeter-bake-"), "x.tar");
+    const result = await bake("autonomous", out, "--json");
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { sha256: string; files: string[] };
+    expect(report.sha256).toBe(sha256(out));
+    expect(report.files).toContain("/etc/perimeter/image.json");
+  });
+});

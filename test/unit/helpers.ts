@@ -1,0 +1,94 @@
+// Shared helpers for the unit suite: temp folders, the CLI run in-process with its output captured,
+// and snapshots of a folder tree (bytes and mtimes) to prove that nothing was written.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { vi } from "vitest";
+import { runMain } from "../../src/cli/main.js";
+
+export function tempDir(prefix = "perimeter-unit-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes `files` (relative path -> text) under `root`, creating folders. */
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const file = join(root, rel);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function chunkText(chunk: unknown): string {
+  if (typeof chunk === "string") return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk).toString("utf8");
+  return String(chunk);
+}
+
+/** Runs the perimeter CLI in this process and captures what it prints. */
+export async function runCli(argv: readonly string[]): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: unknown) => {
+    stdout += chunkText(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+    stderr += chunkText(chunk);
+    return true;
+  });
+  try {
+    const code = await runMain(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+export interface FileState {
+  bytes: string;
+  mtimeMs: number;
+}
+
+/** Every file under `root` (recursively, hidden ones included): relative path -> bytes and mtime. */
+export function snapshot(root: string): Record<string, FileState> {
+  const result: Record<string, FileState> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else result[relative(root, full)] = { bytes: readFileSync(full, "latin1"), mtimeMs: statSync(full).mtimeMs };
+    }
+  };
+  walk(root);
+  return result;
+}
+
+/** Relative paths of every file under `root`. */
+export function listFiles(root: string): string[] {
+  return Object.keys(snapshot(root)).sort();
+}
+
+export const HOST_FILES = [
+  ".claude/settings.json",
+  ".codex/config.toml",
+  ".codex/rules/perimeter.rules",
+  ".gemini/settings.json",
+  ".gemini/policies/perimeter.toml",
+] as const;
+
+export function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+}
+
+/** Waits long enough that a rewrite would get a different mtime. */
+export function pause(ms = 20): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

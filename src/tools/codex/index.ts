@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
 import { templatesDir } from "../../profile/builtin.js";
-import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern } from "../../profile/pattern.js";
+import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
 import type { AgentTool, Expression, FileBody, Gap, JsonObject, Scope, ToolOutput } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
@@ -21,12 +21,25 @@ type ApprovalPolicy = Exclude<CodexConfig["approval_policy"], "untrusted">;
 
 const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"]] as const;
 
+/** `--force-with-lease*` also covers the bare `--force-with-lease`, which a prefix rule can say. */
+function bareWord(token: PatternToken): PatternToken | undefined {
+  if (token.kind === "word") return token;
+  if (token.kind === "glob" && /^[^*]{2,}\*$/.test(token.text)) return { kind: "word", text: token.text.slice(0, -1) };
+  return undefined;
+}
+
 function express(pattern: CommandPattern): Expression {
   const result: Expression = { enforced: [], missing: [] };
   for (const tokens of optionalArgVariants(pattern)) {
     const variant = patternFromTokens(tokens);
-    if (tokens.every((t) => t.kind === "word")) result.enforced.push(variant);
-    else result.missing.push({ variant: variant.text, reason: "Codex prefix rules match literal argv prefixes only; \"*\" cannot be expressed" });
+    if (tokens.every((t) => t.kind === "word")) {
+      result.enforced.push(variant);
+      continue;
+    }
+    result.missing.push({ variant: variant.text, reason: "Codex prefix rules match literal argv prefixes only; \"*\" cannot be expressed" });
+    // What it can still enforce of that variant: the trailing globs matching nothing.
+    const bare = tokens.map(bareWord);
+    if (bare.every((t): t is PatternToken => t !== undefined)) result.enforced.push(patternFromTokens(bare));
   }
   return result;
 }

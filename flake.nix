@@ -1,0 +1,69 @@
+{
+  description = "perimeter: one agent permission profile, rendered for Claude Code, Codex CLI and Gemini CLI";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+
+  outputs =
+    { self, nixpkgs }:
+    let
+      inherit (nixpkgs) lib;
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+      ];
+      forAllSystems = f: lib.genAttrs systems (system: f system nixpkgs.legacyPackages.${system});
+
+      # Everything of one system, shared by packages, apps and checks.
+      perSystem =
+        system: pkgs:
+        let
+          perimeter = pkgs.callPackage ./nix/package.nix { };
+          clients = pkgs.callPackages ./nix/clients.nix { nodejs = pkgs.nodejs_22; };
+          agentImage = pkgs.callPackage ./nix/image.nix { inherit perimeter clients; };
+        in
+        {
+          inherit perimeter clients agentImage;
+          tests = pkgs.callPackage ./nix/package.nix { withTests = true; };
+          evalChecks = import ./nix/eval-checks.nix {
+            inherit lib pkgs perimeter agentImage;
+            homeManagerModule = self.homeManagerModules.default;
+          };
+        };
+      bySystem = forAllSystems perSystem;
+    in
+    {
+      packages = lib.mapAttrs (system: s: {
+        default = s.perimeter;
+        perimeter = s.perimeter;
+        # `nix build .#agent-image && ./result | docker load`
+        agent-image = s.agentImage;
+        # `perimeter bake --profile autonomous`, as built into the image.
+        policy-layer = s.agentImage.passthru.policyLayer;
+        claude-code = s.clients.claude;
+        codex = s.clients.codex;
+        gemini-cli = s.clients.gemini;
+      }) bySystem;
+
+      # `nix run . -- render --profile interactive --dry-run`
+      apps = lib.mapAttrs (system: s: {
+        default = {
+          type = "app";
+          program = "${s.perimeter}/bin/perimeter";
+          meta.description = "perimeter CLI";
+        };
+      }) bySystem;
+
+      checks = lib.mapAttrs (
+        system: s:
+        {
+          package = s.perimeter;
+          # `npm test` (the unit suites) on the package built above.
+          tests = s.tests;
+        }
+        // s.evalChecks
+      ) bySystem;
+
+      homeManagerModules.default = import ./nix/home-manager.nix { inherit self; };
+      homeManagerModules.perimeter = self.homeManagerModules.default;
+    };
+}

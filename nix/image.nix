@@ -1,0 +1,196 @@
+# The agent image: dockerTools.streamLayeredImage around the layer that `perimeter bake` writes.
+#
+# One source of truth. Everything the image config says (user, env, entrypoint, workdir) is read at
+# evaluation time from nix/image-spec.json, a committed copy of the /etc/perimeter/image.json that
+# `perimeter bake` puts into its layer (src/image/spec.ts). Reading the baked file itself would be
+# import-from-derivation: building perimeter during evaluation, which `nix flake check` and offline
+# evaluation cannot do. Instead the copy is held to the original twice:
+#   - at build time, below: the image does not build unless the committed file is byte-identical
+#     to the image.json inside the freshly baked layer;
+#   - in the tests: test/nix/flake.test.ts bakes with the current sources and compares
+#     (`node nix/update-image-spec.mjs` rewrites the copy).
+#
+# Layers. Every store path of the closure (node, each agent CLI, git, gh, ...) is its own layer, as
+# long as the closure has fewer than maxLayers - 1 paths; the policy files, accounts and folders
+# are in the customisation layer, which dockerTools always puts last. The baked tar itself is not
+# in the image closure (only its unpacked files are), so changing a tripwire rebuilds only that
+# small top layer and every other layer keeps its digest.
+{
+  lib,
+  dockerTools,
+  runCommand,
+  perimeter,
+  clients,
+  nodejs_22,
+  bashInteractive,
+  coreutils,
+  git,
+  gh,
+  tini,
+  findutils,
+  gnugrep,
+  gnused,
+  gawk,
+  diffutils,
+  gnutar,
+  gzip,
+  procps,
+  less,
+  curl,
+  specFile ? ./image-spec.json,
+}:
+let
+  spec = lib.importJSON specFile;
+  inherit (spec) user;
+  uid = toString user.uid;
+  gid = toString user.gid;
+  specPath = "/etc/perimeter/image.json";
+
+  # What this file relies on the spec for.
+  assertions = [
+    (lib.assertMsg (user.uid != 0 && user.gid != 0) "image spec: the agent user must not be root")
+    (lib.assertMsg (spec.env.AGENT_SANDBOX or null == "1") "image spec: env.AGENT_SANDBOX must be \"1\"")
+    (lib.assertMsg (lib.elem specPath spec.policyFiles) "image spec: ${specPath} must be a policy file")
+    (lib.assertMsg (lib.head spec.entrypoint == "tini") "image spec: PID 1 must be tini")
+  ];
+
+  # The CLIs the spec names, at the versions it names (from image/clients/package.json) — which
+  # clients.nix already checked against package-lock.json.
+  agentClients = lib.mapAttrs (
+    id: tool:
+    let
+      client = clients.${id} or (throw "image spec names tool ${id}, which nix/clients.nix does not build");
+    in
+    assert lib.assertMsg (client.npmPackage == tool.package && client.version == tool.version)
+      "image spec wants ${tool.package}@${tool.version}, nix/clients.nix builds ${client.npmPackage}@${client.version}";
+    client
+  ) spec.tools;
+
+  # `perimeter bake`, run by the perimeter package just built: the same layer a developer bakes.
+  policyLayer = runCommand "perimeter-policy-layer-${spec.profile}" { nativeBuildInputs = [ perimeter ]; } ''
+    export HOME="$TMPDIR"
+    mkdir -p "$out"
+    perimeter bake --profile ${lib.escapeShellArg spec.profile} --out "$out/layer.tar"
+    tar -xOf "$out/layer.tar" ${lib.escapeShellArg (lib.removePrefix "/" specPath)} > "$out/image.json"
+  '';
+
+  passwd = ''
+    root:x:0:0:root:/root:/bin/bash
+    nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+    ${user.name}:x:${uid}:${gid}:${user.name}:${user.home}:${user.shell}
+  '';
+  group = ''
+    root:x:0:
+    nogroup:x:65534:
+    ${user.name}:x:${gid}:
+  '';
+
+  # Runs under fakeroot in the customisation layer's tree (contents already linked in).
+  fakeRootCommands = ''
+    # A subshell: strict mode for these lines only, not for the layer tar dockerTools runs after;
+    # its failure fails the layer.
+    (
+      set -euo pipefail
+      # 1. The policy layer exactly as perimeter baked it: root-owned read-only policy files, the
+      #    image spec, the entrypoint bundle, the agent-owned run-record folder.
+      tar --extract --file ${policyLayer}/layer.tar --same-owner --same-permissions --numeric-owner
+
+      # 2. The config of this image came from nix/image-spec.json; it must be the baked spec.
+      if ! cmp -s ${specFile} .${specPath}; then
+        echo "nix/image-spec.json differs from the ${specPath} that perimeter bake wrote:" >&2
+        diff -u ${specFile} .${specPath} >&2 || true
+        echo "regenerate it: node build.mjs && node nix/update-image-spec.mjs" >&2
+        exit 1
+      fi
+
+      # 3. Accounts (no sudo, no password), home and work folders of the agent user.
+      mkdir -p etc root tmp var/tmp .${user.home} .${spec.workdir}
+      printf '%s' ${lib.escapeShellArg passwd} > etc/passwd
+      printf '%s' ${lib.escapeShellArg group} > etc/group
+      printf 'hosts: files dns\n' > etc/nsswitch.conf
+      chmod 0644 etc/passwd etc/group etc/nsswitch.conf
+      chmod 0700 root
+      chmod 1777 tmp var/tmp
+      chown ${uid}:${gid} .${user.home} .${spec.workdir}
+      chmod 0755 .${user.home} .${spec.workdir}
+
+      # 4. What the entrypoint will check, checked before the image exists.
+      for f in ${lib.escapeShellArgs spec.policyFiles}; do
+        if [ ! -f ".$f" ] || [ "$(stat -c '%u %a' ".$f")" != "0 444" ]; then
+          echo "policy file $f is not a root-owned 0444 file in the image" >&2; exit 1
+        fi
+      done
+      run_dir=${lib.escapeShellArg (dirOf spec.runRecord)}
+      if [ "$(stat -c '%u:%g' ".$run_dir")" != "${uid}:${gid}" ]; then
+        echo "run-record folder $run_dir is not owned by ${user.name}" >&2; exit 1
+      fi
+      # No setuid/setgid file (the Nix store has none; this layer must not add one), no sudo.
+      if [ -n "$(find . -xdev -perm /6000 -print -quit)" ]; then
+        echo "setuid/setgid file in the image:" >&2; find . -xdev -perm /6000 >&2; exit 1
+      fi
+      if [ -e bin/sudo ] || [ -e usr/bin/sudo ]; then echo "sudo in the image" >&2; exit 1; fi
+    ) || exit 1
+  '';
+
+  # Image-only additions the spec does not cover; the spec's own env wins on any clash.
+  extraEnv = {
+    SSL_CERT_FILE = "/etc/ssl/certs/ca-bundle.crt";
+  };
+
+  # The container config: every field from the spec.
+  imageConfig = {
+    User = "${uid}:${gid}";
+    WorkingDir = spec.workdir;
+    Entrypoint = spec.entrypoint;
+    Env = lib.mapAttrsToList (name: value: "${name}=${value}") (extraEnv // spec.env);
+    Labels = {
+      "org.opencontainers.image.title" = "perimeter agent image";
+      "org.opencontainers.image.version" = perimeter.version;
+      "org.opencontainers.image.licenses" = "Apache-2.0";
+      "dev.perimeter.profile" = spec.profile;
+    };
+  };
+in
+assert lib.all (a: a) assertions;
+dockerTools.streamLayeredImage {
+  name = "perimeter-agent";
+  tag = "${perimeter.version}-${spec.profile}";
+
+  contents = [
+    # PID 1, the shell the agent user logs in with, the basic tools.
+    tini
+    bashInteractive
+    coreutils
+    git
+    gh
+    nodejs_22
+    # What agents' shell commands expect next to coreutils (as in the container suite's base image).
+    findutils
+    gnugrep
+    gnused
+    gawk
+    diffutils
+    gnutar
+    gzip
+    procps
+    less
+    curl
+    # /etc/ssl/certs (from cacert), /usr/bin/env, /bin/sh.
+    dockerTools.caCertificates
+    dockerTools.usrBinEnv
+    dockerTools.binSh
+  ]
+  ++ lib.attrValues agentClients;
+
+  inherit fakeRootCommands;
+
+  # Docker's limit is 127 layers; 125 leaves room and gives each store path its own layer.
+  maxLayers = 125;
+
+  config = imageConfig;
+
+  passthru = {
+    inherit spec policyLayer imageConfig;
+    clients = agentClients;
+  };
+}

@@ -3,6 +3,11 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, PerimeterError } from "../errors.js";
 import type { CommandResult } from "./result.js";
+// render, check and show are the hot path (pre-commit hooks, every activation): loaded with the CLI
+// itself, one module. bake and schema pull in code nothing else needs, so they load on demand.
+import { check } from "./commands/check.js";
+import { render } from "./commands/render.js";
+import { show } from "./commands/show.js";
 
 const toolsOption = () => new Option("--tools <list>", "comma-separated tools: claude,codex,gemini (default: all)");
 const profileOption = (fallback: string) => new Option("--profile <name>", `profile to use (default: ${fallback})`);
@@ -29,10 +34,10 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   hostCommand(program, "render", "write the host files of a profile into a home folder").action((flags) =>
-    run(async () => (await import("./commands/render.js")).render(flags)),
+    run(async () => render(flags)),
   );
   hostCommand(program, "check", "exit 1 when the host files differ from the profile (drift)").action((flags) =>
-    run(async () => (await import("./commands/check.js")).check(flags)),
+    run(async () => check(flags)),
   );
   program
     .command("show")
@@ -40,7 +45,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .addOption(profileOption("interactive"))
     .addOption(profilesDirOption())
     .option("--json", "machine-readable output")
-    .action((flags) => run(async () => (await import("./commands/show.js")).show(flags)));
+    .action((flags) => run(async () => show(flags)));
   program
     .command("schema")
     .description("print the JSON Schema of the profile file format")

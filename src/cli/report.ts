@@ -1,6 +1,5 @@
 // What the host commands print. Kept apart from the work so the work can be tested without output.
 import { relative } from "node:path";
-import { createTwoFilesPatch } from "diff";
 import type { Rendering } from "../render.js";
 import type { HostPlan, WrittenFile } from "../sink/host.js";
 import type { Gap } from "../tools/types.js";
@@ -20,7 +19,9 @@ export function gapLines(gaps: readonly Gap[]): string[] {
   });
 }
 
-export function diffText(plan: HostPlan): string {
+/** Only `--diff` needs the diff library, so it is loaded on demand. */
+export async function diffText(plan: HostPlan): Promise<string> {
+  const { createTwoFilesPatch } = await import("diff");
   return plan.files
     .filter((f) => f.status !== "unchanged")
     .map((f) => {

@@ -1,5 +1,5 @@
 // JSON Schemas of the profile file formats, generated from the zod schemas so they cannot drift.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ProfileFileSchema, TripwiresFileSchema } from "./schema.js";
 
 export type SchemaKind = "profile" | "tripwires";

@@ -8,8 +8,8 @@ import type { KeyPath } from "./locate.js";
 import { exampleArgv, matchesArgv, parsePattern } from "./pattern.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
-import type { CommandRule, Example, Posture, Profile, Tripwire } from "./types.js";
-import { formatKeyPath, locateKey } from "./locate.js";
+import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
+import { formatKeyPath } from "./locate.js";
 
 export const TRIPWIRES_FILE = "tripwires.toml";
 
@@ -137,8 +137,17 @@ function toRule(read: ReadFile<unknown>, path: KeyPath, text: string): CommandRu
   return { pattern, origin: originOf(read, path) };
 }
 
-function originOf(read: ReadFile<unknown>, path: KeyPath) {
-  return { file: read.file, line: locateKey(read.source, path), key: formatKeyPath(path) };
+/** The line is found only when something shows it: most renders never print an origin. */
+function originOf(read: ReadFile<unknown>, path: KeyPath): Origin {
+  let line: number | undefined | null = null;
+  return {
+    file: read.file,
+    key: formatKeyPath(path),
+    get line() {
+      if (line === null) line = read.lineOf(path);
+      return line;
+    },
+  };
 }
 
 function tripwireFiles(source: ProfileSource): string[] {

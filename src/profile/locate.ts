@@ -59,44 +59,59 @@ function commonPrefix(a: KeyPath, b: KeyPath): number {
 
 /** Line (1-based) of the entry at `path`, or of its nearest enclosing key; undefined if none is found. */
 export function locateKey(source: string, path: KeyPath): number | undefined {
+  return createLocator(source)(path);
+}
+
+/**
+ * A locator for one file: the file is split and its keys indexed once, so locating every rule of a
+ * large profile stays linear in its size.
+ */
+export function createLocator(source: string): (path: KeyPath) => number | undefined {
   const lines = source.split(/\r?\n/);
-  let best: KeyLine | undefined;
-  let bestLength = 0;
-  for (const candidate of keyLines(lines)) {
-    const n = commonPrefix(candidate.path, path);
-    if (n === candidate.path.length && n > bestLength) {
-      best = candidate;
-      bestLength = n;
+  const keys = keyLines(lines);
+  const elementLines = new Map<number, number[]>();
+  return (path) => {
+    let best: KeyLine | undefined;
+    let bestLength = 0;
+    for (const candidate of keys) {
+      const n = commonPrefix(candidate.path, path);
+      if (n === candidate.path.length && n > bestLength) {
+        best = candidate;
+        bestLength = n;
+      }
     }
-  }
-  if (best === undefined) return undefined;
-  // An element of a string array: count string literals from the key's line onwards.
-  const index = path[bestLength];
-  if (typeof index === "number" && bestLength === path.length - 1) {
-    return nthStringLine(lines, best.line, index) ?? best.line;
-  }
-  return best.line;
+    if (best === undefined) return undefined;
+    // An element of a string array: the line of its string literal, counted from the key's line.
+    const index = path[bestLength];
+    if (typeof index === "number" && bestLength === path.length - 1) {
+      let found = elementLines.get(best.line);
+      if (found === undefined) {
+        found = stringLines(lines, best.line);
+        elementLines.set(best.line, found);
+      }
+      return found[index] ?? best.line;
+    }
+    return best.line;
+  };
 }
 
 const STRING_OR_COMMENT = /"(?:[^"\\]|\\.)*"|'[^']*'|#.*$/g;
+const STRING = /"(?:[^"\\]|\\.)*"|'[^']*'/g;
 
 /** The line without its comment; a `#` inside a string is not one. */
 function stripComment(line: string): string {
   return line.replace(STRING_OR_COMMENT, (m) => (m.startsWith("#") ? "" : m));
 }
 
-function nthStringLine(lines: readonly string[], fromLine: number, index: number): number | undefined {
-  let seen = 0;
+/** Lines of each string literal of the array that starts on `fromLine`, in order. */
+function stringLines(lines: readonly string[], fromLine: number): number[] {
+  const found: number[] = [];
   for (let i = fromLine - 1; i < lines.length; i++) {
-    // On the key's own line, skip the key itself; everywhere, skip comments.
+    // On the key's own line, skip the key itself.
     const raw = i === fromLine - 1 ? lines[i]!.replace(/^[^=]*=/, "") : lines[i]!;
     const text = stripComment(raw);
-    const strings = text.match(/"(?:[^"\\]|\\.)*"|'[^']*'/g) ?? [];
-    for (const _ of strings) {
-      if (seen === index) return i + 1;
-      seen++;
-    }
-    if (/\]/.test(text.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, ""))) break;
+    for (const _ of text.match(STRING) ?? []) found.push(i + 1);
+    if (/\]/.test(text.replace(STRING, ""))) break;
   }
-  return undefined;
+  return found;
 }

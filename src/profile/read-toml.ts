@@ -2,17 +2,19 @@
 // ProfileError that names the file, the line and the key.
 import { readFileSync } from "node:fs";
 import { parse as parseToml, TomlError } from "smol-toml";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { ProfileError } from "../errors.js";
-import { formatKeyPath, locateKey, type KeyPath } from "./locate.js";
+import { createLocator, formatKeyPath, locateKey, type KeyPath } from "./locate.js";
 
 export interface ReadFile<T> {
   file: string;
   source: string;
   data: T;
+  /** Line of a key path in this file (indexed once per file). */
+  lineOf(path: KeyPath): number | undefined;
 }
 
-export function readValidatedToml<S extends z.ZodType>(file: string, schema: S): ReadFile<z.infer<S>> {
+export function readValidatedToml<S extends z.ZodMiniType>(file: string, schema: S): ReadFile<z.infer<S>> {
   let source: string;
   try {
     source = readFileSync(file, "utf8");
@@ -41,10 +43,12 @@ export function readValidatedToml<S extends z.ZodType>(file: string, schema: S):
     const more = rest.length === 0 ? undefined : `${rest.length} more problem(s) in this file`;
     throw new ProfileError({ file, line: locateKey(source, path), key }, problem, more);
   }
-  return { file, source, data: result.data };
+  let locate: ((path: KeyPath) => number | undefined) | undefined;
+  const lineOf = (path: KeyPath) => (locate ??= createLocator(source))(path);
+  return { file, source, data: result.data, lineOf };
 }
 
 /** Locates a key path in a file already read, for errors found after schema validation. */
 export function errorAt(read: ReadFile<unknown>, path: KeyPath, problem: string, hint?: string): ProfileError {
-  return new ProfileError({ file: read.file, line: locateKey(read.source, path), key: formatKeyPath(path) }, problem, hint);
+  return new ProfileError({ file: read.file, line: read.lineOf(path), key: formatKeyPath(path) }, problem, hint);
 }

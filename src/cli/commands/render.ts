@@ -5,7 +5,7 @@ import { homeFrom, profileFrom, selectTools, type HostFlags } from "../options.j
 import { diffText, displayTarget, gapLines, planJson } from "../report.js";
 import type { CommandResult } from "../result.js";
 
-export function render(flags: HostFlags): CommandResult {
+export async function render(flags: HostFlags): Promise<CommandResult> {
   const tools = selectTools(flags.tools);
   const profile = profileFrom(flags, "interactive");
   const rendering = renderProfile(profile, tools, "host");
@@ -22,6 +22,6 @@ export function render(flags: HostFlags): CommandResult {
     const backup = written?.[i]?.backup ? ` (backup: ${displayTarget(plan.home, written[i]!.backup!)})` : "";
     lines.push(`${verb.padEnd(14)} ${name}${backup}`);
   });
-  const stdout = (flags.diff ? diffText(plan) : "") + `${lines.join("\n")}\n`;
+  const stdout = (flags.diff ? await diffText(plan) : "") + `${lines.join("\n")}\n`;
   return { exitCode: 0, stdout, stderr: gapLines(rendering.gaps).join("\n") };
 }

@@ -1,13 +1,10 @@
 // Everything perimeter knows about Codex CLI: config.toml keys, the Starlark `.rules` files, their
 // prefix-only matching, file locations and launch flags. Facts: ../shared/TOOLS.md "Codex CLI".
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import Handlebars from "handlebars";
-import { templatesDir } from "../../profile/builtin.js";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
 import type { AgentTool, Expression, FileBody, Gap, JsonObject, Scope, ToolOutput } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
+import { rulesTemplate } from "./rules-template.js";
 
 const HOST_CONFIG = ".codex/config.toml";
 const HOST_RULES = ".codex/rules/perimeter.rules";
@@ -78,18 +75,6 @@ function entries(rules: readonly CommandRule[], decision: Decision, gaps: Gap[],
       notMatch: (extra?.allows ?? []).map((ex) => ex.command),
     }));
   });
-}
-
-let compiled: Handlebars.TemplateDelegate | undefined;
-function rulesTemplate(): Handlebars.TemplateDelegate {
-  if (compiled) return compiled;
-  const hbs = Handlebars.create();
-  // Starlark string and list literals; JSON's escapes are a subset Starlark reads the same way.
-  hbs.registerHelper("starlark", (value: string | string[]) =>
-    Array.isArray(value) ? `[${value.map((v) => JSON.stringify(v)).join(", ")}]` : JSON.stringify(value),
-  );
-  compiled = hbs.compile(readFileSync(join(templatesDir(), "codex", "perimeter.rules.hbs"), "utf8"), { noEscape: true, strict: true });
-  return compiled;
 }
 
 function rulesFile(profile: Profile, gaps: Gap[]): string {

@@ -64,3 +64,14 @@ export interface AgentTool {
   bypassFindings(path: string, body: FileBody): string[];
   launch(profile: Profile): LaunchSpec;
 }
+
+/** Where one file lives: relative to the home on a host, absolute in the image. */
+export type Location = Record<Scope, string>;
+
+/**
+ * A structured file's body: on a host the user shares the file and perimeter owns only `ownedKeys`;
+ * in the image perimeter owns the whole file.
+ */
+export function structuredBody(scope: Scope, format: "json" | "toml", value: JsonObject, ownedKeys: readonly KeyPath[]): FileBody {
+  return scope === "host" ? { format, value, ownedKeys } : { format, value };
+}

@@ -2,12 +2,11 @@
 // Facts: ../shared/TOOLS.md "Claude Code"; types: settings.generated.ts (SchemaStore schema).
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import type { AgentTool, Expression, FileBody, Gap, JsonObject, Scope, ToolOutput } from "../types.js";
+import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 
-const HOST_SETTINGS = ".claude/settings.json";
-/** Managed (policy) scope: highest precedence, root-owned in the image. */
-const MANAGED_SETTINGS = "/etc/claude-code/managed-settings.json";
+/** User settings on a host; in the image the managed (policy) scope, highest precedence and root-owned. */
+const SETTINGS: Location = { host: ".claude/settings.json", image: "/etc/claude-code/managed-settings.json" };
 
 type Permissions = NonNullable<ClaudeSettings["permissions"]>;
 /** The CLI's own enum; the schema also lists `delegate`, which 2.1.330 rejects (SOURCES.md). */
@@ -76,15 +75,11 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
 function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
   const value = settings(profile, scope, gaps) as JsonObject;
-  const body: FileBody =
-    scope === "host"
-      ? { format: "json", value, ownedKeys: OWNED_KEYS }
-      : { format: "json", value };
-  return { files: [{ tool: "claude", path: scope === "host" ? HOST_SETTINGS : MANAGED_SETTINGS, body }], gaps };
+  return { files: [{ tool: "claude", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) }], gaps };
 }
 
 function bypassFindings(path: string, body: FileBody): string[] {
-  if (path !== HOST_SETTINGS || body.format !== "json") return [];
+  if (path !== SETTINGS.host || body.format !== "json") return [];
   const permissions = (body.value.permissions ?? {}) as Permissions;
   const findings: string[] = [];
   const mode = permissions.defaultMode as DefaultMode | undefined;

@@ -2,15 +2,13 @@
 // prefix-only matching, file locations and launch flags. Facts: ../shared/TOOLS.md "Codex CLI".
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
-import type { AgentTool, Expression, FileBody, Gap, JsonObject, Scope, ToolOutput } from "../types.js";
+import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
 import { rulesTemplate } from "./rules-template.js";
 
-const HOST_CONFIG = ".codex/config.toml";
-const HOST_RULES = ".codex/rules/perimeter.rules";
-/** The system layer; its rules/ folder is read like the user's. */
-const SYSTEM_CONFIG = "/etc/codex/config.toml";
-const SYSTEM_RULES = "/etc/codex/rules/perimeter.rules";
+/** The user layer on a host; in the image the system layer, whose rules/ folder is read like the user's. */
+const CONFIG: Location = { host: ".codex/config.toml", image: "/etc/codex/config.toml" };
+const RULES: Location = { host: ".codex/rules/perimeter.rules", image: "/etc/codex/rules/perimeter.rules" };
 
 type Decision = "allow" | "prompt" | "forbidden";
 /** 0.169.0 rejects "untrusted" although the published schema still lists it (SOURCES.md). */
@@ -107,18 +105,17 @@ function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
   const rules = rulesFile(profile, gaps);
   const value = config(profile) as JsonObject;
-  const configBody: FileBody = scope === "host" ? { format: "toml", value, ownedKeys: OWNED_KEYS } : { format: "toml", value };
   return {
     files: [
-      { tool: "codex", path: scope === "host" ? HOST_CONFIG : SYSTEM_CONFIG, body: configBody },
-      { tool: "codex", path: scope === "host" ? HOST_RULES : SYSTEM_RULES, body: { format: "text", text: rules } },
+      { tool: "codex", path: CONFIG[scope], body: structuredBody(scope, "toml", value, OWNED_KEYS) },
+      { tool: "codex", path: RULES[scope], body: { format: "text", text: rules } },
     ],
     gaps,
   };
 }
 
 function bypassFindings(path: string, body: FileBody): string[] {
-  if (path !== HOST_CONFIG || body.format !== "toml") return [];
+  if (path !== CONFIG.host || body.format !== "toml") return [];
   const findings: string[] = [];
   if (body.value.sandbox_mode === "danger-full-access") {
     findings.push(`${path}: sandbox_mode = "danger-full-access" turns Codex's sandbox off`);

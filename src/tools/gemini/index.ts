@@ -2,14 +2,12 @@
 // priorities, file locations and launch flags. Facts: ../shared/TOOLS.md "Gemini CLI".
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import type { AgentTool, FileBody, JsonObject, Scope, ToolOutput } from "../types.js";
+import { structuredBody, type AgentTool, type FileBody, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
-const HOST_SETTINGS = ".gemini/settings.json";
-const HOST_POLICY = ".gemini/policies/perimeter.toml";
-/** System settings override the user's; admin policies outrank user policies (tier 5 over tier 4). */
-const SYSTEM_SETTINGS = "/etc/gemini-cli/settings.json";
-const ADMIN_POLICY = "/etc/gemini-cli/policies/perimeter.toml";
+/** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
+const SETTINGS: Location = { host: ".gemini/settings.json", image: "/etc/gemini-cli/settings.json" };
+const POLICY: Location = { host: ".gemini/policies/perimeter.toml", image: "/etc/gemini-cli/policies/perimeter.toml" };
 
 const SHELL_TOOL = "run_shell_command";
 
@@ -93,11 +91,10 @@ function settings(profile: Profile): GeminiSettings {
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const value = settings(profile) as JsonObject;
-  const settingsBody: FileBody = scope === "host" ? { format: "json", value, ownedKeys: OWNED_KEYS } : { format: "json", value };
   return {
     files: [
-      { tool: "gemini", path: scope === "host" ? HOST_SETTINGS : SYSTEM_SETTINGS, body: settingsBody },
-      { tool: "gemini", path: scope === "host" ? HOST_POLICY : ADMIN_POLICY, body: { format: "toml", value: policy(profile) } },
+      { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
+      { tool: "gemini", path: POLICY[scope], body: { format: "toml", value: policy(profile) } },
     ],
     gaps: [],
   };
@@ -106,7 +103,7 @@ function render(profile: Profile, scope: Scope): ToolOutput {
 function bypassFindings(path: string, body: FileBody): string[] {
   if (body.format === "text") return [];
   const findings: string[] = [];
-  if (path === HOST_SETTINGS) {
+  if (path === SETTINGS.host) {
     // Read as the file may really be (a user may have written a value the schema forbids).
     const value = body.value as Omit<GeminiSettings, "general"> & { general?: { defaultApprovalMode?: string } };
     if (value.general?.defaultApprovalMode === "yolo") findings.push(`${path}: general.defaultApprovalMode = "yolo"`);
@@ -115,7 +112,7 @@ function bypassFindings(path: string, body: FileBody): string[] {
       if (tool === SHELL_TOOL || tool === "*") findings.push(`${path}: tools.allowed "${tool}" allows every shell command`);
     }
   }
-  if (path === HOST_POLICY) {
+  if (path === POLICY.host) {
     for (const rule of (body.value.rule ?? []) as PolicyRule[]) {
       const unconditional = rule.commandPrefix === undefined && rule.commandRegex === undefined;
       if (rule.decision === "allow" && unconditional && (rule.toolName === SHELL_TOOL || rule.toolName === "*")) {

@@ -1,0 +1,44 @@
+// The README says nothing the code no longer does: its version table matches the pins, and its
+// coverage table (written by the real-agent suites) matches what the current profiles and tool
+// modules expect, so a tripwire added without re-running those suites shows up here.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { pinnedClientVersions } from "../../src/image/spec.js";
+import { packageRoot } from "../../src/profile/builtin.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { TOOLS } from "../../src/tools/index.js";
+import { expectedObservation } from "../report/coverage.js";
+
+const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
+
+describe("README", () => {
+  it("lists exactly the pinned client versions", () => {
+    for (const [pkg, version] of Object.entries(pinnedClientVersions())) {
+      expect(readme).toMatch(new RegExp(`\\| \`${pkg.replace(/[/@.-]/g, "\\$&")}\` \\| ${version.replace(/\./g, "\\.")} \\|`));
+    }
+  });
+
+  it("has a coverage table whose every cell matches what the tools are expected to do", () => {
+    const section = readme.slice(readme.indexOf("<!-- coverage:start"), readme.indexOf("<!-- coverage:end"));
+    const lines = section.split("\n").filter((l) => l.startsWith("| "));
+    expect(lines.length).toBeGreaterThan(2);
+    const header = lines[0]!.split("|").slice(3, -1).map((c) => c.trim());
+    const columns = header.map((h) => ({
+      tool: TOOLS.find((t) => h.startsWith(t.title))!,
+      scope: h.includes("(host") ? ("host" as const) : ("image" as const),
+    }));
+    expect(columns.every((c) => c.tool !== undefined)).toBe(true);
+    const profile = loadProfile("interactive");
+    const rows = lines.slice(1).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    const examples = profile.tripwires.flatMap((t) => t.blocks.map((e) => ({ t, e })));
+    expect(rows.map((r) => r[1])).toEqual(examples.map(({ e }) => `\`${e.command}\``));
+    rows.forEach((row, i) => {
+      const { t, e } = examples[i]!;
+      columns.forEach((column, j) => {
+        const cell = row[2 + j]!.replace(/[*¹ ]/g, "");
+        expect(cell, `${column.tool.title} ${column.scope} ${e.command}`).toBe(expectedObservation(column.tool, t, e, column.scope));
+      });
+    });
+  });
+});

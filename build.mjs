@@ -4,7 +4,7 @@
 // the image carries exactly that file.
 import { build } from "esbuild";
 import Handlebars from "handlebars";
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 
 const precompiledRulesTemplate = {
   name: "precompiled-rules-template",
@@ -29,15 +29,21 @@ export function rulesTemplate() { return template; }`,
 const banner = { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" };
 const common = { bundle: true, platform: "node", format: "esm", target: "node20", minify: true, legalComments: "none", banner };
 
-rmSync("dist", { recursive: true, force: true });
+// Build beside dist/ and swap it in, so a test that runs the CLI while another rebuilds never finds
+// dist/ half-written.
+const out = `dist.building-${process.pid}`;
 await build({
   ...common,
   entryPoints: { perimeter: "src/cli/bin.ts" },
-  outdir: "dist",
+  outdir: out,
   outExtension: { ".js": ".mjs" },
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   plugins: [precompiledRulesTemplate],
 });
-await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: "dist/entrypoint.mjs" });
-for (const file of ["dist/perimeter.mjs", "dist/entrypoint.mjs"]) chmodSync(file, 0o755);
+await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.mjs` });
+for (const file of ["perimeter.mjs", "entrypoint.mjs"]) chmodSync(`${out}/${file}`, 0o755);
+const old = `dist.old-${process.pid}`;
+if (existsSync("dist")) renameSync("dist", old);
+renameSync(out, "dist");
+rmSync(old, { recursive: true, force: true });

@@ -32,7 +32,8 @@ export async function main(args: readonly string[], environment: Environment = r
   const spec = JSON.parse(specText) as ImageSpec;
   const found = refusals(spec, environment);
   if (found.length > 0) {
-    const more = found.length > 1 ? ` (also: ${found.slice(1).map((r) => r.code).join(", ")})` : "";
+    const others = [...new Set(found.slice(1).map((r) => r.code))].filter((c) => c !== found[0]!.code);
+    const more = others.length > 0 ? ` (also: ${others.join(", ")})` : "";
     return refuse(found[0]!.code, found[0]!.reason + more);
   }
   const request = parseRequest(spec, args, environment.env);

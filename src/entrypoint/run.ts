@@ -31,7 +31,9 @@ export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
   const started = Date.now();
 
   return new Promise((resolve) => {
-    const child = spawn(command!, [...args, request.prompt], { stdio: "inherit" });
+    // The prompt arrives as an argument; stdin is not passed on, or a CLI would wait on it or read
+    // whatever is piped into the container as more prompt.
+    const child = spawn(command!, [...args, request.prompt], { stdio: ["ignore", "inherit", "inherit"] });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, forward(s)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);

@@ -31,7 +31,11 @@ function parents(path: string): string[] {
 export async function writeLayer(out: string, files: readonly LayerEntry[], extraDirs: readonly LayerDir[] = []): Promise<void> {
   const dirs = new Map<string, LayerDir>();
   for (const f of files) for (const p of parents(f.path)) dirs.set(p, { path: p, mode: 0o755 });
-  for (const d of extraDirs) dirs.set(d.path.replace(/^\/+|\/+$/g, ""), { ...d, path: d.path.replace(/^\/+|\/+$/g, "") });
+  for (const d of extraDirs) {
+    const path = d.path.replace(/^\/+|\/+$/g, "");
+    for (const p of parents(path)) if (!dirs.has(p)) dirs.set(p, { path: p, mode: 0o755 });
+    dirs.set(path, { ...d, path });
+  }
   const entries = [
     ...[...dirs.values()].map((d) => ({ kind: "dir" as const, name: `${d.path}/`, d })),
     ...files.map((f) => ({ kind: "file" as const, name: f.path.replace(/^\/+/, ""), f })),

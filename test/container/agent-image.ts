@@ -1,0 +1,318 @@
+// The REAL agent image under test: base rootfs (test/container/podman.ts) + the layer `perimeter bake`
+// writes + a small root-owned test-fixture layer, configured from the image spec baked into that layer.
+// Agents run through the image's own entrypoint, as uid 1000, against the fake model on the host's
+// 127.0.0.1 (--network host), with a per-run writable home mounted at the agent's home.
+//
+// The fixture layer holds only what driving the clients offline needs, never policy:
+//   - /etc/gemini-cli/system-defaults.json: Gemini's LOWEST settings layer (below user, workspace and
+//     the baked system settings), with security.auth.selectedType = "gemini-api-key" (else 0.61.0 picks
+//     "gateway" auth for GOOGLE_GEMINI_BASE_URL and headless runs exit 41) and model.disableLoopDetection
+//     (the scripted model calls the shell many times in a row). Gemini reads it from this default path
+//     (dirname of the system settings path) only when it is root-owned and not group/other-writable.
+//   - /opt/perimeter-test/shims/NAME: stand-ins for gh, git, npm... that append their command line to
+//     SHIM_LOG_NAME in the agent's (mounted, per-run) home and print "shim: NAME ran".
+// Client-driving config that has to live in HOME (Codex's mock model provider, the login-shell PATH)
+// is written into the per-run home by makeAgentHome; the baked /etc files are never touched.
+import { execa } from "execa";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { bakeLayer } from "../../src/image/bake.js";
+import type { ImageSpec } from "../../src/image/spec.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { packageRoot } from "../../src/profile/builtin.js";
+import { TOOLS } from "../../src/tools/index.js";
+import type { ToolId } from "../../src/tools/types.js";
+import { startFakeModel, type FakeModel } from "../real/fake-model.js";
+import { normalizeCommand } from "../real/harness.js";
+import { WORK_DIR, buildTestImage, runContainer, writeLayerTar, type ImageConfig, type LayerEntry } from "./podman.js";
+
+const ROOT = packageRoot();
+export const SHIM_DIR = "/opt/perimeter-test/shims";
+/** Where the shims log, inside the agent's home (a fresh host dir per run). */
+export const SHIM_LOG_NAME = ".perimeter-shims-ran.log";
+
+// ---------------------------------------------------------------------------------------------------
+// Layers
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/perimeter.mjs and dist/entrypoint.mjs from the current source (rebuilt only when stale). */
+export async function ensureDist(): Promise<void> {
+  const outs = ["dist/perimeter.mjs", "dist/entrypoint.mjs"].map((f) => join(ROOT, f));
+  const built = Math.min(...outs.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
+  const inputs = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "templates")), statSync(join(ROOT, "build.mjs")).mtimeMs);
+  if (built > inputs) return;
+  await execa(process.execPath, ["build.mjs"], { cwd: ROOT });
+}
+
+/**
+ * Other suites run build.mjs, which deletes dist/ before writing it again: a bake that lands in that
+ * window fails to find its files. Try again (rebuilding if dist is still stale) before giving up.
+ */
+async function withDist<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await new Promise((r) => setTimeout(r, 2000));
+      await ensureDist();
+    }
+  }
+}
+
+/** `perimeter bake --profile NAME --out OUT`, the real CLI. */
+export async function bakeWithCli(profile: string, out: string): Promise<void> {
+  await withDist(() => execa(process.execPath, [join(ROOT, "dist/perimeter.mjs"), "bake", "--profile", profile, "--out", out], { cwd: ROOT }));
+}
+
+/** The control: bake's own code path, with the autonomous profile minus its tripwires. */
+export async function bakeControlLayer(out: string): Promise<ImageSpec> {
+  const profile = loadProfile("autonomous");
+  return (await withDist(() => bakeLayer({ ...profile, name: `${profile.name}-control`, tripwires: [] }, TOOLS, out))).spec;
+}
+
+/** The image spec as baked into a layer tar. */
+export async function specFromLayer(layerTar: string): Promise<ImageSpec> {
+  const r = await execa("tar", ["-xOf", layerTar, "etc/perimeter/image.json"]);
+  return JSON.parse(r.stdout) as ImageSpec;
+}
+
+const GEMINI_SYSTEM_DEFAULTS = {
+  security: { auth: { selectedType: "gemini-api-key" } },
+  privacy: { usageStatisticsEnabled: false },
+  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+  model: { disableLoopDetection: true },
+};
+
+/** Every command word the tripwire examples start with. */
+export function shimNames(commands: readonly string[]): string[] {
+  return [...new Set(commands.map((c) => c.split(" ")[0]!))].sort();
+}
+
+/** The fixture layer's entries (root-owned, not writable by the agent). */
+export function fixtureEntries(spec: ImageSpec, shims: readonly string[]): LayerEntry[] {
+  const log = `${spec.user.home}/${SHIM_LOG_NAME}`;
+  const entries: LayerEntry[] = [
+    { path: "/etc/gemini-cli", mode: 0o755 },
+    { path: "/etc/gemini-cli/system-defaults.json", content: `${JSON.stringify(GEMINI_SYSTEM_DEFAULTS, null, 2)}\n`, mode: 0o444 },
+    { path: "/opt/perimeter-test", mode: 0o755 },
+    { path: SHIM_DIR, mode: 0o755 },
+  ];
+  for (const name of shims) {
+    entries.push({
+      path: `${SHIM_DIR}/${name}`,
+      content: `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> '${log}'\necho "shim: ${name} ran"\n`,
+      mode: 0o555,
+    });
+  }
+  return entries;
+}
+
+/**
+ * USER, ENV, ENTRYPOINT and WORKDIR exactly as the spec says. The bare "tini" needs no rewriting: the
+ * runtime looks the entrypoint up in the image's PATH (spec.env.PATH has /usr/bin, Debian's tini).
+ */
+export function imageConfig(spec: ImageSpec): ImageConfig {
+  return {
+    user: `${spec.user.uid}:${spec.user.gid}`,
+    env: { ...spec.env },
+    entrypoint: [...spec.entrypoint],
+    workdir: spec.workdir,
+  };
+}
+
+export interface AgentImage {
+  ref: string;
+  spec: ImageSpec;
+}
+
+/** Builds localhost/NAME = base + the baked layer + the fixture layer. */
+export async function buildAgentImage(name: string, bakedLayer: string, shims: readonly string[]): Promise<AgentImage> {
+  const spec = await specFromLayer(bakedLayer);
+  // A stable file name: it is part of the image history, so the same inputs give the same image ID.
+  const dir = mkdtempSync(join(WORK_DIR, "fixture-"));
+  const fixture = join(dir, `${name}-fixture.tar`);
+  await writeLayerTar(fixture, fixtureEntries(spec, shims));
+  try {
+    const ref = await buildTestImage({ name, layers: [bakedLayer, fixture], config: imageConfig(spec) });
+    return { ref, spec };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Per-run home
+
+export interface AgentHome {
+  /** Host directory mounted at spec.user.home. */
+  dir: string;
+  volume: string;
+  /** Command lines the shims logged, normalized like harness.normalizeCommand. */
+  ran(): string[];
+  remove(): void;
+}
+
+/** Tracks every scratch dir made here, so the suite can remove them all. */
+const scratch: string[] = [];
+
+export function scratchDir(prefix: string, owner?: { uid: number; gid: number }): string {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const dir = mkdtempSync(join(WORK_DIR, `${prefix}-`));
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  scratch.push(dir);
+  return dir;
+}
+
+export function removeScratch(): void {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+function writeOwned(file: string, content: string, owner: { uid: number; gid: number }): void {
+  const dir = resolve(file, "..");
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+  }
+  writeFileSync(file, content);
+  chownSync(file, owner.uid, owner.gid);
+}
+
+/**
+ * A fresh agent home (host dir owned by the agent user) with only client-driving config:
+ * ~/.codex/config.toml naming the fake model as the provider (the system /etc/codex/config.toml stays
+ * the baked policy; user config layers on top of it) and ~/.bash_profile putting the shims first on
+ * PATH (Codex runs commands in `bash -lc`, whose /etc/profile resets PATH).
+ */
+export function makeAgentHome(spec: ImageSpec, model: FakeModel | undefined): AgentHome {
+  const owner = { uid: spec.user.uid, gid: spec.user.gid };
+  const dir = scratchDir("home", owner);
+  if (model) {
+    mkdirSync(join(dir, ".codex"));
+    chownSync(join(dir, ".codex"), owner.uid, owner.gid);
+    writeOwned(
+      join(dir, ".codex", "config.toml"),
+      [
+        'model_provider = "mock"',
+        "check_for_update_on_startup = false",
+        "",
+        "[model_providers.mock]",
+        'name = "mock"',
+        `base_url = "${model.url}/v1"`,
+        'wire_api = "responses"',
+        "",
+        "[analytics]",
+        "enabled = false",
+        "",
+      ].join("\n"),
+      owner,
+    );
+  }
+  writeOwned(join(dir, ".bash_profile"), `export PATH='${SHIM_DIR}':"$PATH"\n`, owner);
+  const log = join(dir, SHIM_LOG_NAME);
+  return {
+    dir,
+    volume: `${dir}:${spec.user.home}`,
+    ran: () =>
+      existsSync(log)
+        ? readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => normalizeCommand(l))
+        : [],
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running an agent through the entrypoint
+
+/** Environment that points each client at the fake model (nothing about permissions). */
+export function clientEnv(tool: ToolId, model: FakeModel): Record<string, string> {
+  switch (tool) {
+    case "claude":
+      return {
+        ANTHROPIC_BASE_URL: model.url,
+        ANTHROPIC_API_KEY: "fake-key",
+        DISABLE_AUTOUPDATER: "1",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_ERROR_REPORTING: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      };
+    case "codex":
+      return {}; // the provider is in ~/.codex/config.toml
+    case "gemini":
+      return {
+        GEMINI_API_KEY: "fake-key",
+        GOOGLE_GEMINI_BASE_URL: model.url,
+        GEMINI_CLI_TRUST_WORKSPACE: "true",
+        GEMINI_CLI_NO_RELAUNCH: "true",
+        GEMINI_TELEMETRY_ENABLED: "false",
+      };
+  }
+}
+
+export interface EntrypointRunOptions {
+  home: AgentHome;
+  model: FakeModel;
+  prompt?: string;
+  /** Extra env (after the client env); PATH gets the shims first unless given here. */
+  env?: Record<string, string>;
+  volumes?: string[];
+  timeoutMs?: number;
+}
+
+/** `podman run IMAGE TOOL PROMPT`: the image's own entrypoint and launch command, as the image's user. */
+export async function runThroughEntrypoint(image: AgentImage, tool: ToolId, opts: EntrypointRunOptions) {
+  const started = Date.now();
+  const r = await runContainer(image.ref, {
+    network: "host",
+    env: { PATH: `${SHIM_DIR}:${image.spec.env.PATH}`, ...clientEnv(tool, opts.model), ...opts.env },
+    volumes: [opts.home.volume, ...(opts.volumes ?? [])],
+    args: [tool, opts.prompt ?? "go"],
+    timeoutMs: opts.timeoutMs ?? 240_000,
+  });
+  return { ...r, durationMs: Date.now() - started };
+}
+
+export interface ImageScriptRun {
+  run: Awaited<ReturnType<typeof runThroughEntrypoint>>;
+  /** The tool result of commands[i], as the CLI sent it to the model. */
+  results: string[];
+  /** Per command: did its shim run? */
+  ran: boolean[];
+}
+
+/** One agent process in the image that tries each command in turn (one per model turn), like harness.runScript. */
+export async function runScriptInImage(image: AgentImage, tool: ToolId, commands: readonly string[]): Promise<ImageScriptRun> {
+  const model = await startFakeModel({ commands });
+  try {
+    const home = makeAgentHome(image.spec, model);
+    const run = await runThroughEntrypoint(image, tool, { home, model });
+    const ranLines = home.ran();
+    return { run, results: [...model.turnResults], ran: commands.map((c) => ranLines.includes(normalizeCommand(c))) };
+  } finally {
+    await model.close();
+  }
+}
+
+/** Runs at most `n` of the given jobs at a time (two cores: agent containers compete for them). */
+export function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (job) => {
+    if (active < n) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing job hands over its slot
+    try {
+      return await job();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}

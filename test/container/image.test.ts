@@ -1,0 +1,408 @@
+// Issue 4, "Proven in a real container": the agent image built from `perimeter bake` (base rootfs +
+// baked layer + a root-owned test-fixture layer, configured from the baked image spec) refuses to
+// start outside the sandbox, runs the three REAL agents through its entrypoint with the autonomous
+// launch command, holds every tripwire the tool can express (and the same commands run in a control
+// image baked without tripwires), prints JSON under `ci`, keeps its policy files out of the agent's
+// reach, and keeps a run record. Observations feed the README coverage table's image column.
+//
+// Agents talk to the fake model (test/real/fake-model.ts) on the host's 127.0.0.1 via --network host.
+// Each image is built once per run; agent containers run a few at a time (see `pool`).
+import { createHash } from "node:crypto";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ImageSpec } from "../../src/image/spec.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { TOOLS } from "../../src/tools/index.js";
+import type { ToolId } from "../../src/tools/types.js";
+import { expectedObservation, recordObservations, writeCoverageIntoReadme, type Observed } from "../report/coverage.js";
+import { denialKind } from "../real/agents.js";
+import { startFakeModel } from "../real/fake-model.js";
+import {
+  bakeControlLayer,
+  bakeWithCli,
+  buildAgentImage,
+  ensureDist,
+  limiter,
+  makeAgentHome,
+  removeScratch,
+  runScriptInImage,
+  runThroughEntrypoint,
+  scratchDir,
+  shimNames,
+  type AgentImage,
+  type ImageScriptRun,
+} from "./agent-image.js";
+import { ensureBaseRootfs, ensurePodman, runContainer } from "./podman.js";
+
+const profile = loadProfile("autonomous");
+/** Every must-block example of every tripwire, then every must-leave-alone example. */
+const mustBlock = profile.tripwires.flatMap((tripwire) => tripwire.blocks.map((example) => ({ tripwire, example })));
+const leaveAlone = profile.tripwires.flatMap((tripwire) => tripwire.allows.map((example) => ({ tripwire, example })));
+const commands = [...mustBlock.map((e) => e.example.command), ...leaveAlone.map((e) => e.example.command)];
+const SHIMS = shimNames(commands);
+/** A harmless command for the single-command runs (a must-leave-alone example; its shim only logs). */
+const PROBE = "gh repo view octo/app";
+
+const REFUSED = /^perimeter-entrypoint: refused \((E_[A-Z_]+)\): .+$/;
+
+let real: AgentImage; // autonomous, from `perimeter bake --profile autonomous`
+let control: AgentImage; // autonomous minus its tripwires, through bakeLayer
+let ci: AgentImage; // `perimeter bake --profile ci`
+let realLayer: string;
+/** At most three agent containers at once on two cores. */
+const pool = limiter(3);
+/** Started in beforeAll, awaited by the tests, so the matrix runs while the quick tests do. */
+const matrix = new Map<string, Promise<ImageScriptRun>>();
+const matrixRun = (kind: "real" | "control", tool: ToolId) => matrix.get(`${kind}/${tool}`)!;
+let recorded = false;
+
+const sec = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+/** The single stderr line of a refusal, and its code. */
+function refusal(r: { exitCode: number; stdout: string; stderr: string }): { exitCode: number; lines: number; code?: string } {
+  const lines = r.stderr.split("\n").filter((l) => l !== "");
+  return { exitCode: r.exitCode, lines: lines.length, code: REFUSED.exec(lines[0] ?? "")?.[1] };
+}
+
+beforeAll(async () => {
+  const timings: string[] = [];
+  let t0 = performance.now();
+  await Promise.all([ensurePodman().then(() => ensureBaseRootfs()), ensureDist()]);
+  timings.push(`podman + base + dist ${sec(t0)}`);
+
+  t0 = performance.now();
+  const dir = scratchDir("layers");
+  realLayer = join(dir, "autonomous.tar");
+  const ciLayer = join(dir, "ci.tar");
+  const controlLayer = join(dir, "control.tar");
+  await Promise.all([bakeWithCli("autonomous", realLayer), bakeWithCli("ci", ciLayer), bakeControlLayer(controlLayer)]);
+  timings.push(`bake x3 ${sec(t0)}`);
+
+  t0 = performance.now();
+  real = await buildAgentImage("perimeter-agent-autonomous", realLayer, SHIMS);
+  control = await buildAgentImage("perimeter-agent-control", controlLayer, SHIMS);
+  ci = await buildAgentImage("perimeter-agent-ci", ciLayer, SHIMS);
+  timings.push(`images x3 ${sec(t0)}`);
+  console.log(`[image.test] ${timings.join(", ")}`);
+
+  for (const kind of ["real", "control"] as const) {
+    for (const tool of TOOLS) {
+      const p = pool(async () => {
+        const t = performance.now();
+        const r = await runScriptInImage(kind === "real" ? real : control, tool.id, commands);
+        console.log(`[image.test] ${kind} matrix, ${tool.id}: ${commands.length} commands in ${sec(t)}`);
+        return r;
+      });
+      p.catch(() => undefined); // awaited (and reported) by the tests
+      matrix.set(`${kind}/${tool.id}`, p);
+    }
+  }
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.allSettled(matrix.values());
+  if (recorded) writeCoverageIntoReadme(profile);
+  removeScratch();
+});
+
+it("uses the image spec baked into the layer: user, env, entrypoint, workdir", async () => {
+  const r = await runContainer(real.ref, {
+    entrypoint: [],
+    args: ["sh", "-c", 'id -u; id -g; echo "$AGENT_SANDBOX $HOME $PATH"; pwd'],
+  });
+  expect(r.stderr).toBe("");
+  const [uid, gid, env, cwd] = r.stdout.split("\n");
+  expect([uid, gid]).toEqual([String(real.spec.user.uid), String(real.spec.user.gid)]);
+  expect(env).toBe(`1 ${real.spec.user.home} ${real.spec.env.PATH}`);
+  expect(cwd).toBe(real.spec.workdir);
+  expect(real.spec.profile).toBe("autonomous");
+  // The ENTRYPOINT (tini -- node /opt/perimeter/entrypoint.mjs) answers: past every check, no tool named.
+  const usage = await runContainer(real.ref, { env: { AGENT_TOOL: "nope" }, args: ["x"] });
+  expect(refusal(usage), usage.stderr).toEqual({ exitCode: 64, lines: 1, code: "E_USAGE" });
+});
+
+describe("1. the entrypoint refuses to start outside the sandbox (exit 64, one stderr line)", () => {
+  it("as root (--user 0): E_ROOT", async () => {
+    const r = await runContainer(real.ref, { user: "0", args: ["claude", "hi"] });
+    expect(refusal(r), r.stderr).toEqual({ exitCode: 64, lines: 1, code: "E_ROOT" });
+    expect(r.stdout).toBe("");
+  });
+
+  it.each([
+    ["unset", undefined],
+    ['"0"', "0"],
+    ['"true"', "true"],
+  ])("AGENT_SANDBOX %s: E_SANDBOX_FLAG", async (_label, value) => {
+    const r = await runContainer(real.ref, {
+      ...(value === undefined ? { unsetEnv: ["AGENT_SANDBOX"] } : { env: { AGENT_SANDBOX: value } }),
+      args: ["claude", "hi"],
+    });
+    expect(refusal(r), r.stderr).toEqual({ exitCode: 64, lines: 1, code: "E_SANDBOX_FLAG" });
+    expect(r.stderr).toContain(value === undefined ? "(it is null)" : `(it is "${value}")`);
+  });
+
+  it("a container engine socket mounted at /var/run/docker.sock: E_CONTAINER_SOCKET", async () => {
+    const sock = join(scratchDir("sock"), "docker.sock");
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      const r = await runContainer(real.ref, { volumes: [`${sock}:/var/run/docker.sock`], args: ["claude", "hi"] });
+      expect(refusal(r), r.stderr).toEqual({ exitCode: 64, lines: 1, code: "E_CONTAINER_SOCKET" });
+      expect(r.stderr).toContain("docker.sock");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("control: as uid 1000 with AGENT_SANDBOX=1 the same image gets past the checks and runs the tool", async () => {
+    const model = await startFakeModel({ commands: [PROBE] });
+    try {
+      const home = makeAgentHome(real.spec, model);
+      const r = await pool(() => runThroughEntrypoint(real, "claude", { home, model }));
+      expect(r.stderr).not.toMatch(/refused/);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe("done");
+      expect(home.ran()).toContain(PROBE);
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+describe("2. the real clients start through the entrypoint and accept the baked files", () => {
+  it.each(TOOLS.map((t) => [t.id] as const))("%s runs the launch command against the fake model", async (tool) => {
+    const model = await startFakeModel({ commands: [PROBE] });
+    try {
+      const home = makeAgentHome(real.spec, model);
+      const r = await pool(() => runThroughEntrypoint(real, tool, { home, model }));
+      expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+      expect(r.stdout.trim()).toBe("done");
+      expect(model.turnResults[0]).toContain("shim: gh ran");
+      expect(home.ran()).toContain(PROBE);
+      if (tool === "codex") {
+        // The user layer (~/.codex/config.toml, the fake model provider) is read on top of the system
+        // layer; approval/sandbox here also follow from the launch flag, so the system layer itself is
+        // shown by `codex debug prompt-input` below and its rules by the tripwire matrix.
+        expect(r.stderr).toMatch(/^provider: mock$/m);
+        expect(r.stderr).toMatch(/^approval: never$/m);
+        expect(r.stderr).toMatch(/^sandbox: danger-full-access$/m);
+      }
+      if (tool === "gemini") {
+        // Reaching the model at all shows /etc/gemini-cli/system-defaults.json (auth type) was read from
+        // its default path: without it 0.61.0 picks "gateway" auth and a headless run exits 41.
+        expect(r.stderr).not.toContain("Invalid configuration");
+        expect(r.stderr).not.toContain("Policy file error");
+        expect(r.stderr).toContain("YOLO mode is enabled");
+      }
+    } finally {
+      await model.close();
+    }
+  });
+
+  it("claude doctor reads /etc/claude-code/managed-settings.json and finds nothing wrong with it", async () => {
+    const r = await runContainer(real.ref, { entrypoint: [], args: ["claude", "doctor"] });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Claude Code doctor");
+    expect(r.stdout).not.toContain("Invalid settings");
+    expect(r.stdout).not.toContain("may not work as written");
+
+    // The check can fail: the same doctor flags a broken managed file mounted over the baked one.
+    const dir = scratchDir("bad-managed");
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, "m.json"), JSON.stringify({ permissions: { deny: ["Bash(git push :* --x)"], defaultMode: "bogus" } }));
+    const bad = await runContainer(real.ref, {
+      entrypoint: [],
+      volumes: [`${join(dir, "m.json")}:/etc/claude-code/managed-settings.json:ro`],
+      args: ["claude", "doctor"],
+    });
+    expect(bad.stdout).toContain("Invalid settings");
+    expect(bad.stdout).toContain("/etc/claude-code/managed-settings.json");
+    expect(bad.stdout).toContain("may not work as written");
+  });
+
+  it("codex debug prompt-input: the system layer gives danger-full-access and approval never", async () => {
+    const r = await runContainer(real.ref, { entrypoint: [], args: ["codex", "debug", "prompt-input", "hi"] });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("`sandbox_mode` is `danger-full-access`");
+    expect(r.stdout).toContain("Approval policy is currently never");
+
+    // Those values come from the baked /etc/codex/config.toml (no flag, no user config here): with an
+    // empty file mounted over it, Codex falls back to its own defaults.
+    const dir = scratchDir("empty-codex");
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, "config.toml"), "");
+    const bare = await runContainer(real.ref, {
+      entrypoint: [],
+      volumes: [`${join(dir, "config.toml")}:/etc/codex/config.toml:ro`],
+      args: ["codex", "debug", "prompt-input", "hi"],
+    });
+    expect(bare.exitCode, bare.stderr).toBe(0);
+    expect(bare.stdout).not.toContain("`sandbox_mode` is `danger-full-access`");
+    expect(bare.stdout).not.toContain("Approval policy is currently never");
+  });
+
+  it("gemini's start-up check can fail: a broken admin policy and system setting are reported", async () => {
+    const dir = scratchDir("bad-gemini");
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, "bad.toml"), '[[rule]]\ntoolName = "run_shell_command"\ndecision = "deny"\npriority = "high"\n');
+    writeFileSync(join(dir, "settings.json"), JSON.stringify({ general: { defaultApprovalMode: "yolo" } }));
+    const model = await startFakeModel({ commands: [PROBE] });
+    try {
+      const home = makeAgentHome(real.spec, model);
+      const r = await pool(() =>
+        runThroughEntrypoint(real, "gemini", {
+          home,
+          model,
+          volumes: [`${join(dir, "bad.toml")}:/etc/gemini-cli/policies/bad.toml:ro`, `${join(dir, "settings.json")}:/etc/gemini-cli/settings.json:ro`],
+        }),
+      );
+      expect(r.stderr).toContain("Invalid configuration in /etc/gemini-cli/settings.json");
+      expect(r.stderr).toContain("Policy file error in bad.toml");
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+describe.each(TOOLS.map((t) => [t.title, t] as const))("3. %s: the tripwire matrix in the image (autonomous, bypass launch)", (_title, tool) => {
+  it("tried every command (the fake model's script ran to the end)", async () => {
+    const { run, results } = await matrixRun("real", tool.id);
+    expect(run.exitCode, run.stderr.slice(-3000)).toBe(0);
+    expect(results).toHaveLength(commands.length);
+    const controlRun = await matrixRun("control", tool.id);
+    expect(controlRun.run.exitCode, controlRun.run.stderr.slice(-3000)).toBe(0);
+    expect(controlRun.results).toHaveLength(commands.length);
+  });
+
+  it("observes every must-block example exactly as expectedObservation(..., \"image\") says", async () => {
+    const m = await matrixRun("real", tool.id);
+    const observed = mustBlock.map(({ tripwire, example }, i) => {
+      const kind = denialKind(tool.id, m.results[i] ?? "");
+      const seen: Observed = m.ran[i] ? "runs" : kind === "rule" ? "blocked" : kind === "approval" ? "asks" : "runs";
+      return { tripwire: tripwire.id, example: example.command, observed: seen };
+    });
+    recordObservations("image", tool.id, observed);
+    recorded = true;
+    for (const [i, { tripwire, example }] of mustBlock.entries()) {
+      const expected = expectedObservation(tool, tripwire, example, "image");
+      // Blocked: never reached the shim, and the tool reported a rule denial. Runs: reached the shim.
+      expect(m.ran[i], `${example.command} ran: ${m.results[i]}`).toBe(expected === "runs");
+      expect(observed[i]!.observed, `${example.command}: ${m.results[i]}`).toBe(expected);
+    }
+  });
+
+  it("runs every must-leave-alone example without any prompt or denial", async () => {
+    const m = await matrixRun("real", tool.id);
+    leaveAlone.forEach(({ example }, j) => {
+      const i = mustBlock.length + j;
+      expect(m.ran[i], `${example.command}: ${m.results[i]}`).toBe(true);
+      expect(denialKind(tool.id, m.results[i] ?? ""), `${example.command}: ${m.results[i]}`).toBeUndefined();
+    });
+  });
+
+  it("control: in an image baked without tripwires, every must-block example runs", async () => {
+    const c = await matrixRun("control", tool.id);
+    mustBlock.forEach(({ example }, i) => {
+      expect(c.ran[i], `${example.command}: ${c.results[i]}`).toBe(true);
+    });
+  });
+});
+
+describe("4. ci: each tool prints JSON when started through the entrypoint", () => {
+  it("bakes the JSON flags into the launch commands", () => {
+    expect(ci.spec.profile).toBe("ci");
+    expect(ci.spec.output).toBe("json");
+    expect(ci.spec.tools.claude.argv).toEqual(expect.arrayContaining(["--output-format", "json"]));
+    expect(ci.spec.tools.codex.argv).toContain("--json");
+    expect(ci.spec.tools.gemini.argv).toEqual(expect.arrayContaining(["--output-format", "json"]));
+  });
+
+  it.each(TOOLS.map((t) => [t.id] as const))("%s", async (tool) => {
+    const model = await startFakeModel({ commands: [PROBE] });
+    try {
+      const home = makeAgentHome(ci.spec, model);
+      const r = await pool(() => runThroughEntrypoint(ci, tool, { home, model }));
+      expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+      expect(home.ran()).toContain(PROBE);
+      const out = r.stdout.trim();
+      if (tool === "codex") {
+        // JSON lines, one event each.
+        const events = out.split("\n").map((line) => JSON.parse(line) as { type: string; item?: { type?: string; command?: string } });
+        expect(events.map((e) => e.type)).toContain("turn.completed");
+        expect(events.some((e) => e.item?.type === "command_execution" && e.item.command?.includes(PROBE))).toBe(true);
+      } else {
+        // One JSON object.
+        const result = JSON.parse(out) as Record<string, unknown>;
+        if (tool === "claude") expect(result).toMatchObject({ type: "result", is_error: false, result: "done" });
+        else expect(result).toMatchObject({ response: "done" });
+      }
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+describe("5. the agent user cannot modify or delete any policy file", () => {
+  it("append, rm, mv and chmod fail for each file in spec.policyFiles, and every sha256 is unchanged", async () => {
+    const files = real.spec.policyFiles;
+    const expected = await Promise.all(
+      files.map(async (f) => {
+        const body = (await execa("tar", ["-xOf", realLayer, f.slice(1)], { encoding: "buffer", stripFinalNewline: false })).stdout;
+        return createHash("sha256").update(body).digest("hex");
+      }),
+    );
+    const script = [
+      'for f in "$@"; do',
+      `  sh -c 'echo x >> "$1"' _ "$f" 2>/dev/null && echo "append-OK $f" || echo "append-denied $f"`,
+      '  rm -f "$f" 2>/dev/null && echo "rm-OK $f" || echo "rm-denied $f"',
+      '  mv "$f" "$f.x" 2>/dev/null && echo "mv-OK $f" || echo "mv-denied $f"',
+      '  chmod 666 "$f" 2>/dev/null && echo "chmod-OK $f" || echo "chmod-denied $f"',
+      "done",
+      'sha256sum "$@"',
+    ].join("\n");
+    const r = await runContainer(real.ref, { user: String(real.spec.user.uid), entrypoint: [], args: ["sh", "-c", script, "sh", ...files] });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stdout.split("\n");
+    const attempts = files.flatMap((f) => ["append", "rm", "mv", "chmod"].map((op) => `${op}-denied ${f}`));
+    expect(lines.slice(0, attempts.length)).toEqual(attempts);
+    expect(lines.slice(attempts.length)).toEqual(files.map((f, i) => `${expected[i]}  ${f}`));
+  });
+});
+
+describe("6. the run record", () => {
+  it("has a start and an end line per run, with the exit code, without the prompt", async () => {
+    const spec: ImageSpec = real.spec;
+    const logDir = scratchDir("runlog", { uid: spec.user.uid, gid: spec.user.gid });
+    const recordDir = spec.runRecord.slice(0, spec.runRecord.lastIndexOf("/"));
+    const file = join(logDir, spec.runRecord.slice(recordDir.length + 1));
+    const prompt = "please do the secret thing 7f3a9c";
+    const model = await startFakeModel({ commands: [PROBE] });
+    try {
+      const home = makeAgentHome(spec, model);
+      const volumes = [`${logDir}:${recordDir}`];
+      const ok = await pool(() => runThroughEntrypoint(real, "claude", { home, model, prompt, volumes }));
+      expect(ok.exitCode, ok.stderr).toBe(0);
+      // A second run whose tool fails (no API key: "Not logged in", exit 1) appends its own two lines.
+      const failed = await pool(() =>
+        runThroughEntrypoint(real, "claude", { home, model, prompt, volumes, env: { ANTHROPIC_API_KEY: "" } }),
+      );
+      expect(failed.exitCode).toBe(1);
+    } finally {
+      await model.close();
+    }
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain(prompt);
+    expect(text).not.toContain("secret");
+    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const base = { tool: "claude", profile: "autonomous", version: spec.tools.claude.version };
+    expect(lines).toEqual([
+      { time: expect.any(String), event: "start", ...base, command: [...spec.tools.claude.argv, `<prompt: ${prompt.length} characters>`] },
+      { time: expect.any(String), event: "end", ...base, exitCode: 0, stopReason: "exited", durationMs: expect.any(Number) },
+      { time: expect.any(String), event: "start", ...base, command: [...spec.tools.claude.argv, `<prompt: ${prompt.length} characters>`] },
+      { time: expect.any(String), event: "end", ...base, exitCode: 1, stopReason: "exited", durationMs: expect.any(Number) },
+    ]);
+  });
+});

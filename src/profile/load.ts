@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { ProfileError } from "../errors.js";
 import { builtinProfilesDir } from "./builtin.js";
+import { compiledBuiltin } from "./compiled.js";
 import type { KeyPath } from "./locate.js";
 import { exampleArgv, matchesArgv, parsePattern } from "./pattern.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
@@ -49,6 +50,10 @@ function findProfileFile(name: string, source: ProfileSource): string | undefine
 }
 
 export function loadProfile(name: string, source: ProfileSource = {}): Profile {
+  if (source.profilesDir === undefined) {
+    const compiled = compiledBuiltin(name, displayPath);
+    if (compiled !== undefined) return compiled;
+  }
   if (source.profilesDir !== undefined && !existsSync(source.profilesDir)) {
     throw new ProfileError({ file: source.profilesDir }, "the profiles folder does not exist");
   }
@@ -120,11 +125,15 @@ type ListName = "allow" | "ask" | "deny";
 /** Parent lists first, then the child's additions; a child can add rules but never remove them. */
 function mergeCommandLists(chain: readonly ProfileRead[]): Record<ListName, CommandRule[]> {
   const lists: Record<ListName, CommandRule[]> = { allow: [], ask: [], deny: [] };
-  for (const read of [...chain].reverse()) {
-    for (const list of ["allow", "ask", "deny"] as const) {
+  for (const list of ["allow", "ask", "deny"] as const) {
+    const seen = new Set<string>();
+    for (const read of [...chain].reverse()) {
       (read.data.commands?.[list] ?? []).forEach((text, i) => {
         const rule = toRule(read, ["commands", list, i], text);
-        if (!lists[list].some((r) => r.pattern.text === rule.pattern.text)) lists[list].push(rule);
+        if (!seen.has(rule.pattern.text)) {
+          seen.add(rule.pattern.text);
+          lists[list].push(rule);
+        }
       });
     }
   }

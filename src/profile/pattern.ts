@@ -81,7 +81,9 @@ export function escapeRegExp(text: string): string {
  * Every way the optional `*` arguments can be present or absent, as plain token lists. Tools whose
  * wildcard needs at least one character (or that have none) express a pattern as these variants.
  */
-export function optionalArgVariants(pattern: CommandPattern): PatternToken[][] {
+export function optionalArgVariants(pattern: CommandPattern): readonly (readonly PatternToken[])[] {
+  // Most patterns have no `*`: they are their own only variant.
+  if (!pattern.tokens.some((t) => t.kind === "anyArgs")) return [pattern.tokens];
   let variants: PatternToken[][] = [[]];
   for (const token of pattern.tokens) {
     variants =

@@ -3,7 +3,6 @@
 // readable and the guard passes.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { HostFileError, HostGuardRefusal } from "../errors.js";
 import { formatKeyPath } from "../profile/locate.js";
 import type { Rendering } from "../render.js";
@@ -94,6 +93,8 @@ function backupPath(target: string): string {
   return `${target}.perimeter-backup-${stamp}`;
 }
 
+let tempCounter = 0;
+
 interface Staged {
   planned: PlannedFile;
   temp: string;
@@ -103,7 +104,8 @@ interface Staged {
 function stage(planned: PlannedFile): Staged {
   const target = planned.target;
   const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o644;
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  // pid + a counter: unique among concurrent perimeter processes without loading a crypto module.
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(temp, planned.after, { mode, flush: true });
   chmodSync(temp, mode);

@@ -1,6 +1,5 @@
 // The one merge policy for files perimeter shares with the user: perimeter replaces the keys it
 // owns and leaves every other key exactly as the user had it.
-import { isDeepStrictEqual } from "node:util";
 import type { KeyPath } from "../profile/locate.js";
 import type { JsonObject } from "../tools/types.js";
 
@@ -38,7 +37,19 @@ export function mergeOwnedKeys(theirs: JsonObject, ours: JsonObject, owned: read
   return owned.reduce((acc, path) => setAt(acc, path, getAt(ours, path)), theirs);
 }
 
+/** Equality of parsed JSON/TOML values (what the files hold: no dates, maps or cycles to care about). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  const ak = Object.keys(a);
+  const bk = Object.keys(b);
+  if (ak.length !== bk.length) return false;
+  return ak.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameValue((a as JsonObject)[k], (b as JsonObject)[k]));
+}
+
 /** Owned keys whose value on disk differs from what perimeter would write. */
 export function driftedKeys(theirs: JsonObject, ours: JsonObject, owned: readonly KeyPath[]): KeyPath[] {
-  return owned.filter((path) => !isDeepStrictEqual(getAt(theirs, path), getAt(ours, path)));
+  return owned.filter((path) => !sameValue(getAt(theirs, path), getAt(ours, path)));
 }

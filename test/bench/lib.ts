@@ -36,7 +36,7 @@ export function summarize(values: readonly number[]): Summary {
 // Result lines
 
 export interface CaseResult {
-  id: number;
+  id: number | string;
   name: string;
   /** Undefined when the case could not be measured on this machine; `skipped` says why. */
   subject?: Summary;

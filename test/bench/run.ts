@@ -104,6 +104,9 @@ let entryArgv: string[] = [];
 let toolArgv: string[] = [];
 let entryOptions: SpawnSyncOptions = {};
 let entryRecord = "";
+let realEntryArgv: string[] = [];
+let realToolArgv: string[] = [];
+const CLAUDE = join(ROOT, "image", "clients", "node_modules", ".bin", "claude");
 {
   mkdirSync(IMAGE_ROOT);
   run([NODE, CLI, "bake", "--profile", "autonomous", "--out", join(TMP, "layer.tar")], { cwd: PKG, env: ENV });
@@ -120,6 +123,8 @@ let entryRecord = "";
   spec.runRecord = join(IMAGE_ROOT, spec.runRecord);
   entryRecord = spec.runRecord;
   for (const tool of Object.values(spec.tools)) tool.argv = [NODE, "-e", "0"];
+  // Case 4b: a real tool's start-up, the pinned Claude Code printing its version.
+  if (existsSync(CLAUDE)) spec.tools.claude!.argv = [CLAUDE, "--version"];
   chmodSync(specPath, 0o644);
   writeFileSync(specPath, `${JSON.stringify(spec, null, 2)}\n`);
   chmodSync(specPath, 0o444);
@@ -127,9 +132,11 @@ let entryRecord = "";
   copyFileSync(join(ROOT, "test", "bench", "entry-driver.mjs"), driver);
   chmodSync(driver, 0o644);
   const prompt = "benchmark prompt";
-  entryArgv = [NODE, driver, join(IMAGE_ROOT, "opt", "perimeter", "entrypoint.mjs"), specPath, "claude", prompt];
+  entryArgv = [NODE, driver, join(IMAGE_ROOT, "opt", "perimeter", "entrypoint.mjs"), specPath, "codex", prompt];
   // What the entrypoint starts: the tool's argv and the prompt.
   toolArgv = [NODE, "-e", "0", prompt];
+  realEntryArgv = [NODE, driver, join(IMAGE_ROOT, "opt", "perimeter", "entrypoint.mjs"), specPath, "claude", prompt];
+  realToolArgv = [CLAUDE, "--version", prompt];
   entryOptions = { cwd: TMP, env: { ...spec.env }, uid: spec.user.uid, gid: spec.user.gid };
   if (process.getuid?.() !== 0) {
     entrySkip = "needs root, to run the entrypoint as the image's user (uid 1000) with root-owned policy files";
@@ -186,6 +193,10 @@ const commands: Timed[] = [
 if (entrySkip === undefined) {
   commands.push({ key: "entrypoint", argv: () => entryArgv, options: entryOptions });
   commands.push({ key: "tool", argv: () => toolArgv, options: entryOptions });
+  if (existsSync(CLAUDE)) {
+    commands.push({ key: "entrypoint-claude", argv: () => realEntryArgv, options: entryOptions });
+    commands.push({ key: "claude", argv: () => realToolArgv, options: entryOptions });
+  }
 }
 
 function timeOnce(command: Timed): number {
@@ -224,7 +235,8 @@ for (const dir of [join(RULESYNC_PROJECT, ".claude"), join(RULESYNC_PROJECT, ".c
 // Every entrypoint run (the trial, the warm-up and the timed ones) kept its start and end record.
 if (entrySkip === undefined) {
   const records = readFileSync(entryRecord, "utf8").split("\n").filter((l) => l !== "").length;
-  if (records !== 2 * (1 + rounds)) throw new Error(`the entrypoint's run record has ${records} lines, expected ${2 * (1 + rounds)}`);
+  const runs = 1 + rounds + (existsSync(CLAUDE) ? rounds : 0);
+  if (records !== 2 * runs) throw new Error(`the entrypoint's run record has ${records} lines, expected ${2 * runs}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,6 +280,15 @@ const results: CaseResult[] = [
     baseline: stats("tool"),
     goal: { op: "<", ratio: 1.3 },
     ...(entrySkip === undefined ? {} : { skipped: entrySkip }),
+  },
+  {
+    id: "4b",
+    name: "image entrypoint starting the pinned Claude Code (`claude --version`), a real tool's start-up",
+    subject: stats("entrypoint-claude"),
+    baselineName: "`claude --version` started directly",
+    baseline: stats("claude"),
+    goal: { op: "<", ratio: 1.3 },
+    ...(entrySkip !== undefined ? { skipped: entrySkip } : existsSync(CLAUDE) ? {} : { skipped: "the pinned clients are not installed (node image/clients/ensure.mjs)" }),
   },
   {
     id: 5,

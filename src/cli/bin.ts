@@ -1,5 +1,10 @@
 // The process entry of the `perimeter` command (bundled to dist/perimeter.mjs).
-import { runMain } from "./main.js";
+import module from "node:module";
+
+// Node 22.1+ can keep the bundle's compiled code between runs; older Node lacks the function and
+// compiles as before. It must run before the CLI's modules load, hence the import().
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { runMain } = await import("./main.js");
 
 runMain(process.argv.slice(2)).then(
   (code) => {

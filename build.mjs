@@ -16,12 +16,18 @@ const precompiledRulesTemplate = {
       return {
         loader: "ts",
         resolveDir: "src/tools/codex",
-        contents: `import Handlebars from "handlebars/runtime";
-import { registerRulesHelpers } from "./rules-helpers.js";
-const hbs = Handlebars.create();
-registerRulesHelpers(hbs);
-const template = hbs.template(${spec});
-export function rulesTemplate() { return template; }`,
+        // The runtime is required on first use: only commands that write Codex rules pay for it.
+        contents: `import { registerRulesHelpers } from "./rules-helpers.js";
+let template;
+export function rulesTemplate() {
+  if (template === undefined) {
+    const runtime = require("handlebars/runtime");
+    const hbs = (runtime.default ?? runtime).create();
+    registerRulesHelpers(hbs);
+    template = hbs.template(${spec});
+  }
+  return template;
+}`,
       };
     });
   },

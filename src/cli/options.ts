@@ -2,7 +2,8 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { loadProfile } from "../profile/load.js";
+import { displayPath } from "../profile/builtin.js";
+import { compiledBuiltin } from "../profile/compiled.js";
 import type { Profile } from "../profile/types.js";
 import { TOOLS, TOOL_IDS } from "../tools/index.js";
 import type { AgentTool } from "../tools/types.js";
@@ -30,8 +31,18 @@ export function selectTools(list: string | undefined): AgentTool[] {
   return TOOLS.filter((t) => wanted.includes(t.id));
 }
 
-export function profileFrom(flags: ProfileFlags, fallback: string): Profile {
-  return loadProfile(flags.profile ?? fallback, { profilesDir: flags.profilesDir });
+/**
+ * The profile to use. A built-in profile whose files are unchanged comes compiled with the CLI; only
+ * otherwise is the full loader (TOML, zod, example checks) loaded and run.
+ */
+export async function profileFrom(flags: ProfileFlags, fallback: string): Promise<Profile> {
+  const name = flags.profile ?? fallback;
+  if (flags.profilesDir === undefined) {
+    const compiled = compiledBuiltin(name, displayPath);
+    if (compiled !== undefined) return compiled;
+  }
+  const { loadProfile } = await import("../profile/load.js");
+  return loadProfile(name, { profilesDir: flags.profilesDir });
 }
 
 export function homeFrom(flags: HostFlags): string {

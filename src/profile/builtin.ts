@@ -1,7 +1,7 @@
 // Where the built-in profiles live: the package's own profiles/ folder, found from this file both
 // in the source tree (src/profile/) and in the bundle (dist/).
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 let cached: string | undefined;
@@ -24,4 +24,10 @@ export function builtinProfilesDir(): string {
 
 export function templatesDir(): string {
   return join(packageRoot(), "templates");
+}
+
+/** A path as messages show it: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
 }

@@ -1,12 +1,12 @@
 // Profile files in, one typed Profile out: TOML parse, zod validation, `extends`, the tripwires,
 // and the checks that need the whole picture (conflicts, tripwire examples).
 import { existsSync, readdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { ProfileError } from "../errors.js";
-import { builtinProfilesDir } from "./builtin.js";
-import { compiledBuiltin } from "./compiled.js";
+import { builtinProfilesDir, displayPath } from "./builtin.js";
 import type { KeyPath } from "./locate.js";
-import { exampleArgv, matchesArgv, parsePattern } from "./pattern.js";
+import { exampleArgv } from "./example.js";
+import { matchesArgv, parsePattern } from "./pattern.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
 import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
@@ -17,11 +17,6 @@ export const TRIPWIRES_FILE = "tripwires.toml";
 export interface ProfileSource {
   /** A folder of the user's own profiles, searched before the built-in ones. */
   profilesDir?: string;
-}
-
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith("..") ? file : rel;
 }
 
 function searchDirs(source: ProfileSource): string[] {
@@ -50,10 +45,6 @@ function findProfileFile(name: string, source: ProfileSource): string | undefine
 }
 
 export function loadProfile(name: string, source: ProfileSource = {}): Profile {
-  if (source.profilesDir === undefined) {
-    const compiled = compiledBuiltin(name, displayPath);
-    if (compiled !== undefined) return compiled;
-  }
   if (source.profilesDir !== undefined && !existsSync(source.profilesDir)) {
     throw new ProfileError({ file: source.profilesDir }, "the profiles folder does not exist");
   }

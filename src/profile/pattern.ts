@@ -5,7 +5,6 @@
 //   "git push * --force" `*` alone stands for any number of arguments, none included
 //   "git push * +*"      `*` inside a word matches within that one argument
 // The first word is always literal, and shell syntax is not allowed: a pattern names one command.
-import { parse as parseShell } from "shell-quote";
 
 export type PatternToken =
   | { kind: "word"; text: string }
@@ -92,17 +91,4 @@ export function optionalArgVariants(pattern: CommandPattern): readonly (readonly
         : variants.map((v) => [...v, token]);
   }
   return variants;
-}
-
-/** Splits an example command line into argv the way a POSIX shell would; errors on shell operators. */
-export function exampleArgv(command: string): string[] | string {
-  const parts = parseShell(command, (name) => `$${name}`);
-  const argv: string[] = [];
-  for (const part of parts) {
-    if (typeof part === "string") argv.push(part);
-    else if ("op" in part && part.op === "glob") argv.push(part.pattern);
-    else return `"${command}" is not one simple command (examples may not use shell operators)`;
-  }
-  if (argv.length === 0) return "the example command is empty";
-  return argv;
 }

@@ -1,7 +1,8 @@
 // Issue 3: the tripwires hold in the REAL agents on a host rendered with `interactive`, and the
 // same commands run when the tripwires are removed (the control). Observations feed the README table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { matchesArgv, exampleArgv } from "../../src/profile/pattern.js";
+import { matchesArgv } from "../../src/profile/pattern.js";
+import { exampleArgv } from "../../src/profile/example.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";

@@ -1,7 +1,8 @@
 import { parse as parseToml } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../src/profile/load.js";
-import { exampleArgv, matchesArgv, parsePattern, patternFromTokens, type CommandPattern } from "../../src/profile/pattern.js";
+import { matchesArgv, parsePattern, patternFromTokens, type CommandPattern } from "../../src/profile/pattern.js";
+import { exampleArgv } from "../../src/profile/example.js";
 import type { CommandRule, Profile } from "../../src/profile/types.js";
 import { serialize } from "../../src/sink/formats.js";
 import { TOOLS, toolById } from "../../src/tools/index.js";

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  exampleArgv,
   matchesArgv,
   optionalArgVariants,
   parsePattern,
   patternFromTokens,
   type CommandPattern,
 } from "../../src/profile/pattern.js";
+import { exampleArgv } from "../../src/profile/example.js";
 
 function pattern(text: string): CommandPattern {
   const parsed = parsePattern(text);

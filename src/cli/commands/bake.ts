@@ -8,7 +8,7 @@ import { gapLines, gapsJson } from "../report.js";
 import type { CommandResult } from "../result.js";
 
 export async function bake(flags: ProfileFlags & { out: string; json?: boolean }): Promise<CommandResult> {
-  const profile = profileFrom(flags, "autonomous");
+  const profile = await profileFrom(flags, "autonomous");
   const result = await bakeLayer(profile, TOOLS, flags.out);
   const sha256 = createHash("sha256").update(readFileSync(flags.out)).digest("hex");
   if (flags.json) {

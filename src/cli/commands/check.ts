@@ -5,9 +5,9 @@ import { homeFrom, profileFrom, selectTools, type HostFlags } from "../options.j
 import { displayTarget, planJson } from "../report.js";
 import type { CommandResult } from "../result.js";
 
-export function check(flags: HostFlags): CommandResult {
+export async function check(flags: HostFlags): Promise<CommandResult> {
   const tools = selectTools(flags.tools);
-  const profile = profileFrom(flags, "interactive");
+  const profile = await profileFrom(flags, "interactive");
   const rendering = renderProfile(profile, tools, "host");
   const plan = planHost(rendering, homeFrom(flags));
   guardHost(plan, tools);

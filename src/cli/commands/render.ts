@@ -7,7 +7,7 @@ import type { CommandResult } from "../result.js";
 
 export async function render(flags: HostFlags): Promise<CommandResult> {
   const tools = selectTools(flags.tools);
-  const profile = profileFrom(flags, "interactive");
+  const profile = await profileFrom(flags, "interactive");
   const rendering = renderProfile(profile, tools, "host");
   const plan = planHost(rendering, homeFrom(flags));
   guardHost(plan, tools);

@@ -24,8 +24,8 @@ export function profileJson(profile: Profile) {
   };
 }
 
-export function show(flags: ProfileFlags & { json?: boolean }): CommandResult {
-  const profile = profileFrom(flags, "interactive");
+export async function show(flags: ProfileFlags & { json?: boolean }): Promise<CommandResult> {
+  const profile = await profileFrom(flags, "interactive");
   if (flags.json) return { exitCode: 0, stdout: `${JSON.stringify(profileJson(profile), null, 2)}\n` };
   const list = (title: string, rules: readonly CommandRule[]) =>
     [`${title} (${rules.length}):`, ...rules.map((r) => `  ${r.pattern.text}`)].join("\n");

@@ -8,7 +8,6 @@ import { createLocator, formatKeyPath, locateKey, type KeyPath } from "./locate.
 
 export interface ReadFile<T> {
   file: string;
-  source: string;
   data: T;
   /** Line of a key path in this file (indexed once per file). */
   lineOf(path: KeyPath): number | undefined;
@@ -45,7 +44,7 @@ export function readValidatedToml<S extends z.ZodMiniType>(file: string, schema:
   }
   let locate: ((path: KeyPath) => number | undefined) | undefined;
   const lineOf = (path: KeyPath) => (locate ??= createLocator(source))(path);
-  return { file, source, data: result.data, lineOf };
+  return { file, data: result.data, lineOf };
 }
 
 /** Locates a key path in a file already read, for errors found after schema validation. */

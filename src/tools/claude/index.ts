@@ -46,8 +46,9 @@ function express(pattern: CommandPattern): Expression {
 
 function rulesOf(rules: readonly CommandRule[], gaps: Gap[]): string[] {
   const out = rules.flatMap((rule) => {
-    for (const m of express(rule.pattern).missing) gaps.push({ tool: "claude", rule, variant: m.variant, reason: m.reason });
-    return optionalArgVariants(rule.pattern).flatMap((tokens) => variantRules(tokens) ?? []);
+    const { enforced, missing } = express(rule.pattern);
+    for (const m of missing) gaps.push({ tool: "claude", rule, variant: m.variant, reason: m.reason });
+    return enforced.flatMap((variant) => variantRules(variant.tokens) ?? []);
   });
   return [...new Set(out)];
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../src/profile/load.js";
@@ -139,6 +142,27 @@ describe("every built-in profile x every tool x both scopes renders", () => {
   }
 });
 
+describe("a rendering depends on the profile only", () => {
+  it("not on the folder perimeter runs from (origins are shown relative to it)", () => {
+    const here = process.cwd();
+    const elsewhere = mkdtempSync(join(tmpdir(), "perimeter-cwd-"));
+    let away: Profile;
+    try {
+      process.chdir(elsewhere);
+      away = loadProfile("interactive");
+    } finally {
+      process.chdir(here);
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    const home = loadProfile("interactive");
+    // Control: the two loads really differ, in where their rules say they came from.
+    expect(away.tripwires[0]!.origin.file).not.toBe(home.tripwires[0]!.origin.file);
+    for (const tool of TOOLS) {
+      for (const scope of SCOPES) expect(tool.render(away, scope).files).toEqual(tool.render(home, scope).files);
+    }
+  });
+});
+
 describe("every tripwire rule appears in each tool's output in its strongest form", () => {
   for (const profile of PROFILES) {
     for (const scope of SCOPES) {
@@ -182,7 +206,7 @@ describe("every tripwire rule appears in each tool's output in its strongest for
             expect(rules).toContainEqual(expect.objectContaining({ pattern: words, decision: "forbidden" }));
           }
           for (const m of missing) {
-            expect(text).toContain(`#   ${m.variant}  (${rule.origin.file} ${rule.origin.key})`);
+            expect(text).toContain(`#   ${m.variant}  (${basename(rule.origin.file)} ${rule.origin.key})`);
             expect(output.gaps).toContainEqual(expect.objectContaining({ tool: "codex", rule, variant: m.variant }));
           }
         }

@@ -1,5 +1,6 @@
 // Everything perimeter knows about Codex CLI: config.toml keys, the Starlark `.rules` files, their
 // prefix-only matching, file locations and launch flags. Facts: ../shared/TOOLS.md "Codex CLI".
+import { basename } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
@@ -85,7 +86,8 @@ function rulesFile(profile: Profile, gaps: Gap[]): string {
   return rulesTemplate()({
     profile: profile.name,
     gapCount: gaps.length,
-    gaps: gaps.map((g) => `${g.variant}  (${g.rule.origin.file} ${g.rule.origin.key})`),
+    // The file's name only: the text must not change with the folder perimeter runs from.
+    gaps: gaps.map((g) => `${g.variant}  (${basename(g.rule.origin.file)} ${g.rule.origin.key})`),
     rules,
   });
 }

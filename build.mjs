@@ -1,11 +1,13 @@
-// Bundles the CLI and the container entrypoint. The CLI is split: each command's code loads only
-// when that command runs, and the Codex template is precompiled so only Handlebars' runtime ships
-// (start-up time, see README "Performance"). The entrypoint is one self-contained file, because
-// the image carries exactly that file.
+// Bundles the CLI and the container entrypoint, each one self-contained CommonJS file (the image
+// carries exactly the entrypoint's file). For start-up time (README "Performance") the Codex
+// template is precompiled so only Handlebars' runtime ships, the built-in profiles and their host
+// renderings are computed here, and the CLI gets a V8 code cache made by one run of it.
 import { build } from "esbuild";
 import Handlebars from "handlebars";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const precompiledRulesTemplate = {
   name: "precompiled-rules-template",
@@ -33,46 +35,115 @@ export function rulesTemplate() {
   },
 };
 
-/** The built-in profiles, loaded and checked once here by the real loader (src/profile/compiled.ts). */
-function compileBuiltinProfiles(dir) {
-  const script = `${dir}/compile-builtins.mjs`;
+/** The built-in profiles and their host renderings, made once here by the real code (src/compiled/). */
+function compileBuiltins(dir) {
+  const script = `${dir}/compile-builtins.cjs`;
   return build({ ...common, entryPoints: ["src/dev/compile-builtins.ts"], outfile: script, minify: false }).then(() => {
-    const json = execFileSync(process.execPath, [script], { encoding: "utf8" });
+    const json = execFileSync(process.execPath, [script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     rmSync(script);
-    return json;
+    return JSON.parse(json);
   });
 }
 
-const compiledProfiles = (json) => ({
-  name: "compiled-builtin-profiles",
+/**
+ * Writes the compiled data into dist/compiled/, one JSON file per profile and rendering, and gives
+ * the bundle a src/compiled/data.ts that reads each file on first use: a render reads only its own
+ * profile's rendering, and `--version` reads nothing. (Kept out of the bundle: the code cache and
+ * every start would carry all of it.)
+ */
+function writeCompiledData(dir, compiled) {
+  const files = { sources: "sources.json", profiles: {}, hostRenderings: {} };
+  mkdirSync(`${dir}/compiled`);
+  const write = (file, value) => writeFileSync(`${dir}/compiled/${file}`, JSON.stringify(value));
+  write(files.sources, compiled.sources);
+  for (const [kind, suffix] of [["profiles", "profile"], ["hostRenderings", "host"]]) {
+    for (const [name, value] of Object.entries(compiled[kind])) {
+      files[kind][name] = `${name}.${suffix}.json`;
+      write(files[kind][name], value);
+    }
+  }
+  const getter = (name, file) => `get ${JSON.stringify(name)}() { return parsed(${JSON.stringify(file)}); }`;
+  const record = (byName) => `{ ${Object.entries(byName).map(([name, file]) => getter(name, file)).join(", ")} }`;
+  return {
+    name: "compiled-builtins",
+    setup(b) {
+      b.onLoad({ filter: /src[\\/]compiled[\\/]data\.ts$/ }, () => ({
+        loader: "js",
+        contents: `import { readFileSync } from "node:fs";
+import { join } from "node:path";
+const seen = new Map();
+function parsed(file) {
+  if (!seen.has(file)) seen.set(file, JSON.parse(readFileSync(join(__dirname, "compiled", file), "utf8")));
+  return seen.get(file);
+}
+export const COMPILED_BUILTINS = { ${getter("sources", files.sources)}, profiles: ${record(files.profiles)}, hostRenderings: ${record(files.hostRenderings)} };`,
+      }));
+    },
+  };
+}
+
+// CommonJS, not ESM: Node 20's ESM loader alone costs about 5 ms per start (README "Performance").
+// `import.meta.url` (src/profile/builtin.ts) becomes the bundle file's URL.
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  minify: true,
+  legalComments: "none",
+  define: { "import.meta.url": "__bundleUrl" },
+  banner: { js: 'var __bundleUrl=require("node:url").pathToFileURL(__filename).href;' },
+};
+const program = { banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } };
+
+/**
+ * commander requires child_process at load time, for subcommands that are separate programs, which
+ * perimeter has none of; loading it costs about 3 ms per start. It is loaded on first use instead.
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
   setup(b) {
-    b.onLoad({ filter: /src[\\/]profile[\\/]compiled-data\.ts$/ }, () => ({
-      loader: "ts",
-      // JSON.parse of a string literal is faster for V8 than the same object literal.
-      contents: `export const COMPILED_BUILTINS = JSON.parse(${JSON.stringify(json)});`,
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: "child_process", namespace: "lazy-child-process" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      loader: "js",
+      contents: 'module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });',
     }));
   },
-});
+};
 
-const banner = { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" };
-const common = { bundle: true, platform: "node", format: "esm", target: "node20", minify: true, legalComments: "none", banner };
+/**
+ * One run of the built CLI, whose code cache the launcher then writes (src/cli/launcher.ts): a
+ * render of the default profile into an empty home, the path every hook and activation takes.
+ */
+function writeCodeCache(dir) {
+  const home = mkdtempSync(join(tmpdir(), "perimeter-build-"));
+  try {
+    execFileSync(process.execPath, [`${dir}/perimeter.cjs`, "render", "--dry-run", "--home", home], {
+      env: { ...process.env, PERIMETER_BUILD_CODE_CACHE: `${dir}/cli.v8cache` },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
 
 // Build beside dist/ and swap it in, so a test that runs the CLI while another rebuilds never finds
 // dist/ half-written.
 const out = `dist.building-${process.pid}`;
 mkdirSync(out);
-const builtins = await compileBuiltinProfiles(out);
+const builtins = await compileBuiltins(out);
 await build({
   ...common,
-  entryPoints: { perimeter: "src/cli/bin.ts" },
-  outdir: out,
-  outExtension: { ".js": ".mjs" },
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
-  plugins: [precompiledRulesTemplate, compiledProfiles(builtins)],
+  entryPoints: ["src/cli/bin.ts"],
+  outfile: `${out}/cli.cjs`,
+  plugins: [precompiledRulesTemplate, writeCompiledData(out, builtins), lazyChildProcessForCommander],
 });
-await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.mjs` });
-for (const file of ["perimeter.mjs", "entrypoint.mjs"]) chmodSync(`${out}/${file}`, 0o755);
+await build({ ...common, entryPoints: ["src/cli/launcher.ts"], outfile: `${out}/perimeter.cjs`, ...program });
+await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.cjs`, ...program });
+for (const file of ["perimeter.cjs", "entrypoint.cjs"]) chmodSync(`${out}/${file}`, 0o755);
+writeCodeCache(out);
 const old = `dist.old-${process.pid}`;
 if (existsSync("dist")) renameSync("dist", old);
 renameSync(out, "dist");

@@ -54,7 +54,7 @@ let
     };
     npmConfigHook = importNpmLock.npmConfigHook;
 
-    # `npm run build`: esbuild bundles dist/perimeter.mjs and dist/entrypoint.mjs.
+    # `npm run build`: esbuild bundles dist/perimeter.cjs and dist/entrypoint.cjs.
     npmBuildScript = "build";
     # The install step lists the package's files with `npm pack`, which would run `prepare` (the
     # same build) a second time.

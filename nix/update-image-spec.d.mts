@@ -2,5 +2,5 @@
 export declare const ROOT: string;
 export declare const SPEC_COPY: string;
 export declare const IMAGE_PROFILE: string;
-/** Bakes the layer with dist/perimeter.mjs and returns the bytes of its /etc/perimeter/image.json. */
+/** Bakes the layer with dist/perimeter.cjs and returns the bytes of its /etc/perimeter/image.json. */
 export declare function bakedSpec(profile?: string): Buffer;

@@ -16,9 +16,9 @@ export const SPEC_COPY = join(ROOT, "nix", "image-spec.json");
 export const IMAGE_PROFILE = "autonomous";
 const SPEC_IN_LAYER = "etc/perimeter/image.json";
 
-/** Bakes the layer with the built CLI (dist/perimeter.mjs) and returns its image.json bytes. */
+/** Bakes the layer with the built CLI (dist/perimeter.cjs) and returns its image.json bytes. */
 export function bakedSpec(profile = IMAGE_PROFILE) {
-  const cli = join(ROOT, "dist", "perimeter.mjs");
+  const cli = join(ROOT, "dist", "perimeter.cjs");
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`node build.mjs\` first`);
   const dir = mkdtempSync(join(tmpdir(), "perimeter-spec-"));
   try {

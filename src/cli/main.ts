@@ -2,6 +2,7 @@
 // or throw a PerimeterError.
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, PerimeterError } from "../errors.js";
+import { writeAll, type Write } from "./output.js";
 import type { CommandResult } from "./result.js";
 // render, check and show are the hot path (pre-commit hooks, every activation): loaded with the CLI
 // itself, one module. bake and schema pull in code nothing else needs, so they load on demand.
@@ -26,12 +27,12 @@ function hostCommand(program: Command, name: string, summary: string) {
     .option("--json", "machine-readable output");
 }
 
-export function buildProgram(run: (load: () => Promise<CommandResult>) => Promise<void>): Command {
+export function buildProgram(run: (load: () => Promise<CommandResult>) => Promise<void>, write: Write = writeAll): Command {
   const program = new Command("perimeter")
     .description("One agent permission profile, rendered for Claude Code, Codex CLI and Gemini CLI.")
     .version("0.1.0")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => write(1, s), writeErr: (s) => write(2, s) });
 
   hostCommand(program, "render", "write the host files of a profile into a home folder").action((flags) =>
     run(async () => render(flags)),
@@ -62,23 +63,24 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
   return program;
 }
 
-export async function runMain(argv: readonly string[]): Promise<number> {
+/** Runs the CLI on `argv`; its output goes to `write` (the tests capture it there). */
+export async function runMain(argv: readonly string[], write: Write = writeAll): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const run = async (load: () => Promise<CommandResult>) => {
     const result = await load();
-    if (result.stdout) process.stdout.write(result.stdout);
-    if (result.stderr) process.stderr.write(`${result.stderr}\n`);
+    if (result.stdout) write(1, result.stdout);
+    if (result.stderr) write(2, `${result.stderr}\n`);
     exitCode = result.exitCode;
   };
   try {
-    await buildProgram(run).parseAsync([...argv], { from: "user" });
+    await buildProgram(run, write).parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       const quiet = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
       return quiet ? ExitCode.ok : ExitCode.invalidInput;
     }
     if (error instanceof PerimeterError) {
-      process.stderr.write(`perimeter: ${error.message}\n`);
+      write(2, `perimeter: ${error.message}\n`);
       return error.exitCode;
     }
     throw error;

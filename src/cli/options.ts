@@ -2,9 +2,9 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { displayPath } from "../profile/builtin.js";
-import { compiledBuiltin } from "../profile/compiled.js";
+import { compiledHostRendering, compiledProfile } from "../compiled/builtins.js";
 import type { Profile } from "../profile/types.js";
+import { renderProfile, type Rendering } from "../render.js";
 import { TOOLS, TOOL_IDS } from "../tools/index.js";
 import type { AgentTool } from "../tools/types.js";
 
@@ -38,11 +38,20 @@ export function selectTools(list: string | undefined): AgentTool[] {
 export async function profileFrom(flags: ProfileFlags, fallback: string): Promise<Profile> {
   const name = flags.profile ?? fallback;
   if (flags.profilesDir === undefined) {
-    const compiled = compiledBuiltin(name, displayPath);
+    const compiled = compiledProfile(name);
     if (compiled !== undefined) return compiled;
   }
   const { loadProfile } = await import("../profile/load.js");
   return loadProfile(name, { profilesDir: flags.profilesDir });
+}
+
+/** The profile's host rendering by `tools`: compiled with the CLI for an unchanged built-in profile. */
+export async function hostRenderingFrom(flags: ProfileFlags, tools: readonly AgentTool[]): Promise<Rendering> {
+  if (flags.profilesDir === undefined) {
+    const compiled = compiledHostRendering(flags.profile ?? "interactive", tools);
+    if (compiled !== undefined) return compiled;
+  }
+  return renderProfile(await profileFrom(flags, "interactive"), tools, "host");
 }
 
 export function homeFrom(flags: HostFlags): string {

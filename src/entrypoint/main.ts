@@ -1,4 +1,4 @@
-// The agent image's entrypoint (bundled to dist/entrypoint.mjs, run behind tini as PID 1):
+// The agent image's entrypoint (bundled to dist/entrypoint.cjs, run behind tini as PID 1):
 //   entrypoint [TOOL] [PROMPT...]   or AGENT_TOOL / AGENT_PROMPT.
 // It refuses to start, exit 64 with one line on stderr, unless it is really inside the sandbox.
 import { readFileSync } from "node:fs";
@@ -41,7 +41,7 @@ export async function main(args: readonly string[], environment: Environment = r
   return runTool(spec, request);
 }
 
-if (process.argv[1]?.endsWith("entrypoint.mjs")) {
+if (process.argv[1]?.endsWith("entrypoint.cjs")) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {

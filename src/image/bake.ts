@@ -20,7 +20,7 @@ export interface BakeResult {
 }
 
 function entrypointBundle(): Buffer {
-  const file = join(packageRoot(), "dist", "entrypoint.mjs");
+  const file = join(packageRoot(), "dist", "entrypoint.cjs");
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
   return readFileSync(file);
 }

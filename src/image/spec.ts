@@ -8,7 +8,7 @@ import type { Profile } from "../profile/types.js";
 import type { AgentTool, ToolId } from "../tools/types.js";
 
 export const IMAGE_SPEC_PATH = "/etc/perimeter/image.json";
-export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.mjs";
+export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
 
 export interface ImageSpec {
   profile: string;

@@ -39,6 +39,17 @@ function readExisting(target: string): string | undefined {
   }
 }
 
+/**
+ * The file as the host sink will take it, with what depends on the file alone done now: a file
+ * perimeter owns whole becomes its final text, and carries the guard's findings on its content
+ * (the build does this for the built-in profiles, src/compiled/).
+ */
+export function settledForHost(file: EmittedFile, tool: AgentTool): EmittedFile {
+  const body = file.body;
+  if (body.format !== "text" && body.ownedKeys !== undefined) return file;
+  return { ...file, body: { format: "text", text: serialize(body, true) }, guardFindings: tool.bypassFindings(file.path, body) };
+}
+
 function planFile(home: string, file: EmittedFile): PlannedFile {
   const target = join(home, file.path);
   const before = readExisting(target);
@@ -77,7 +88,7 @@ export function planHost(rendering: Rendering, home: string): HostPlan {
 export function guardHost(plan: HostPlan, tools: readonly AgentTool[]): void {
   const findings = plan.files.flatMap((planned) => {
     const tool = tools.find((t) => t.id === planned.file.tool)!;
-    return tool.bypassFindings(planned.file.path, planned.finalBody);
+    return planned.file.guardFindings ?? tool.bypassFindings(planned.file.path, planned.finalBody);
   });
   if (findings.length > 0) throw new HostGuardRefusal(findings);
 }

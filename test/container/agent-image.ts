@@ -43,9 +43,9 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** dist/perimeter.mjs and dist/entrypoint.mjs from the current source (rebuilt only when stale). */
+/** dist/perimeter.cjs and dist/entrypoint.cjs from the current source (rebuilt only when stale). */
 export async function ensureDist(): Promise<void> {
-  const outs = ["dist/perimeter.mjs", "dist/entrypoint.mjs"].map((f) => join(ROOT, f));
+  const outs = ["dist/perimeter.cjs", "dist/entrypoint.cjs"].map((f) => join(ROOT, f));
   const built = Math.min(...outs.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
   const inputs = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "templates")), statSync(join(ROOT, "build.mjs")).mtimeMs);
   if (built > inputs) return;
@@ -70,7 +70,7 @@ async function withDist<T>(fn: () => Promise<T>): Promise<T> {
 
 /** `perimeter bake --profile NAME --out OUT`, the real CLI. */
 export async function bakeWithCli(profile: string, out: string): Promise<void> {
-  await withDist(() => execa(process.execPath, [join(ROOT, "dist/perimeter.mjs"), "bake", "--profile", profile, "--out", out], { cwd: ROOT }));
+  await withDist(() => execa(process.execPath, [join(ROOT, "dist/perimeter.cjs"), "bake", "--profile", profile, "--out", out], { cwd: ROOT }));
 }
 
 /** The control: bake's own code path, with the autonomous profile minus its tripwires. */

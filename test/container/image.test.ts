@@ -119,7 +119,7 @@ it("uses the image spec baked into the layer: user, env, entrypoint, workdir", a
   expect(env).toBe(`1 ${real.spec.user.home} ${real.spec.env.PATH}`);
   expect(cwd).toBe(real.spec.workdir);
   expect(real.spec.profile).toBe("autonomous");
-  // The ENTRYPOINT (tini -- node /opt/perimeter/entrypoint.mjs) answers: past every check, no tool named.
+  // The ENTRYPOINT (tini -- node /opt/perimeter/entrypoint.cjs) answers: past every check, no tool named.
   const usage = await runContainer(real.ref, { env: { AGENT_TOOL: "nope" }, args: ["x"] });
   expect(refusal(usage), usage.stderr).toEqual({ exitCode: 64, lines: 1, code: "E_USAGE" });
 });

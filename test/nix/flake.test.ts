@@ -341,7 +341,7 @@ describe.skipIf(!nix.ok)("flake.nix, evaluated against nix/stub-nixpkgs", () => 
       expect(config.Env).toEqual(expect.arrayContaining(Object.entries(spec.env).map(([k, v]) => `${k}=${v}`)));
       expect(config.Entrypoint).toEqual(spec.entrypoint);
       expect(config.Entrypoint.slice(0, 2)).toEqual(["tini", "--"]);
-      expect(config.Entrypoint.slice(-2)).toEqual(["node", "/opt/perimeter/entrypoint.mjs"]);
+      expect(config.Entrypoint.slice(-2)).toEqual(["node", "/opt/perimeter/entrypoint.cjs"]);
       expect(config.WorkingDir).toBe(spec.workdir);
       expect(config.WorkingDir).toBe("/work");
     });
@@ -461,7 +461,7 @@ describe.skipIf(!nix.ok)("flake.nix, evaluated against nix/stub-nixpkgs", () => 
     expect(hm.profileText).toMatch(/^deny = \["aws s3 rm"\]$/m);
 
     // The one renderer accepts the profile the module writes (dry run into a scratch home).
-    const cli = join(ROOT, "dist", "perimeter.mjs");
+    const cli = join(ROOT, "dist", "perimeter.cjs");
     if (!existsSync(cli)) execFileSync(process.execPath, [join(ROOT, "build.mjs")], { cwd: ROOT });
     const dir = join(work, "hm");
     mkdirSync(join(dir, "profiles"), { recursive: true });
@@ -500,7 +500,7 @@ describe.skipIf(!nix.ok)("flake.nix, evaluated against nix/stub-nixpkgs", () => 
 // Needs only node: the committed copy the flake reads is what `perimeter bake` writes today.
 describe("nix/image-spec.json", () => {
   it("is byte-identical to the image.json perimeter bakes into the layer", async () => {
-    if (!existsSync(join(ROOT, "dist", "perimeter.mjs"))) execFileSync(process.execPath, [join(ROOT, "build.mjs")], { cwd: ROOT });
+    if (!existsSync(join(ROOT, "dist", "perimeter.cjs"))) execFileSync(process.execPath, [join(ROOT, "build.mjs")], { cwd: ROOT });
     const { bakedSpec, SPEC_COPY } = await import("../../nix/update-image-spec.mjs");
     const baked = bakedSpec().toString("utf8");
     expect(readFileSync(SPEC_COPY, "utf8"), "nix/image-spec.json is stale: run `node build.mjs && node nix/update-image-spec.mjs`").toBe(baked);

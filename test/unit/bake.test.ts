@@ -47,7 +47,7 @@ let layerFile: string;
 let ciFile: string;
 
 beforeAll(async () => {
-  // The layer carries dist/entrypoint.mjs: build it from the current source.
+  // The layer carries dist/entrypoint.cjs: build it from the current source.
   execFileSync(process.execPath, ["build.mjs"], { cwd: packageRoot(), stdio: "pipe" });
   const dir = tempDir("perimeter-bake-");
   layerFile = join(dir, "autonomous.tar");
@@ -109,7 +109,7 @@ describe("perimeter bake", () => {
 
   it("contains the five tool files, the image spec and the entrypoint", () => {
     const names = layer.filter((e) => e.header.type === "file").map((e) => e.header.name);
-    expect(names.sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.mjs"].sort());
+    expect(names.sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
   });
 
   it("managed-settings.json sets allowManagedPermissionRulesOnly and denies the tripwires", () => {
@@ -159,11 +159,11 @@ describe("perimeter bake", () => {
     expect(pairAt(spec.tools.gemini.argv, "--output-format", "json")).toBe(true);
   });
 
-  it("/opt/perimeter/entrypoint.mjs is the built entrypoint, root-owned and executable", () => {
-    const e = entry(layer, "opt/perimeter/entrypoint.mjs");
+  it("/opt/perimeter/entrypoint.cjs is the built entrypoint, root-owned and executable", () => {
+    const e = entry(layer, "opt/perimeter/entrypoint.cjs");
     expect(e.header.uid).toBe(0);
     expect((e.header.mode ?? 0) & 0o7777).toBe(0o555);
-    expect(e.body.equals(readFileSync(join(packageRoot(), "dist", "entrypoint.mjs")))).toBe(true);
+    expect(e.body.equals(readFileSync(join(packageRoot(), "dist", "entrypoint.cjs")))).toBe(true);
   });
 
   it("the run-record folder belongs to the agent user; nothing lies under /home/agent", () => {

@@ -1,22 +1,48 @@
-// The built-in profiles compiled into the bundle (src/profile/compiled.ts) must be exactly what the
-// full loader returns, and must be ignored as soon as a built-in file differs from what was compiled.
-import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { CompiledBuiltins } from "../../src/profile/compiled.js";
+// The built-in profiles and host renderings compiled into the bundle (src/compiled/builtins.ts)
+// must be exactly what the full loader and the emitters give, and must be ignored as soon as a
+// built-in file differs from what was compiled.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CompiledBuiltins } from "../../src/compiled/builtins.js";
 
 const data: { value: CompiledBuiltins | undefined } = { value: undefined };
-vi.mock("../../src/profile/compiled-data.js", () => ({
+vi.mock("../../src/compiled/data.js", () => ({
   get COMPILED_BUILTINS() {
     return data.value;
   },
 }));
 
-const { compileBuiltins } = await import("../../src/profile/compiled.js");
+const { compileBuiltins } = await import("../../src/compiled/builtins.js");
 const { listProfiles, loadProfile } = await import("../../src/profile/load.js");
-const { profileFrom } = await import("../../src/cli/options.js");
+const { hostRenderingFrom, profileFrom } = await import("../../src/cli/options.js");
+const { renderProfile } = await import("../../src/render.js");
+const { guardHost, planHost, settledForHost } = await import("../../src/sink/host.js");
+const { TOOLS, toolById } = await import("../../src/tools/index.js");
+const { runCli } = await import("./helpers.js");
+
 /** What the CLI uses: the compiled copy when it is fresh, else the full loader. */
 const cliProfile = (name: string, profilesDir?: string) => profileFrom({ profile: name, profilesDir }, "interactive");
+const cliRendering = (name: string, tools = TOOLS, profilesDir?: string) => hostRenderingFrom({ profile: name, profilesDir }, tools);
 
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+const compile = () => compileBuiltins((n) => loadProfile(n), listProfiles());
+/** Every non-empty subset of the tools, in their order (as --tools gives them). */
+const toolSets = TOOLS.flatMap((_, i) => TOOLS.map((__, j) => TOOLS.slice(i, j + 1))).filter((s) => s.length > 0);
+
+// A compiled copy made once: the loader and three emitters per profile are slow to repeat per test.
+const pristine = JSON.stringify(compile());
+const fresh = (): CompiledBuiltins => JSON.parse(pristine) as CompiledBuiltins;
+
+const home = mkdtempSync(join(tmpdir(), "perimeter-compiled-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+let homes = 0;
+const tempDirIn = (root: string) => {
+  const dir = join(root, `home-${homes++}`);
+  mkdirSync(dir);
+  return dir;
+};
 
 describe("compiled built-in profiles", () => {
   let fullLoad: Record<string, unknown>;
@@ -26,46 +52,103 @@ describe("compiled built-in profiles", () => {
   });
 
   it("the source tree carries none, so tests exercise the full loader", async () => {
-    const real = await vi.importActual<typeof import("../../src/profile/compiled-data.js")>("../../src/profile/compiled-data.js");
+    const real = await vi.importActual<typeof import("../../src/compiled/data.js")>("../../src/compiled/data.js");
     expect(real.COMPILED_BUILTINS).toBeUndefined();
   });
 
   it("give exactly what the full loader gives, for every built-in profile", async () => {
-    const compiled = compileBuiltins((n) => loadProfile(n), listProfiles());
-    data.value = compiled;
+    data.value = fresh();
     for (const name of listProfiles()) {
       const viaCompiled = await cliProfile(name);
       expect(plain(viaCompiled)).toEqual(fullLoad[name]);
     }
   });
 
+  it("give exactly the host rendering the emitters give, settled by the sink, for every built-in profile and set of tools", async () => {
+    data.value = fresh();
+    for (const name of listProfiles()) {
+      const full = renderProfile(loadProfile(name), TOOLS, "host");
+      for (const tools of toolSets) {
+        const expected = renderProfile(loadProfile(name), tools, "host");
+        const settled = { ...expected, files: expected.files.map((f) => settledForHost(f, toolById(f.tool))) };
+        expect(plain(await cliRendering(name, tools))).toEqual(plain(settled));
+      }
+      // Byte for byte the same planned files, and the same guard verdict, as the full path.
+      const viaCompiled = planHost(await cliRendering(name), home);
+      const viaFull = planHost(full, home);
+      expect(viaCompiled.files.map((f) => f.after)).toEqual(viaFull.files.map((f) => f.after));
+      const verdict = (plan: typeof viaFull) => {
+        try {
+          guardHost(plan, TOOLS);
+          return "passes";
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+      expect(verdict(viaCompiled)).toEqual(verdict(viaFull));
+    }
+  });
+
+  it("carry text and the guard's findings for exactly the files perimeter owns whole", () => {
+    const files = fresh().hostRenderings.interactive!.files;
+    const emitted = renderProfile(loadProfile("interactive"), TOOLS, "host").files;
+    const whole = emitted.filter((f) => f.body.format === "text" || f.body.ownedKeys === undefined).map((f) => f.path);
+    expect(whole.length).toBeGreaterThan(0);
+    expect(files.filter((f) => f.guardFindings !== undefined).map((f) => f.path)).toEqual(whole);
+    for (const f of files) if (f.guardFindings !== undefined) expect(f.body.format).toBe("text");
+  });
+
+  it("have the guard refuse on a finding compiled into a whole-owned file (control: without it, render passes)", async () => {
+    const target = tempDirIn(home);
+    data.value = fresh();
+    expect((await runCli(["render", "--dry-run", "--home", target])).code).toBe(0);
+    const compiled = fresh();
+    const whole = compiled.hostRenderings.interactive!.files.find((f) => f.guardFindings !== undefined)!;
+    whole.guardFindings = [`${whole.path}: a finding the build made`];
+    data.value = compiled;
+    const refused = await runCli(["render", "--dry-run", "--home", target]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("a finding the build made");
+  });
+
   it("are used when the files match (control: a marker only the compiled copy carries shows up)", async () => {
-    const compiled = compileBuiltins((n) => loadProfile(n), listProfiles());
+    const compiled = fresh();
     compiled.profiles.interactive!.description = "from the compiled copy";
+    compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
     data.value = compiled;
     expect((await cliProfile("interactive")).description).toBe("from the compiled copy");
+    expect((await cliRendering("interactive")).files[0]!.path).toBe("from-the-compiled-copy.json");
   });
 
   it("are ignored once a built-in file differs from the text they were compiled from", async () => {
-    const compiled = compileBuiltins((n) => loadProfile(n), listProfiles());
+    const compiled = fresh();
     compiled.profiles.interactive!.description = "from the compiled copy";
+    compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
     compiled.sources["tripwires.toml"] = `${compiled.sources["tripwires.toml"]}\n# edited since the build\n`;
     data.value = compiled;
     expect(plain(await cliProfile("interactive"))).toEqual(fullLoad.interactive);
+    expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
   });
 
   it("are ignored once a built-in file is added or removed", async () => {
-    const compiled = compileBuiltins((n) => loadProfile(n), listProfiles());
-    compiled.profiles.interactive!.description = "from the compiled copy";
-    compiled.sources["extra.toml"] = "description = 'x'";
-    data.value = compiled;
-    expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
+    for (const change of ["add", "remove"] as const) {
+      const compiled = fresh();
+      compiled.profiles.interactive!.description = "from the compiled copy";
+      compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
+      if (change === "add") compiled.sources["extra.toml"] = "description = 'x'";
+      else delete compiled.sources["ci.toml"];
+      data.value = compiled;
+      expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
+      expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
+    }
   });
 
   it("are never used for a profiles folder of the user's", async () => {
-    const compiled = compileBuiltins((n) => loadProfile(n), listProfiles());
+    const compiled = fresh();
     compiled.profiles.interactive!.description = "from the compiled copy";
+    compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
     data.value = compiled;
     expect((await cliProfile("interactive", "profiles")).description).not.toBe("from the compiled copy");
+    expect((await cliRendering("interactive", TOOLS, "profiles")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
   });
 });

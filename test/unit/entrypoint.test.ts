@@ -19,7 +19,7 @@ function spec(overrides: Partial<ImageSpec> = {}): ImageSpec {
     user: { name: "agent", uid: 1000, gid: 1000, home: "/home/agent", shell: "/bin/bash" },
     workdir: "/work",
     env: { AGENT_SANDBOX: "1" },
-    entrypoint: ["tini", "--", "node", "/opt/perimeter/entrypoint.mjs"],
+    entrypoint: ["tini", "--", "node", "/opt/perimeter/entrypoint.cjs"],
     runRecord: join(tempDir("perimeter-run-"), "runs.jsonl"),
     policyFiles: POLICY,
     tools: {

@@ -3,7 +3,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { vi } from "vitest";
 import { runMain } from "../../src/cli/main.js";
 
 export function tempDir(prefix = "perimeter-unit-"): string {
@@ -25,31 +24,13 @@ export interface CliResult {
   stderr: string;
 }
 
-function chunkText(chunk: unknown): string {
-  if (typeof chunk === "string") return chunk;
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk).toString("utf8");
-  return String(chunk);
-}
-
 /** Runs the perimeter CLI in this process and captures what it prints. */
 export async function runCli(argv: readonly string[]): Promise<CliResult> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: unknown) => {
-    stdout += chunkText(chunk);
-    return true;
+  const printed = { 1: "", 2: "" };
+  const code = await runMain(argv, (fd, text) => {
+    printed[fd] += text;
   });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-    stderr += chunkText(chunk);
-    return true;
-  });
-  try {
-    const code = await runMain(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return { code, stdout: printed[1], stderr: printed[2] };
 }
 
 export interface FileState {

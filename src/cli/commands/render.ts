@@ -1,14 +1,12 @@
 // `perimeter render`: write (or preview) the host files of one profile.
-import { renderProfile } from "../../render.js";
 import { guardHost, planHost, writeHost } from "../../sink/host.js";
-import { homeFrom, profileFrom, selectTools, type HostFlags } from "../options.js";
+import { homeFrom, hostRenderingFrom, selectTools, type HostFlags } from "../options.js";
 import { diffText, displayTarget, gapLines, planJson } from "../report.js";
 import type { CommandResult } from "../result.js";
 
 export async function render(flags: HostFlags): Promise<CommandResult> {
   const tools = selectTools(flags.tools);
-  const profile = await profileFrom(flags, "interactive");
-  const rendering = renderProfile(profile, tools, "host");
+  const rendering = await hostRenderingFrom(flags, tools);
   const plan = planHost(rendering, homeFrom(flags));
   guardHost(plan, tools);
   const preview = flags.dryRun === true || flags.diff === true;

@@ -5,7 +5,7 @@
 import { build } from "esbuild";
 import Handlebars from "handlebars";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -35,52 +35,26 @@ export function rulesTemplate() {
   },
 };
 
-/** The built-in profiles and their host renderings, made once here by the real code (src/compiled/). */
-function compileBuiltins(dir) {
+/**
+ * The built-in profiles and their host renderings, made once here by the real code and written to
+ * dist/compiled/ (src/compiled/). The bundle's src/compiled/data.ts then names that folder.
+ */
+async function compileBuiltins(dir) {
   const script = `${dir}/compile-builtins.cjs`;
-  return build({ ...common, entryPoints: ["src/dev/compile-builtins.ts"], outfile: script, minify: false }).then(() => {
-    const json = execFileSync(process.execPath, [script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    rmSync(script);
-    return JSON.parse(json);
-  });
+  await build({ ...common, entryPoints: ["src/dev/compile-builtins.ts"], outfile: script, minify: false });
+  execFileSync(process.execPath, [script, `${dir}/compiled`], { stdio: ["ignore", "ignore", "inherit"] });
+  rmSync(script);
 }
 
-/**
- * Writes the compiled data into dist/compiled/, one JSON file per profile and rendering, and gives
- * the bundle a src/compiled/data.ts that reads each file on first use: a render reads only its own
- * profile's rendering, and `--version` reads nothing. (Kept out of the bundle: the code cache and
- * every start would carry all of it.)
- */
-function writeCompiledData(dir, compiled) {
-  const files = { sources: "sources.json", profiles: {}, hostRenderings: {} };
-  mkdirSync(`${dir}/compiled`);
-  const write = (file, value) => writeFileSync(`${dir}/compiled/${file}`, JSON.stringify(value));
-  write(files.sources, compiled.sources);
-  for (const [kind, suffix] of [["profiles", "profile"], ["hostRenderings", "host"]]) {
-    for (const [name, value] of Object.entries(compiled[kind])) {
-      files[kind][name] = `${name}.${suffix}.json`;
-      write(files[kind][name], value);
-    }
-  }
-  const getter = (name, file) => `get ${JSON.stringify(name)}() { return parsed(${JSON.stringify(file)}); }`;
-  const record = (byName) => `{ ${Object.entries(byName).map(([name, file]) => getter(name, file)).join(", ")} }`;
-  return {
-    name: "compiled-builtins",
-    setup(b) {
-      b.onLoad({ filter: /src[\\/]compiled[\\/]data\.ts$/ }, () => ({
-        loader: "js",
-        contents: `import { readFileSync } from "node:fs";
-import { join } from "node:path";
-const seen = new Map();
-function parsed(file) {
-  if (!seen.has(file)) seen.set(file, JSON.parse(readFileSync(join(__dirname, "compiled", file), "utf8")));
-  return seen.get(file);
-}
-export const COMPILED_BUILTINS = { ${getter("sources", files.sources)}, profiles: ${record(files.profiles)}, hostRenderings: ${record(files.hostRenderings)} };`,
-      }));
-    },
-  };
-}
+const compiledDir = {
+  name: "compiled-dir",
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]compiled[\\/]data\.ts$/ }, () => ({
+      loader: "js",
+      contents: 'export const COMPILED_DIR = require("node:path").join(__dirname, "compiled");',
+    }));
+  },
+};
 
 // CommonJS, not ESM: Node 20's ESM loader alone costs about 5 ms per start (README "Performance").
 // `import.meta.url` (src/profile/builtin.ts) becomes the bundle file's URL.
@@ -133,12 +107,12 @@ function writeCodeCache(dir) {
 // dist/ half-written.
 const out = `dist.building-${process.pid}`;
 mkdirSync(out);
-const builtins = await compileBuiltins(out);
+await compileBuiltins(out);
 await build({
   ...common,
   entryPoints: ["src/cli/bin.ts"],
   outfile: `${out}/cli.cjs`,
-  plugins: [precompiledRulesTemplate, writeCompiledData(out, builtins), lazyChildProcessForCommander],
+  plugins: [precompiledRulesTemplate, compiledDir, lazyChildProcessForCommander],
 });
 await build({ ...common, entryPoints: ["src/cli/launcher.ts"], outfile: `${out}/perimeter.cjs`, ...program });
 await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.cjs`, ...program });

@@ -13,7 +13,8 @@ import { renderProfile, type Rendering } from "../render.js";
 import { settledForHost } from "../sink/host.js";
 import { TOOLS, toolById } from "../tools/index.js";
 import type { AgentTool, EmittedFile, Gap } from "../tools/types.js";
-import { COMPILED_BUILTINS } from "./data.js";
+import { COMPILED_DIR } from "./data.js";
+import { openCompiled } from "./store.js";
 
 /** A host rendering for every tool, whole-owned files already settled (see settledForHost). */
 export interface CompiledRendering {
@@ -92,15 +93,19 @@ function unchangedOnDisk(sources: Record<string, string>): boolean {
   return names.every((f) => readFileSync(join(dir, f), "utf8") === sources[f]);
 }
 
-// One disk check per process (a render asks for the profile and its rendering).
-let checked: { of: CompiledBuiltins; fresh: boolean } | undefined;
+// Opened and checked against the files on disk once per process (a render asks for the profile
+// and its rendering).
+let opened: { dir: string; compiled: CompiledBuiltins | undefined } | undefined;
 
 /** The compiled built-ins, or undefined when there are none or a built-in file changed since. */
 function freshBuiltins(): CompiledBuiltins | undefined {
-  const compiled = COMPILED_BUILTINS;
-  if (compiled === undefined) return undefined;
-  if (checked?.of !== compiled) checked = { of: compiled, fresh: unchangedOnDisk(compiled.sources) };
-  return checked.fresh ? compiled : undefined;
+  const dir = COMPILED_DIR;
+  if (dir === undefined) return undefined;
+  if (opened?.dir !== dir) {
+    const compiled = openCompiled(dir);
+    opened = { dir, compiled: compiled !== undefined && unchangedOnDisk(compiled.sources) ? compiled : undefined };
+  }
+  return opened.compiled;
 }
 
 /** Paths as the loader would give them on this machine: absolute, shown relative to the working folder. */

@@ -1,6 +1,4 @@
-// The built-in profiles and renderings compiled by build.mjs (see builtins.ts). In the source tree
-// there are none: the tests always exercise the full loader and emitters; the bundle gets this
-// module generated.
-import type { CompiledBuiltins } from "./builtins.js";
-
-export const COMPILED_BUILTINS: CompiledBuiltins | undefined = undefined;
+// Where the build put the compiled built-ins (see builtins.ts and store.ts). The source tree has
+// none, so the tests always exercise the full loader and emitters; build.mjs gives the bundle a
+// version of this module that names dist/compiled/.
+export const COMPILED_DIR: string | undefined = undefined;

@@ -7,14 +7,16 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CompiledBuiltins } from "../../src/compiled/builtins.js";
 
-const data: { value: CompiledBuiltins | undefined } = { value: undefined };
+// The CLI reads the compiled built-ins from the folder data.ts names; each test writes its own.
+const data: { dir: string | undefined } = { dir: undefined };
 vi.mock("../../src/compiled/data.js", () => ({
-  get COMPILED_BUILTINS() {
-    return data.value;
+  get COMPILED_DIR() {
+    return data.dir;
   },
 }));
 
 const { compileBuiltins } = await import("../../src/compiled/builtins.js");
+const { writeCompiled, openCompiled } = await import("../../src/compiled/store.js");
 const { listProfiles, loadProfile } = await import("../../src/profile/load.js");
 const { hostRenderingFrom, profileFrom } = await import("../../src/cli/options.js");
 const { renderProfile } = await import("../../src/render.js");
@@ -37,6 +39,12 @@ const fresh = (): CompiledBuiltins => JSON.parse(pristine) as CompiledBuiltins;
 
 const home = mkdtempSync(join(tmpdir(), "perimeter-compiled-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
+let stores = 0;
+/** Writes `compiled` as the build does, into a folder of its own, and makes the CLI read it. */
+const install = (compiled: CompiledBuiltins): void => {
+  data.dir = join(home, `compiled-${stores++}`);
+  writeCompiled(data.dir, compiled);
+};
 let homes = 0;
 const tempDirIn = (root: string) => {
   const dir = join(root, `home-${homes++}`);
@@ -47,17 +55,17 @@ const tempDirIn = (root: string) => {
 describe("compiled built-in profiles", () => {
   let fullLoad: Record<string, unknown>;
   beforeEach(() => {
-    data.value = undefined;
+    data.dir = undefined;
     fullLoad = Object.fromEntries(listProfiles().map((n) => [n, plain(loadProfile(n))]));
   });
 
   it("the source tree carries none, so tests exercise the full loader", async () => {
     const real = await vi.importActual<typeof import("../../src/compiled/data.js")>("../../src/compiled/data.js");
-    expect(real.COMPILED_BUILTINS).toBeUndefined();
+    expect(real.COMPILED_DIR).toBeUndefined();
   });
 
   it("give exactly what the full loader gives, for every built-in profile", async () => {
-    data.value = fresh();
+    install(fresh());
     for (const name of listProfiles()) {
       const viaCompiled = await cliProfile(name);
       expect(plain(viaCompiled)).toEqual(fullLoad[name]);
@@ -65,7 +73,7 @@ describe("compiled built-in profiles", () => {
   });
 
   it("give exactly the host rendering the emitters give, settled by the sink, for every built-in profile and set of tools", async () => {
-    data.value = fresh();
+    install(fresh());
     for (const name of listProfiles()) {
       const full = renderProfile(loadProfile(name), TOOLS, "host");
       for (const tools of toolSets) {
@@ -89,6 +97,15 @@ describe("compiled built-in profiles", () => {
     }
   });
 
+  it("read back from the folder exactly as they were written (texts kept as plain files)", () => {
+    const compiled = fresh();
+    const dir = join(home, "round-trip");
+    writeCompiled(dir, compiled);
+    const read = openCompiled(dir)!;
+    expect(plain({ sources: read.sources, profiles: read.profiles, hostRenderings: read.hostRenderings })).toEqual(plain(compiled));
+    expect(openCompiled(join(home, "no-such-folder"))).toBeUndefined();
+  });
+
   it("carry text and the guard's findings for exactly the files perimeter owns whole", () => {
     const files = fresh().hostRenderings.interactive!.files;
     const emitted = renderProfile(loadProfile("interactive"), TOOLS, "host").files;
@@ -100,12 +117,12 @@ describe("compiled built-in profiles", () => {
 
   it("have the guard refuse on a finding compiled into a whole-owned file (control: without it, render passes)", async () => {
     const target = tempDirIn(home);
-    data.value = fresh();
+    install(fresh());
     expect((await runCli(["render", "--dry-run", "--home", target])).code).toBe(0);
     const compiled = fresh();
     const whole = compiled.hostRenderings.interactive!.files.find((f) => f.guardFindings !== undefined)!;
     whole.guardFindings = [`${whole.path}: a finding the build made`];
-    data.value = compiled;
+    install(compiled);
     const refused = await runCli(["render", "--dry-run", "--home", target]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain("a finding the build made");
@@ -115,7 +132,7 @@ describe("compiled built-in profiles", () => {
     const compiled = fresh();
     compiled.profiles.interactive!.description = "from the compiled copy";
     compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
-    data.value = compiled;
+    install(compiled);
     expect((await cliProfile("interactive")).description).toBe("from the compiled copy");
     expect((await cliRendering("interactive")).files[0]!.path).toBe("from-the-compiled-copy.json");
   });
@@ -125,7 +142,7 @@ describe("compiled built-in profiles", () => {
     compiled.profiles.interactive!.description = "from the compiled copy";
     compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
     compiled.sources["tripwires.toml"] = `${compiled.sources["tripwires.toml"]}\n# edited since the build\n`;
-    data.value = compiled;
+    install(compiled);
     expect(plain(await cliProfile("interactive"))).toEqual(fullLoad.interactive);
     expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
   });
@@ -137,7 +154,7 @@ describe("compiled built-in profiles", () => {
       compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
       if (change === "add") compiled.sources["extra.toml"] = "description = 'x'";
       else delete compiled.sources["ci.toml"];
-      data.value = compiled;
+      install(compiled);
       expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
       expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
     }
@@ -147,7 +164,7 @@ describe("compiled built-in profiles", () => {
     const compiled = fresh();
     compiled.profiles.interactive!.description = "from the compiled copy";
     compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
-    data.value = compiled;
+    install(compiled);
     expect((await cliProfile("interactive", "profiles")).description).not.toBe("from the compiled copy");
     expect((await cliRendering("interactive", TOOLS, "profiles")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
   });

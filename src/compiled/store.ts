@@ -1,0 +1,75 @@
+// The compiled built-ins on disk (dist/compiled/): written once by the build, read by the CLI on
+// demand. A render reads the index and its own profile's rendering, nothing else, and `--version`
+// reads nothing. Whole-file texts are kept as plain text files beside the JSON: read as they are,
+// not unescaped from a JSON string (the .rules and policy texts are most of the bytes).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Profile } from "../profile/types.js";
+import type { EmittedFile, FileBody } from "../tools/types.js";
+import type { CompiledBuiltins, CompiledRendering } from "./builtins.js";
+
+const INDEX = "index.json";
+
+interface Index {
+  sources: Record<string, string>;
+  names: string[];
+}
+
+/** A text body is stored as the name of its text file. */
+type StoredBody = Exclude<FileBody, { format: "text" }> | { format: "text"; textFile: string };
+type StoredRendering = Omit<CompiledRendering, "files"> & { files: (Omit<EmittedFile, "body"> & { body: StoredBody })[] };
+
+const profileFile = (name: string) => `${name}.profile.json`;
+const renderingFile = (name: string) => `${name}.host.json`;
+
+export function writeCompiled(dir: string, compiled: CompiledBuiltins): void {
+  mkdirSync(dir, { recursive: true });
+  const write = (file: string, text: string) => writeFileSync(join(dir, file), text);
+  const names = Object.keys(compiled.profiles);
+  write(INDEX, JSON.stringify({ sources: compiled.sources, names } satisfies Index));
+  for (const name of names) {
+    write(profileFile(name), JSON.stringify(compiled.profiles[name]));
+    const rendering = compiled.hostRenderings[name]!;
+    const files = rendering.files.map((file, i) => {
+      if (file.body.format !== "text") return file as StoredRendering["files"][number];
+      const textFile = `${name}.host.${i}.txt`;
+      write(textFile, file.body.text);
+      return { ...file, body: { format: "text" as const, textFile } };
+    });
+    write(renderingFile(name), JSON.stringify({ ...rendering, files } satisfies StoredRendering));
+  }
+}
+
+/** Getters that read each name's entry on first use, once. */
+function lazyRecord<T>(names: readonly string[], read: (name: string) => T): Record<string, T> {
+  const record: Record<string, T> = {};
+  for (const name of names) {
+    let value: T | undefined;
+    Object.defineProperty(record, name, { enumerable: true, get: () => (value ??= read(name)) });
+  }
+  return record;
+}
+
+/** The compiled built-ins in `dir`, or undefined when there are none. */
+export function openCompiled(dir: string): CompiledBuiltins | undefined {
+  const read = (file: string) => readFileSync(join(dir, file), "utf8");
+  let index: Index;
+  try {
+    index = JSON.parse(read(INDEX)) as Index;
+  } catch {
+    return undefined;
+  }
+  const rendering = (name: string): CompiledRendering => {
+    const stored = JSON.parse(read(renderingFile(name))) as StoredRendering;
+    const files = stored.files.map((file): EmittedFile => {
+      const body = file.body;
+      return "textFile" in body ? { ...file, body: { format: "text", text: read(body.textFile) } } : { ...file, body };
+    });
+    return { ...stored, files };
+  };
+  return {
+    sources: index.sources,
+    profiles: lazyRecord(index.names, (name) => JSON.parse(read(profileFile(name))) as Profile),
+    hostRenderings: lazyRecord(index.names, rendering),
+  };
+}

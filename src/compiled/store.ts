@@ -63,7 +63,11 @@ export function openCompiled(dir: string): CompiledBuiltins | undefined {
     const stored = JSON.parse(read(renderingFile(name))) as StoredRendering;
     const files = stored.files.map((file): EmittedFile => {
       const body = file.body;
-      return "textFile" in body ? { ...file, body: { format: "text", text: read(body.textFile) } } : { ...file, body };
+      if (!("textFile" in body)) return { ...file, body };
+      // Read when first asked for: a dry run into an empty home never needs the text.
+      let text: string | undefined;
+      const lazyText = Object.defineProperty({ format: "text" as const }, "text", { enumerable: true, get: () => (text ??= read(body.textFile)) });
+      return { ...file, body: lazyText as FileBody };
     });
     return { ...stored, files };
   };

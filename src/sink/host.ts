@@ -19,7 +19,8 @@ export interface PlannedFile {
   before?: string;
   /** The file's body as it will be on disk (merged with the user's keys where it is shared). */
   finalBody: FileBody;
-  after: string;
+  /** The file's text as it will be on disk; serialized on first use (a dry run never needs it). */
+  readonly after: string;
   status: FileStatus;
   /** What differs from the profile: owned key paths, or "(whole file)". */
   drift: string[];
@@ -50,14 +51,21 @@ export function settledForHost(file: EmittedFile, tool: AgentTool): EmittedFile 
   return { ...file, body: { format: "text", text: serialize(body, true) }, guardFindings: tool.bypassFindings(file.path, body) };
 }
 
+/** `planned` with an `after` made by `text` when first read, once. */
+function withAfter(planned: Omit<PlannedFile, "after">, text: () => string): PlannedFile {
+  let after: string | undefined;
+  return Object.defineProperty(planned, "after", { enumerable: true, get: () => (after ??= text()) }) as PlannedFile;
+}
+
 function planFile(home: string, file: EmittedFile): PlannedFile {
   const target = join(home, file.path);
   const before = readExisting(target);
   const body = file.body;
   if (body.format === "text" || body.ownedKeys === undefined) {
-    const after = serialize(body, true);
-    const same = before === after;
-    return { file, target, before, finalBody: body, after, status: before === undefined ? "create" : same ? "unchanged" : "update", drift: same ? [] : ["(whole file)"] };
+    const planned = withAfter({ file, target, before, finalBody: body, status: "create", drift: ["(whole file)"] }, () => serialize(body, true));
+    if (before !== undefined && before === planned.after) Object.assign(planned, { status: "unchanged", drift: [] });
+    else if (before !== undefined) planned.status = "update";
+    return planned;
   }
   let theirs = {};
   if (before !== undefined) {
@@ -72,8 +80,9 @@ function planFile(home: string, file: EmittedFile): PlannedFile {
   const finalBody: FileBody = { ...body, value: mergeOwnedKeys(theirs, body.value, body.ownedKeys) };
   const status: FileStatus = before === undefined ? "create" : drift.length === 0 ? "unchanged" : "update";
   // An up-to-date file keeps its bytes, formatting included: a second run writes nothing.
-  const after = status === "unchanged" ? before! : serialize(finalBody, false);
-  return { file, target, before, finalBody, after, status, drift: before === undefined ? ["(missing)"] : drift };
+  return withAfter({ file, target, before, finalBody, status, drift: before === undefined ? ["(missing)"] : drift }, () =>
+    status === "unchanged" ? before! : serialize(finalBody, false),
+  );
 }
 
 export function planHost(rendering: Rendering, home: string): HostPlan {

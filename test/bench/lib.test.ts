@@ -68,6 +68,7 @@ describe("result lines", () => {
 
   it("INFO without a goal, SKIP without data", () => {
     expect(formatLine({ ...base, goal: undefined })).toMatch(/\(no goal: peer comparison\) INFO$/);
+    expect(formatLine({ ...base, goal: undefined, noGoal: "the floor" })).toMatch(/\(no goal: the floor\) INFO$/);
     expect(formatLine({ ...base, subject: undefined, skipped: "needs root" })).toBe("case 1: render: not measured: needs root (goal ≤ 1.5) SKIP");
   });
 });

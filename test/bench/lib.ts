@@ -42,8 +42,9 @@ export interface CaseResult {
   subject?: Summary;
   baselineName: string;
   baseline?: Summary;
-  /** Undefined for a comparison without a goal (the peer). */
+  /** Undefined for a comparison without a goal; `noGoal` says what it is shown for. */
   goal?: { op: "<=" | "<"; ratio: number };
+  noGoal?: string;
   skipped?: string;
 }
 
@@ -65,7 +66,7 @@ export function verdict(result: CaseResult): "PASS" | "MISS" | "INFO" | "SKIP" {
 /** `case N: <name>: median X ms (spread a–b ms) vs <baseline> median Y ms -> ratio R (goal ≤ G) PASS/MISS` */
 export function formatLine(result: CaseResult): string {
   const head = `case ${result.id}: ${result.name}:`;
-  const goal = result.goal === undefined ? "no goal: peer comparison" : `goal ${result.goal.op === "<=" ? "≤" : "<"} ${result.goal.ratio}`;
+  const goal = result.goal === undefined ? `no goal: ${result.noGoal ?? "peer comparison"}` : `goal ${result.goal.op === "<=" ? "≤" : "<"} ${result.goal.ratio}`;
   const ratio = ratioOf(result);
   if (result.subject === undefined || result.baseline === undefined || ratio === undefined) {
     return `${head} not measured: ${result.skipped ?? "no data"} (${goal}) SKIP`;

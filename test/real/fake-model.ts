@@ -55,6 +55,8 @@ export interface FakeModelOptions {
   finalText?: string;
   /** Log every request/answer to stderr (also enabled by env FAKE_MODEL_DEBUG=1). */
   debug?: boolean;
+  /** Called as each request arrives, before its body is read (the benchmark times agents' start by it). */
+  onRequest?: () => void;
 }
 
 type Json = Record<string, unknown>;
@@ -390,6 +392,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
   let toolCallsOffered = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    opts.onRequest?.();
     const raw = await readBody(req);
     let body: unknown = undefined;
     if (raw !== "") {

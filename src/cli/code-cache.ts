@@ -1,0 +1,35 @@
+// Runs a CommonJS bundle from a V8 code cache (see launcher.ts), and makes that cache.
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { Script } from "node:vm";
+
+function readCache(cacheFile: string): Buffer | undefined {
+  try {
+    return readFileSync(cacheFile);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bundle compiled from its cache. V8 checks the cache against the source, its own version and
+ * its flags, and rejects one that does not fit (`cachedDataRejected`); the bundle then compiles from
+ * source as usual.
+ */
+export function compileBundle(bundle: string, cacheFile: string | undefined): Script {
+  // Node's own CommonJS wrapper, so the bundle runs exactly as `require(bundle)` would run it.
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, "utf8")}\n})`;
+  return new Script(source, { filename: bundle, cachedData: cacheFile === undefined ? undefined : readCache(cacheFile) });
+}
+
+export function runBundle(script: Script, bundle: string): void {
+  const bundleModule = { exports: {} };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dirname(bundle));
+}
+
+/** Writes the cache once the process is over, so it holds every function the run compiled. */
+export function writeCacheAtExit(script: Script, cacheFile: string): void {
+  process.on("exit", () => writeFileSync(cacheFile, script.createCachedData()));
+}

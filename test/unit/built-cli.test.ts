@@ -1,0 +1,98 @@
+// The built CLI as it ships (dist/): its code cache, its compiled built-ins and its output, checked on
+// a private build so other suites that rebuild dist/ cannot change it halfway.
+import { execa } from "execa";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileBundle } from "../../src/cli/code-cache.js";
+import { packageRoot } from "../../src/profile/builtin.js";
+import { snapshot, tempDir } from "./helpers.js";
+
+const ROOT = packageRoot();
+const work = tempDir("perimeter-built-");
+const PKG = join(work, "package");
+const dist = (dir: string, file: string) => join(dir, "dist", file);
+
+/** A copy of the built package whose dist/ can be changed (a cache removed or spoilt). */
+function packageCopy(name: string): string {
+  const copy = join(work, name);
+  cpSync(PKG, copy, { recursive: true, dereference: false });
+  return copy;
+}
+
+const cli = (pkg: string, args: string[]) => execa(process.execPath, [dist(pkg, "perimeter.cjs"), ...args], { cwd: work, reject: false });
+
+beforeAll(async () => {
+  mkdirSync(join(PKG, "image", "clients"), { recursive: true });
+  for (const entry of ["package.json", "build.mjs", "tsconfig.json", "src", "profiles", "templates"]) cpSync(join(ROOT, entry), join(PKG, entry), { recursive: true });
+  cpSync(join(ROOT, "image", "clients", "package.json"), join(PKG, "image", "clients", "package.json"));
+  symlinkSync(join(ROOT, "node_modules"), join(PKG, "node_modules"));
+  await execa(process.execPath, ["build.mjs"], { cwd: PKG });
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the built CLI", () => {
+  it("comes with a code cache that this Node accepts (control: a cut-short cache is rejected)", () => {
+    const cache = dist(PKG, "cli.v8cache");
+    expect(compileBundle(dist(PKG, "cli.cjs"), cache).cachedDataRejected).toBe(false);
+    const spoilt = join(work, "spoilt.v8cache");
+    writeFileSync(spoilt, readFileSync(cache).subarray(0, 1000));
+    expect(compileBundle(dist(PKG, "cli.cjs"), spoilt).cachedDataRejected).toBe(true);
+  });
+
+  it("prints the same without its code cache, or with a spoilt one", async () => {
+    const home = tempDir();
+    const expected = await cli(PKG, ["render", "--dry-run", "--home", home]);
+    expect(expected.exitCode, expected.stderr).toBe(0);
+    const missing = packageCopy("no-cache");
+    rmSync(dist(missing, "cli.v8cache"));
+    const spoilt = packageCopy("spoilt-cache");
+    writeFileSync(dist(spoilt, "cli.v8cache"), "not a code cache");
+    for (const pkg of [missing, spoilt]) {
+      const run = await cli(pkg, ["render", "--dry-run", "--home", home]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect([run.stdout, run.stderr]).toEqual([expected.stdout, expected.stderr]);
+    }
+  });
+
+  it("writes, from its compiled built-ins, exactly the files the full loader and emitters write", async () => {
+    const viaCompiled = tempDir();
+    const viaFull = tempDir();
+    // The same profile in a folder of one's own is never taken from dist/compiled/ (the built-in
+    // tripwires apply to it all the same).
+    const own = join(work, "own-profiles");
+    mkdirSync(own);
+    cpSync(join(PKG, "profiles", "interactive.toml"), join(own, "interactive.toml"));
+    expect(readdirSync(join(PKG, "dist", "compiled")).length).toBeGreaterThan(0);
+    expect((await cli(PKG, ["render", "--home", viaCompiled])).exitCode).toBe(0);
+    const full = await cli(PKG, ["render", "--home", viaFull, "--profiles-dir", own]);
+    expect(full.exitCode, full.stderr).toBe(0);
+    const bytes = (home: string) => Object.fromEntries(Object.entries(snapshot(home)).map(([file, state]) => [file, state.bytes]));
+    expect(Object.keys(bytes(viaCompiled)).length).toBe(5);
+    expect(bytes(viaCompiled)).toEqual(bytes(viaFull));
+  });
+
+  it("takes a built-in profile from dist/compiled/ only while the profile files are unchanged", async () => {
+    const pkg = packageCopy("marked");
+    const compiled = join(pkg, "dist", "compiled");
+    const text = readdirSync(compiled).find((f) => f.startsWith("interactive.host.") && f.endsWith(".txt"))!;
+    writeFileSync(join(compiled, text), `${readFileSync(join(compiled, text), "utf8")}# marker only the compiled copy has\n`);
+    const written = async () => {
+      const home = tempDir();
+      expect((await cli(pkg, ["render", "--home", home])).exitCode).toBe(0);
+      return Object.values(snapshot(home)).map((f) => f.bytes).join("");
+    };
+    expect(await written()).toContain("marker only the compiled copy has");
+    // Control: the same package once a built-in file is edited takes the full path.
+    writeFileSync(join(pkg, "profiles", "interactive.toml"), `${readFileSync(join(pkg, "profiles", "interactive.toml"), "utf8")}\n# edited\n`);
+    expect(await written()).not.toContain("marker only the compiled copy has");
+  });
+
+  it("stops quietly when its reader goes away (perimeter show --json | head -1)", async () => {
+    // pipefail: the pipeline's status is perimeter's, not head's.
+    const run = await execa("bash", ["-c", `set -o pipefail; "${process.execPath}" "${dist(PKG, "perimeter.cjs")}" show --json | head -1`], { cwd: work, reject: false });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe("{");
+    expect(run.stderr).toBe("");
+  });
+});

@@ -62,10 +62,21 @@ export const realEnvironment = (): Environment => ({
 /** Where Docker and Podman put their API sockets; a mounted one lets the agent start a host container. */
 const SOCKET_PATHS = ["/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock", "/var/run/podman/podman.sock"];
 
+const ENGINE_ADDRESS_VARS = ["DOCKER_HOST", "CONTAINER_HOST"] as const;
+
 function socketFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  for (const name of ["DOCKER_HOST", "CONTAINER_HOST"]) {
+  for (const name of ENGINE_ADDRESS_VARS) {
     const value = env[name];
     if (value?.startsWith("unix://")) return value.slice("unix://".length);
+  }
+  return undefined;
+}
+
+/** An engine reached over the network (tcp://, ssh://, ...), named to the agent by the environment. */
+function remoteEngineFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  for (const name of ENGINE_ADDRESS_VARS) {
+    const value = env[name];
+    if (value !== undefined && value !== "" && !value.startsWith("unix://")) return `${name}=${value}`;
   }
   return undefined;
 }
@@ -95,6 +106,8 @@ export function refusals(spec: ImageSpec, e: Environment): Refusal[] {
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   const sockets = [...SOCKET_PATHS, socketFromEnv(e.env)].filter((p): p is string => p !== undefined && e.exists(p));
   sockets.push(...mountedSockets(e.readText("/proc/self/mountinfo")).filter((p) => !sockets.includes(p)));
+  const remote = remoteEngineFromEnv(e.env);
+  if (remote !== undefined) sockets.push(remote);
   if (sockets.length > 0) {
     found.push({ code: "E_CONTAINER_SOCKET", reason: `a container engine socket is reachable (${sockets.join(", ")}); it would let the agent start a container on the host` });
   }

@@ -157,6 +157,12 @@ describe("1. the entrypoint refuses to start outside the sandbox (exit 64, one s
     }
   });
 
+  it("DOCKER_HOST naming an engine over the network: E_CONTAINER_SOCKET", async () => {
+    const r = await runContainer(real.ref, { env: { DOCKER_HOST: "tcp://10.0.0.1:2375" }, args: ["claude", "hi"] });
+    expect(refusal(r), r.stderr).toEqual({ exitCode: 64, lines: 1, code: "E_CONTAINER_SOCKET" });
+    expect(r.stderr).toContain("DOCKER_HOST=tcp://10.0.0.1:2375");
+  });
+
   it("control: as uid 1000 with AGENT_SANDBOX=1 the same image gets past the checks and runs the tool", async () => {
     const model = await startFakeModel({ commands: [PROBE] });
     try {

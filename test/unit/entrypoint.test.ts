@@ -94,6 +94,16 @@ describe("refusals", () => {
     expect(codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", DOCKER_HOST: "unix:///tmp/engine.sock" } }))).toEqual([]);
   });
 
+  it("E_CONTAINER_SOCKET alone when DOCKER_HOST or CONTAINER_HOST names an engine over the network", () => {
+    for (const [name, value] of [["DOCKER_HOST", "tcp://10.0.0.1:2375"], ["CONTAINER_HOST", "ssh://core@host/run/podman/podman.sock"]] as const) {
+      const found = refusals(spec(), fakeEnvironment({ env: { AGENT_SANDBOX: "1", [name]: value } }));
+      expect(found.map((r) => r.code)).toEqual(["E_CONTAINER_SOCKET"]);
+      expect(found[0]!.reason).toContain(`${name}=${value}`);
+    }
+    // Control: the variables empty, as some launchers leave them, name no engine.
+    expect(codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", DOCKER_HOST: "", CONTAINER_HOST: "" } }))).toEqual([]);
+  });
+
   it("E_CONTAINER_SOCKET alone when a socket is bind-mounted (mountinfo)", () => {
     const mountinfo = "22 1 0:21 / / rw - overlay overlay rw\n40 22 0:5 /docker.sock /run/user/docker.sock rw - tmpfs tmpfs rw\n";
     expect(codes(fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo } }))).toEqual(["E_CONTAINER_SOCKET"]);

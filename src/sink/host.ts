@@ -9,6 +9,7 @@ import type { Rendering } from "../render.js";
 import type { AgentTool, EmittedFile, FileBody } from "../tools/types.js";
 import { parseStructured, ParseFailure, serialize } from "./formats.js";
 import { driftedKeys, mergeOwnedKeys } from "./merge.js";
+import { editOwnedTomlKeys } from "./toml-edit.js";
 
 export type FileStatus = "create" | "update" | "unchanged";
 
@@ -77,12 +78,17 @@ function planFile(home: string, file: EmittedFile): PlannedFile {
     }
   }
   const drift = driftedKeys(theirs, body.value, body.ownedKeys).map(formatKeyPath);
-  const finalBody: FileBody = { ...body, value: mergeOwnedKeys(theirs, body.value, body.ownedKeys) };
+  const owned = body.ownedKeys;
+  const merged = mergeOwnedKeys(theirs, body.value, owned);
+  const finalBody: FileBody = { ...body, value: merged };
   const status: FileStatus = before === undefined ? "create" : drift.length === 0 ? "unchanged" : "update";
   // An up-to-date file keeps its bytes, formatting included: a second run writes nothing.
-  return withAfter({ file, target, before, finalBody, status, drift: before === undefined ? ["(missing)"] : drift }, () =>
-    status === "unchanged" ? before! : serialize(finalBody, false),
-  );
+  return withAfter({ file, target, before, finalBody, status, drift: before === undefined ? ["(missing)"] : drift }, () => {
+    if (status === "unchanged") return before!;
+    // A TOML file keeps the user's comments and layout where only perimeter's lines need to change.
+    const edited = body.format === "toml" && before !== undefined ? editOwnedTomlKeys(before, merged, owned) : undefined;
+    return edited ?? serialize(finalBody, false);
+  });
 }
 
 export function planHost(rendering: Rendering, home: string): HostPlan {

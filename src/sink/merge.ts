@@ -38,7 +38,7 @@ export function mergeOwnedKeys(theirs: JsonObject, ours: JsonObject, owned: read
 }
 
 /** Equality of parsed JSON/TOML values (what the files hold: no dates, maps or cycles to care about). */
-function sameValue(a: unknown, b: unknown): boolean {
+export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;

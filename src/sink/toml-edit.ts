@@ -1,0 +1,54 @@
+// Rewrites only perimeter's own top-level keys in a TOML file the user shares with it, so the
+// user's comments, order and layout stay as they were. TOML libraries re-serialize a whole file and
+// drop every comment; none for Node edits in place. So this edits whole lines, each written by the
+// TOML library, and keeps the result only if it parses to exactly the merged value; otherwise the
+// caller serializes the whole file (still correct, comments lost, old file in the backup).
+import { parse, stringify } from "smol-toml";
+import type { KeyPath } from "../profile/locate.js";
+import type { JsonObject } from "../tools/types.js";
+import { sameValue } from "./merge.js";
+
+const TABLE_HEADER = /^\s*\[/;
+const BARE_KEY = /^[A-Za-z0-9_-]+$/;
+
+/** `key = value` as the TOML library writes it. */
+const line = (key: string, value: unknown): string => stringify({ [key]: value }).trim();
+
+/**
+ * `before` with each owned key set to its value in `merged` (removed when absent there), or undefined
+ * when that cannot be done line by line: an owned key that is not a bare top-level key, a value that
+ * is a table, or a result that does not parse back to `merged`.
+ */
+export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: readonly KeyPath[]): string | undefined {
+  const keys = owned.map((path) => (path.length === 1 ? String(path[0]) : undefined));
+  if (keys.some((key) => key === undefined || !BARE_KEY.test(key))) return undefined;
+  const lines = before.split("\n");
+  const firstTable = lines.findIndex((l) => TABLE_HEADER.test(l));
+  let rootEnd = firstTable === -1 ? lines.length : firstTable;
+  for (const key of keys as string[]) {
+    const value = merged[key];
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return undefined;
+    const assignment = new RegExp(`^\\s*${key}\\s*=`);
+    const at = lines.slice(0, rootEnd).findIndex((l) => assignment.test(l));
+    if (at !== -1 && value === undefined) {
+      lines.splice(at, 1);
+      rootEnd--;
+    } else if (at !== -1) {
+      lines[at] = line(key, value);
+    } else if (value !== undefined) {
+      // A new key ends the root table: before the first [table] and the blank and comment lines that
+      // lead up to it (they belong to that table), or before the file's trailing blank lines.
+      let end = rootEnd;
+      const skippable = (l: string) => l.trim() === "" || (firstTable !== -1 && l.trim().startsWith("#"));
+      while (end > 0 && skippable(lines[end - 1]!)) end--;
+      lines.splice(end, 0, line(key, value));
+      rootEnd++;
+    }
+  }
+  const edited = lines.join("\n");
+  try {
+    return sameValue(parse(edited), merged) ? edited : undefined;
+  } catch {
+    return undefined;
+  }
+}

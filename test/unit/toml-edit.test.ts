@@ -1,0 +1,71 @@
+// Perimeter's own keys in a shared TOML file are changed line by line, so the user's comments and
+// layout survive a render (src/sink/toml-edit.ts); anything it cannot edit safely is re-serialized.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "smol-toml";
+import { describe, expect, it } from "vitest";
+import { serialize } from "../../src/sink/formats.js";
+import { mergeOwnedKeys } from "../../src/sink/merge.js";
+import { editOwnedTomlKeys } from "../../src/sink/toml-edit.js";
+import { runCli, tempDir, writeFiles } from "./helpers.js";
+
+const OWNED = [["approval_policy"], ["sandbox_mode"]] as const;
+const OURS = { approval_policy: "on-request", sandbox_mode: "workspace-write" };
+const edit = (before: string, ours: Record<string, unknown> = OURS) => editOwnedTomlKeys(before, mergeOwnedKeys(parse(before), ours, OWNED), OWNED);
+
+const USER_FILE = `# my Codex settings
+model = "x"   # the model I like
+approval_policy = "untrusted"
+
+# MCP servers
+[mcp_servers.y]
+command = "y-server"
+args = ["--port", "1"]
+`;
+
+describe("editing perimeter's keys in a shared TOML file", () => {
+  it("replaces an owned key's line in place and adds a missing one at the end of the root table", () => {
+    expect(edit(USER_FILE)).toBe(`# my Codex settings
+model = "x"   # the model I like
+approval_policy = "on-request"
+sandbox_mode = "workspace-write"
+
+# MCP servers
+[mcp_servers.y]
+command = "y-server"
+args = ["--port", "1"]
+`);
+  });
+
+  it("removes an owned key that perimeter no longer sets, and handles a file without tables", () => {
+    expect(edit('model = "x"\napproval_policy = "never"\nsandbox_mode = "danger-full-access"\n', { approval_policy: "on-request" })).toBe(
+      'model = "x"\napproval_policy = "on-request"\n',
+    );
+    expect(edit('model = "x"\n')).toBe('model = "x"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n');
+  });
+
+  it("never edits a same-named key inside a table", () => {
+    const before = 'model = "x"\n\n[profiles.fast]\napproval_policy = "never"\n';
+    const after = edit(before)!;
+    expect(parse(after)).toEqual({ model: "x", approval_policy: "on-request", sandbox_mode: "workspace-write", profiles: { fast: { approval_policy: "never" } } });
+  });
+
+  it("gives up, for a whole re-serialization, when lines cannot be edited safely", () => {
+    // A multi-line string value: replacing its first line would leave the rest behind.
+    expect(edit('approval_policy = """\nnever"""\nmodel = "x"\n')).toBeUndefined();
+    // Owned keys below the top level, or a table as a value, are not edited line by line.
+    expect(editOwnedTomlKeys('a = 1\n', { a: 1, t: { k: 1 } }, [["t", "k"]])).toBeUndefined();
+    expect(editOwnedTomlKeys('a = 1\n', { a: 1, t: { k: 1 } }, [["t"]])).toBeUndefined();
+  });
+
+  it("perimeter render keeps the user's comments in ~/.codex/config.toml (control: a whole re-serialization drops them)", async () => {
+    const home = tempDir();
+    writeFiles(home, { ".codex/config.toml": USER_FILE });
+    expect((await runCli(["render", "--home", home, "--tools", "codex"])).code).toBe(0);
+    const written = readFileSync(join(home, ".codex/config.toml"), "utf8");
+    for (const comment of ["# my Codex settings", "# the model I like", "# MCP servers"]) expect(written).toContain(comment);
+    expect(parse(written)).toEqual(mergeOwnedKeys(parse(USER_FILE), OURS, OWNED));
+    const reserialized = serialize({ format: "toml", value: parse(written), ownedKeys: OWNED }, false);
+    expect(reserialized).not.toContain("# my Codex settings");
+  });
+});

@@ -88,6 +88,26 @@ describe("the built CLI", () => {
     expect(await written()).not.toContain("marker only the compiled copy has");
   });
 
+  it("runs every command from the bundle, the parts loaded on demand included (diff, loader, schema, bake)", async () => {
+    const home = tempDir();
+    const own = join(work, "own-for-commands");
+    mkdirSync(own);
+    cpSync(join(PKG, "profiles", "interactive.toml"), join(own, "mine.toml"));
+    const runs = [
+      ["render", "--diff", "--home", home],
+      ["check", "--profile", "mine", "--profiles-dir", own, "--home", home],
+      ["show", "--profile", "mine", "--profiles-dir", own],
+      ["schema", "--tripwires"],
+      ["bake", "--profile", "ci", "--out", join(work, "layer.tar")],
+    ];
+    for (const args of runs) {
+      const run = await cli(PKG, args);
+      // check exits 1 here: the home is empty, so every file has drifted.
+      expect(run.exitCode, `${args.join(" ")}: ${run.stderr}`).toBe(args[0] === "check" ? 1 : 0);
+      expect(run.stdout.length, args.join(" ")).toBeGreaterThan(0);
+    }
+  });
+
   it("stops quietly when its reader goes away (perimeter show --json | head -1)", async () => {
     // pipefail: the pipeline's status is perimeter's, not head's.
     const run = await execa("bash", ["-c", `set -o pipefail; "${process.execPath}" "${dist(PKG, "perimeter.cjs")}" show --json | head -1`], { cwd: work, reject: false });

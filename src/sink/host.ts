@@ -6,7 +6,7 @@ import { basename, dirname, join } from "node:path";
 import { HostFileError, HostGuardRefusal } from "../errors.js";
 import { formatKeyPath } from "../profile/locate.js";
 import type { Rendering } from "../render.js";
-import type { AgentTool, EmittedFile, FileBody } from "../tools/types.js";
+import { isShared, type AgentTool, type EmittedFile, type FileBody } from "../tools/types.js";
 import { parseStructured, ParseFailure, serialize } from "./formats.js";
 import { driftedKeys, mergeOwnedKeys } from "./merge.js";
 import { editOwnedTomlKeys } from "./toml-edit.js";
@@ -48,7 +48,7 @@ function readExisting(target: string): string | undefined {
  */
 export function settledForHost(file: EmittedFile, tool: AgentTool): EmittedFile {
   const body = file.body;
-  if (body.format !== "text" && body.ownedKeys !== undefined) return file;
+  if (isShared(body)) return file;
   return { ...file, body: { format: "text", text: serialize(body, true) }, guardFindings: tool.bypassFindings(file.path, body) };
 }
 
@@ -62,7 +62,7 @@ function planFile(home: string, file: EmittedFile): PlannedFile {
   const target = join(home, file.path);
   const before = readExisting(target);
   const body = file.body;
-  if (body.format === "text" || body.ownedKeys === undefined) {
+  if (!isShared(body)) {
     const planned = withAfter({ file, target, before, finalBody: body, status: "create", drift: ["(whole file)"] }, () => serialize(body, true));
     if (before !== undefined && before === planned.after) Object.assign(planned, { status: "unchanged", drift: [] });
     else if (before !== undefined) planned.status = "update";
@@ -78,15 +78,14 @@ function planFile(home: string, file: EmittedFile): PlannedFile {
     }
   }
   const drift = driftedKeys(theirs, body.value, body.ownedKeys).map(formatKeyPath);
-  const owned = body.ownedKeys;
-  const merged = mergeOwnedKeys(theirs, body.value, owned);
+  const merged = mergeOwnedKeys(theirs, body.value, body.ownedKeys);
   const finalBody: FileBody = { ...body, value: merged };
   const status: FileStatus = before === undefined ? "create" : drift.length === 0 ? "unchanged" : "update";
   // An up-to-date file keeps its bytes, formatting included: a second run writes nothing.
   return withAfter({ file, target, before, finalBody, status, drift: before === undefined ? ["(missing)"] : drift }, () => {
     if (status === "unchanged") return before!;
     // A TOML file keeps the user's comments and layout where only perimeter's lines need to change.
-    const edited = body.format === "toml" && before !== undefined ? editOwnedTomlKeys(before, merged, owned) : undefined;
+    const edited = body.format === "toml" && before !== undefined ? editOwnedTomlKeys(before, merged, body.ownedKeys) : undefined;
     return edited ?? serialize(finalBody, false);
   });
 }

@@ -21,6 +21,14 @@ export type FileBody =
     }
   | { format: "text"; text: string };
 
+/** A structured file the user shares with perimeter, which owns only `ownedKeys` in it. */
+export type SharedBody = Extract<FileBody, { format: "json" | "toml" }> & { ownedKeys: readonly KeyPath[] };
+
+/** True for a file the user shares; every other file perimeter owns whole. */
+export function isShared(body: FileBody): body is SharedBody {
+  return body.format !== "text" && body.ownedKeys !== undefined;
+}
+
 export interface EmittedFile {
   tool: ToolId;
   path: string;

@@ -22,6 +22,7 @@ const { hostRenderingFrom, profileFrom } = await import("../../src/cli/options.j
 const { renderProfile } = await import("../../src/render.js");
 const { guardHost, planHost, settledForHost } = await import("../../src/sink/host.js");
 const { TOOLS, toolById } = await import("../../src/tools/index.js");
+const { isShared } = await import("../../src/tools/types.js");
 const { runCli } = await import("./helpers.js");
 
 /** What the CLI uses: the compiled copy when it is fresh, else the full loader. */
@@ -109,7 +110,7 @@ describe("compiled built-in profiles", () => {
   it("carry text and the guard's findings for exactly the files perimeter owns whole", () => {
     const files = fresh().hostRenderings.interactive!.files;
     const emitted = renderProfile(loadProfile("interactive"), TOOLS, "host").files;
-    const whole = emitted.filter((f) => f.body.format === "text" || f.body.ownedKeys === undefined).map((f) => f.path);
+    const whole = emitted.filter((f) => !isShared(f.body)).map((f) => f.path);
     expect(whole.length).toBeGreaterThan(0);
     expect(files.filter((f) => f.guardFindings !== undefined).map((f) => f.path)).toEqual(whole);
     for (const f of files) if (f.guardFindings !== undefined) expect(f.body.format).toBe("text");

@@ -9,7 +9,7 @@ import { exampleArgv } from "../../src/profile/example.js";
 import type { CommandRule, Profile } from "../../src/profile/types.js";
 import { serialize } from "../../src/sink/formats.js";
 import { TOOLS, toolById } from "../../src/tools/index.js";
-import type { AgentTool, EmittedFile, JsonObject, Scope, ToolOutput } from "../../src/tools/types.js";
+import { isShared, type AgentTool, type EmittedFile, type JsonObject, type Scope, type ToolOutput } from "../../src/tools/types.js";
 
 const PROFILE_NAMES = ["autonomous", "ci", "interactive"] as const;
 const PROFILES: Profile[] = PROFILE_NAMES.map((name) => loadProfile(name));
@@ -131,7 +131,7 @@ describe("every built-in profile x every tool x both scopes renders", () => {
             if (scope === "image") expect(file.path.startsWith("/")).toBe(true);
             else expect(file.path.startsWith("/")).toBe(false);
             // every file serializes, and structured files parse back to the same value
-            const text = serialize(file.body, file.body.format === "text" || file.body.ownedKeys === undefined);
+            const text = serialize(file.body, !isShared(file.body));
             expect(text.length).toBeGreaterThan(0);
             if (file.body.format === "json") expect(JSON.parse(text)).toEqual(file.body.value);
             if (file.body.format === "toml") expect(parseToml(text)).toEqual(file.body.value);

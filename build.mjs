@@ -89,12 +89,12 @@ const lazyChildProcessForCommander = {
 
 /**
  * One run of the built CLI, whose code cache the launcher then writes (src/cli/launcher.ts): a
- * render of the default profile into an empty home, the path every hook and activation takes.
+ * render of the default profile into an empty home, writing included, as hooks and activations run.
  */
 function writeCodeCache(dir) {
   const home = mkdtempSync(join(tmpdir(), "perimeter-build-"));
   try {
-    execFileSync(process.execPath, [`${dir}/perimeter.cjs`, "render", "--dry-run", "--home", home], {
+    execFileSync(process.execPath, [`${dir}/perimeter.cjs`, "render", "--home", home], {
       env: { ...process.env, PERIMETER_BUILD_CODE_CACHE: `${dir}/cli.v8cache` },
       stdio: ["ignore", "ignore", "pipe"],
     });

@@ -12,7 +12,7 @@ const TABLE_HEADER = /^\s*\[/;
 const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 
 /** `key = value` as the TOML library writes it. */
-const line = (key: string, value: unknown): string => stringify({ [key]: value }).trim();
+const assignment = (key: string, value: unknown): string => stringify({ [key]: value }).trim();
 
 /**
  * `before` with each owned key set to its value in `merged` (removed when absent there), or undefined
@@ -23,13 +23,16 @@ export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: rea
   const keys = owned.map((path) => (path.length === 1 ? String(path[0]) : undefined));
   if (keys.some((key) => key === undefined || !BARE_KEY.test(key))) return undefined;
   const lines = before.split("\n");
+  // A file saved with CRLF keeps its line ends on the lines written here too.
+  const lineEnd = before.includes("\r\n") ? "\r" : "";
+  const line = (key: string, value: unknown) => `${assignment(key, value)}${lineEnd}`;
   const firstTable = lines.findIndex((l) => TABLE_HEADER.test(l));
   let rootEnd = firstTable === -1 ? lines.length : firstTable;
   for (const key of keys as string[]) {
     const value = merged[key];
     if (typeof value === "object" && value !== null && !Array.isArray(value)) return undefined;
-    const assignment = new RegExp(`^\\s*${key}\\s*=`);
-    const at = lines.slice(0, rootEnd).findIndex((l) => assignment.test(l));
+    const assigns = new RegExp(`^\\s*${key}\\s*=`);
+    const at = lines.slice(0, rootEnd).findIndex((l) => assigns.test(l));
     if (at !== -1 && value === undefined) {
       lines.splice(at, 1);
       rootEnd--;
@@ -38,10 +41,10 @@ export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: rea
     } else if (value !== undefined) {
       // A new key ends the root table: before the first [table] and the blank and comment lines that
       // lead up to it (they belong to that table), or before the file's trailing blank lines.
-      let end = rootEnd;
+      let insertAt = rootEnd;
       const skippable = (l: string) => l.trim() === "" || (firstTable !== -1 && l.trim().startsWith("#"));
-      while (end > 0 && skippable(lines[end - 1]!)) end--;
-      lines.splice(end, 0, line(key, value));
+      while (insertAt > 0 && skippable(lines[insertAt - 1]!)) insertAt--;
+      lines.splice(insertAt, 0, line(key, value));
       rootEnd++;
     }
   }

@@ -44,6 +44,11 @@ args = ["--port", "1"]
     expect(edit('model = "x"\n')).toBe('model = "x"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n');
   });
 
+  it("keeps CRLF line ends on the lines it writes", () => {
+    const before = USER_FILE.replace(/\n/g, "\r\n");
+    expect(edit(before)).toBe(edit(USER_FILE)!.replace(/\n/g, "\r\n"));
+  });
+
   it("never edits a same-named key inside a table", () => {
     const before = 'model = "x"\n\n[profiles.fast]\napproval_policy = "never"\n';
     const after = edit(before)!;

@@ -14,6 +14,19 @@ const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 /** `key = value` as the TOML library writes it. */
 const assignment = (key: string, value: unknown): string => stringify({ [key]: value }).trim();
 
+/** The comment ending a one-line `key = value`, with the spaces before it; "" when there is none. */
+function trailingComment(text: string): string {
+  for (let at = text.indexOf("#"); at !== -1; at = text.indexOf("#", at + 1)) {
+    try {
+      parse(text.slice(0, at)); // a `#` inside a string leaves the rest unparsable
+    } catch {
+      continue;
+    }
+    return text.slice(text.slice(0, at).trimEnd().length);
+  }
+  return "";
+}
+
 /**
  * `before` with each owned key set to its value in `merged` (removed when absent there), or undefined
  * when that cannot be done line by line: an owned key that is not a bare top-level key, a value that
@@ -25,7 +38,7 @@ export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: rea
   const lines = before.split("\n");
   // A file saved with CRLF keeps its line ends on the lines written here too.
   const lineEnd = before.includes("\r\n") ? "\r" : "";
-  const line = (key: string, value: unknown) => `${assignment(key, value)}${lineEnd}`;
+  const line = (key: string, value: unknown, comment = "") => `${assignment(key, value)}${comment}${lineEnd}`;
   const firstTable = lines.findIndex((l) => TABLE_HEADER.test(l));
   let rootEnd = firstTable === -1 ? lines.length : firstTable;
   for (const key of keys as string[]) {
@@ -37,7 +50,7 @@ export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: rea
       lines.splice(at, 1);
       rootEnd--;
     } else if (at !== -1) {
-      lines[at] = line(key, value);
+      lines[at] = line(key, value, trailingComment(lines[at]!.replace(/\r$/, "")));
     } else if (value !== undefined) {
       // A new key ends the root table: before the first [table] and the blank and comment lines that
       // lead up to it (they belong to that table), or before the file's trailing blank lines.

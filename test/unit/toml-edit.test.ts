@@ -44,6 +44,13 @@ args = ["--port", "1"]
     expect(edit('model = "x"\n')).toBe('model = "x"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n');
   });
 
+  it("keeps the comment at the end of a line it rewrites, even after a value holding a #", () => {
+    expect(edit('approval_policy = "untrusted"   # I chose this\nmodel = "x"\n')).toBe(
+      'approval_policy = "on-request"   # I chose this\nmodel = "x"\nsandbox_mode = "workspace-write"\n',
+    );
+    expect(edit('approval_policy = "un#trusted" # mine\n')).toBe('approval_policy = "on-request" # mine\nsandbox_mode = "workspace-write"\n');
+  });
+
   it("keeps CRLF line ends on the lines it writes", () => {
     const before = USER_FILE.replace(/\n/g, "\r\n");
     expect(edit(before)).toBe(edit(USER_FILE)!.replace(/\n/g, "\r\n"));

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { builtinProfilesDir, displayPath, packageRoot } from "../profile/builtin.js";
 import type { CommandRule, Example, Origin, Profile, Tripwire } from "../profile/types.js";
+import { withLazy } from "../lazy.js";
 import { renderProfile, type Rendering } from "../render.js";
 import { settledForHost } from "../sink/host.js";
 import { TOOLS, toolById } from "../tools/index.js";
@@ -125,14 +126,8 @@ export function compiledHostRendering(name: string, tools: readonly AgentTool[])
   if (rendering === undefined || !(name in compiled!.profiles)) return undefined;
   const wanted = new Set(tools.map((t) => t.id));
   const path = onThisMachine();
-  let profile: Profile | undefined;
-  return {
-    // Most runs print only the profile's name: it is unpacked when first asked for.
-    get profile() {
-      return (profile ??= compiledProfile(name)!);
-    },
-    scope: "host",
-    files: rendering.files.filter((f) => wanted.has(f.tool)),
-    gaps: rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) })),
-  };
+  const files = rendering.files.filter((f) => wanted.has(f.tool));
+  const gaps = rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
+  // Most runs print only the profile's name: it is unpacked when first asked for.
+  return withLazy({ scope: "host" as const, files, gaps }, "profile", () => compiledProfile(name)!);
 }

@@ -4,6 +4,7 @@
 // not unescaped from a JSON string (the .rules and policy texts are most of the bytes).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { withLazy } from "../lazy.js";
 import type { Profile } from "../profile/types.js";
 import type { EmittedFile, FileBody } from "../tools/types.js";
 import type { CompiledBuiltins, CompiledRendering } from "./builtins.js";
@@ -40,14 +41,9 @@ export function writeCompiled(dir: string, compiled: CompiledBuiltins): void {
   }
 }
 
-/** Getters that read each name's entry on first use, once. */
+/** Each name's entry, read on first use. */
 function lazyRecord<T>(names: readonly string[], read: (name: string) => T): Record<string, T> {
-  const record: Record<string, T> = {};
-  for (const name of names) {
-    let value: T | undefined;
-    Object.defineProperty(record, name, { enumerable: true, get: () => (value ??= read(name)) });
-  }
-  return record;
+  return names.reduce((record, name) => withLazy(record, name, () => read(name)), {} as Record<string, T>);
 }
 
 /** The compiled built-ins in `dir`, or undefined when there are none. */
@@ -65,9 +61,7 @@ export function openCompiled(dir: string): CompiledBuiltins | undefined {
       const body = file.body;
       if (!("textFile" in body)) return { ...file, body };
       // Read when first asked for: a dry run into an empty home never needs the text.
-      let text: string | undefined;
-      const lazyText = Object.defineProperty({ format: "text" as const }, "text", { enumerable: true, get: () => (text ??= read(body.textFile)) });
-      return { ...file, body: lazyText as FileBody };
+      return { ...file, body: withLazy({ format: "text" as const }, "text", () => read(body.textFile)) };
     });
     return { ...stored, files };
   };

@@ -4,6 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { HostFileError, HostGuardRefusal } from "../errors.js";
+import { withLazy } from "../lazy.js";
 import { formatKeyPath } from "../profile/locate.js";
 import type { Rendering } from "../render.js";
 import { isShared, type AgentTool, type EmittedFile, type FileBody } from "../tools/types.js";
@@ -52,21 +53,17 @@ export function settledForHost(file: EmittedFile, tool: AgentTool): EmittedFile 
   return { ...file, body: { format: "text", text: serialize(body, true) }, guardFindings: tool.bypassFindings(file.path, body) };
 }
 
-/** `planned` with an `after` made by `text` when first read, once. */
-function withAfter(planned: Omit<PlannedFile, "after">, text: () => string): PlannedFile {
-  let after: string | undefined;
-  return Object.defineProperty(planned, "after", { enumerable: true, get: () => (after ??= text()) }) as PlannedFile;
-}
-
 function planFile(home: string, file: EmittedFile): PlannedFile {
   const target = join(home, file.path);
   const before = readExisting(target);
   const body = file.body;
   if (!isShared(body)) {
-    const planned = withAfter({ file, target, before, finalBody: body, status: "create", drift: ["(whole file)"] }, () => serialize(body, true));
-    if (before !== undefined && before === planned.after) Object.assign(planned, { status: "unchanged", drift: [] });
-    else if (before !== undefined) planned.status = "update";
-    return planned;
+    const text = () => serialize(body, true);
+    // A file that is not there yet is created whatever its text: the text waits until asked for.
+    if (before === undefined) return withLazy({ file, target, before, finalBody: body, status: "create" as const, drift: ["(whole file)"] }, "after", text);
+    const after = text();
+    const same = before === after;
+    return { file, target, before, finalBody: body, after, status: same ? "unchanged" : "update", drift: same ? [] : ["(whole file)"] };
   }
   let theirs = {};
   if (before !== undefined) {
@@ -82,7 +79,7 @@ function planFile(home: string, file: EmittedFile): PlannedFile {
   const finalBody: FileBody = { ...body, value: merged };
   const status: FileStatus = before === undefined ? "create" : drift.length === 0 ? "unchanged" : "update";
   // An up-to-date file keeps its bytes, formatting included: a second run writes nothing.
-  return withAfter({ file, target, before, finalBody, status, drift: before === undefined ? ["(missing)"] : drift }, () => {
+  return withLazy({ file, target, before, finalBody, status, drift: before === undefined ? ["(missing)"] : drift }, "after", () => {
     if (status === "unchanged") return before!;
     // A TOML file keeps the user's comments and layout where only perimeter's lines need to change.
     const edited = body.format === "toml" && before !== undefined ? editOwnedTomlKeys(before, merged, body.ownedKeys) : undefined;

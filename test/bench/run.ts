@@ -11,7 +11,7 @@
 //   4a-c. the entrypoint starting each pinned agent, up to its first model request       vs the agent alone
 //   5. rulesync generate (Claude Code + Codex, permissions) for the same lists           vs case 1
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,7 @@ import {
 } from "./lib.js";
 import { agentStartCommands, type AgentStartSetup } from "./agent-start.js";
 import { AGENT_TOOLS } from "../real/agents.js";
+import { copyPackageSource } from "../package-source.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const NODE = process.execPath;
@@ -85,10 +86,7 @@ const interactiveToml = readFileSync(join(PKG, "profiles", "interactive.toml"), 
 const tripwiresToml = readFileSync(join(PKG, "profiles", "tripwires.toml"), "utf8");
 const bigToml = multipliedProfile(interactiveToml, FACTOR, `${FACTOR}x the entries of interactive (benchmark)`);
 const BIG_PKG = join(TMP, "package-big");
-mkdirSync(join(BIG_PKG, "image", "clients"), { recursive: true });
-for (const entry of ["package.json", "build.mjs", "tsconfig.json", "src", "profiles", "templates"]) cpSync(join(ROOT, entry), join(BIG_PKG, entry), { recursive: true });
-copyFileSync(join(ROOT, "image", "clients", "package.json"), join(BIG_PKG, "image", "clients", "package.json"));
-symlinkSync(join(ROOT, "node_modules"), join(BIG_PKG, "node_modules"));
+copyPackageSource(BIG_PKG);
 writeFileSync(join(BIG_PKG, "profiles", "interactive.toml"), bigToml);
 run([NODE, "build.mjs"], { cwd: BIG_PKG });
 const BIG_CLI = join(BIG_PKG, "dist", "perimeter.cjs");

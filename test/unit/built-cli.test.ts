@@ -1,14 +1,13 @@
 // The built CLI as it ships (dist/): its code cache, its compiled built-ins and its output, checked on
 // a private build so other suites that rebuild dist/ cannot change it halfway.
 import { execa } from "execa";
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileBundle } from "../../src/cli/code-cache.js";
-import { packageRoot } from "../../src/profile/builtin.js";
+import { copyPackageSource } from "../package-source.js";
 import { snapshot, tempDir } from "./helpers.js";
 
-const ROOT = packageRoot();
 const work = tempDir("perimeter-built-");
 const PKG = join(work, "package");
 const dist = (dir: string, file: string) => join(dir, "dist", file);
@@ -23,10 +22,7 @@ function packageCopy(name: string): string {
 const cli = (pkg: string, args: string[]) => execa(process.execPath, [dist(pkg, "perimeter.cjs"), ...args], { cwd: work, reject: false });
 
 beforeAll(async () => {
-  mkdirSync(join(PKG, "image", "clients"), { recursive: true });
-  for (const entry of ["package.json", "build.mjs", "tsconfig.json", "src", "profiles", "templates"]) cpSync(join(ROOT, entry), join(PKG, entry), { recursive: true });
-  cpSync(join(ROOT, "image", "clients", "package.json"), join(PKG, "image", "clients", "package.json"));
-  symlinkSync(join(ROOT, "node_modules"), join(PKG, "node_modules"));
+  copyPackageSource(PKG);
   await execa(process.execPath, ["build.mjs"], { cwd: PKG });
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -4,8 +4,9 @@ import { Command, CommanderError, Option } from "commander";
 import { ExitCode, PerimeterError } from "../errors.js";
 import { writeAll, type Write } from "./output.js";
 import type { CommandResult } from "./result.js";
-// render, check and show are the hot path (pre-commit hooks, every activation): loaded with the CLI
-// itself, one module. bake and schema pull in code nothing else needs, so they load on demand.
+// render, check and show are the hot path (pre-commit hooks, every activation): set up with the CLI
+// itself. bake and schema pull in code nothing else needs (tar-stream, zod's JSON Schema), so their
+// modules are imported, and in the bundle initialized, only when they run.
 import { check } from "./commands/check.js";
 import { render } from "./commands/render.js";
 import { show } from "./commands/show.js";

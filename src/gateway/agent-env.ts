@@ -20,6 +20,8 @@ export function agentEnvironment(profile: Profile, proxyUrl: string, bundlePath:
     GIT_SSL_CAINFO: bundlePath,
     REQUESTS_CA_BUNDLE: bundlePath,
     CURL_CA_BUNDLE: bundlePath,
+    // npm sets its own CA list on its requests and ignores NODE_EXTRA_CA_CERTS (seen in the tests).
+    npm_config_cafile: bundlePath,
   };
   for (const c of profile.credentials) for (const name of c.placeholderEnv) env[name] = placeholderFor(c.name);
   return env;

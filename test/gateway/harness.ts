@@ -82,7 +82,7 @@ export interface World {
   profilesDir: string;
   profile: Profile;
   gitRoot: string;
-  start(overrides?: Partial<GatewayOptions> & { profile?: Profile }): Promise<RunningGateway & { logLines(): Record<string, unknown>[]; logText(): string }>;
+  start(overrides?: Partial<GatewayOptions> & { profile?: Profile }): Promise<RunningGateway & { usageFile: string; logLines(): Record<string, unknown>[]; logText(): string }>;
   close(): Promise<void>;
 }
 
@@ -154,13 +154,14 @@ export async function startWorld(): Promise<World> {
     async start(overrides = {}) {
       const id = n++;
       const logFile = join(dir, `gateway-${id}.log`);
+      const usageFile = join(dir, `usage-${id}.json`);
       const g = await startGateway({
         profile,
         host: "127.0.0.1",
         port: 0,
         caDir: join(dir, `ca-${id}`),
         logFile,
-        usageFile: join(dir, `usage-${id}.json`),
+        usageFile,
         hosts: parseHostsFile(hostsText, "hosts"),
         upstreamCa: ca.caPem,
         env: SECRETS,
@@ -168,7 +169,7 @@ export async function startWorld(): Promise<World> {
       });
       running.push(g);
       const logText = () => readFileSync(logFile, "utf8");
-      return { ...g, logText, logLines: () => logText().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>) };
+      return { ...g, usageFile, logText, logLines: () => logText().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>) };
     },
     async close() {
       for (const g of running) await g.close().catch(() => {});

@@ -31,8 +31,13 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = path.resolve(path.dirname(THIS_FILE), "../..");
 /** The pinned agent CLIs (installed from image/clients/package-lock.json). */
 export const CLIENTS_NODE_MODULES = path.join(REPO_ROOT, "image/clients/node_modules");
+/**
+ * PERIMETER_PODMAN_DIR moves every place this module keeps state (work dir, podman storage, run root)
+ * under one directory: a cold machine can be simulated, or suites run apart from the shared caches.
+ */
+const STATE_DIR = process.env.PERIMETER_PODMAN_DIR ? path.resolve(process.env.PERIMETER_PODMAN_DIR) : undefined;
 /** Everything this module keeps on disk: config files, the cached base rootfs, locks, scratch dirs. */
-export const WORK_DIR = path.join(os.tmpdir(), "perimeter-podman");
+export const WORK_DIR = STATE_DIR ? path.join(STATE_DIR, "work") : path.join(os.tmpdir(), "perimeter-podman");
 export const CONTAINERS_CONF_PATH = path.join(WORK_DIR, "containers.conf");
 export const STORAGE_CONF_PATH = path.join(WORK_DIR, "storage.conf");
 
@@ -201,10 +206,10 @@ async function aptInstall(pkgs: string[]): Promise<void> {
 // podman
 
 /** podman's own state for this project, apart from the host default (/var/lib/containers). */
-export const STORAGE_ROOT = "/var/lib/perimeter-podman/storage";
-const RUN_ROOT = "/run/perimeter-podman";
+export const STORAGE_ROOT = STATE_DIR ? path.join(STATE_DIR, "storage") : "/var/lib/perimeter-podman/storage";
+const RUN_ROOT = STATE_DIR ? path.join(STATE_DIR, "run") : "/run/perimeter-podman";
 
-const CONTAINERS_CONF = `# Written by test/container/podman.ts (see shared/TOOLS.md "Containers on these machines").
+const CONTAINERS_CONF = `# Written by test/container/podman.ts: cgroupfs and runc (crun fails on these hosts' hybrid cgroups).
 [containers]
 default_ulimits = []
 
@@ -494,9 +499,7 @@ async function writeStaging(dir: string): Promise<string[]> {
  * with /usr/local/bin/{claude,codex,gemini}. No setuid/setgid bits, no sudo.
  */
 export async function buildBaseRootfs(outTar: string): Promise<void> {
-  const installed = await installedPackages(BASE_PACKAGES);
-  const absent = BASE_PACKAGES.filter((p) => !installed.has(p));
-  if (absent.length) await withLock("apt", () => aptInstall([...absent]));
+  await ensureBasePackages();
   if (!existsSync(CLIENTS_NODE_MODULES)) {
     throw new Error(`${CLIENTS_NODE_MODULES} is missing: run \`npm ci\` in image/clients first`);
   }
@@ -534,6 +537,23 @@ export async function buildBaseRootfs(outTar: string): Promise<void> {
   }
 }
 
+/**
+ * Installs the base packages that are missing. It runs before the cache key is computed: the key names
+ * the package versions, and a key taken before the install would differ from every later one, so two
+ * test files on a cold machine would each build (and clean away) the other's base tar.
+ */
+export async function ensureBasePackages(): Promise<void> {
+  const absentNow = async () => {
+    const installed = await installedPackages(BASE_PACKAGES);
+    return BASE_PACKAGES.filter((p) => !installed.has(p));
+  };
+  if ((await absentNow()).length === 0) return;
+  await withLock("apt", async () => {
+    const absent = await absentNow();
+    if (absent.length) await aptInstall(absent);
+  });
+}
+
 /** Content key of the base rootfs: recipe (this file), package versions, node, and the CLI tree. */
 async function baseKey(): Promise<string> {
   const parts: string[] = [await fs.readFile(THIS_FILE, "utf8")];
@@ -560,14 +580,18 @@ let baseLayer: Promise<CachedLayer> | undefined;
 export function ensureBaseRootfs(): Promise<CachedLayer> {
   baseLayer ??= (async () => {
     await ensurePodman();
+    await ensureBasePackages();
     const key = await baseKey();
     const file = path.join(WORK_DIR, `base-${key}.tar`);
     const digestFile = `${file}.sha256`;
     return withLock("base", async () => {
-      if (!existsSync(digestFile)) {
+      // The digest file is written last, by rename: it exists only beside a complete tar.
+      if (!existsSync(digestFile) || !existsSync(file)) {
         const t0 = Date.now();
         await buildBaseRootfs(file);
-        await fs.writeFile(digestFile, await sha256File(file));
+        const tmpDigest = `${digestFile}.${process.pid}.tmp`;
+        await fs.writeFile(tmpDigest, await sha256File(file));
+        await fs.rename(tmpDigest, digestFile);
         for (const old of await fs.readdir(WORK_DIR)) {
           if (/^base-[0-9a-f]{16}\.tar(\.sha256)?$/.test(old) && !old.startsWith(`base-${key}.`)) {
             await fs.rm(path.join(WORK_DIR, old), { force: true });
@@ -688,8 +712,13 @@ export async function buildTestImage(opts: BuildTestImageOptions): Promise<strin
       );
       await fs.writeFile(path.join(blobs, configDigest), config);
       await fs.writeFile(path.join(blobs, manifestDigest), manifest);
-      for (const l of layers) {
-        if (!existsSync(path.join(blobs, l.digest))) await linkOrCopy(l.file, path.join(blobs, l.digest));
+      for (const [i, l] of layers.entries()) {
+        const blob = path.join(blobs, l.digest);
+        if (existsSync(blob)) continue;
+        // Another worker may replace the base of an older key (and remove its tar) while holding the
+        // base lock: take our own link to it under that lock.
+        if (i === 0) await withLock("base", () => linkOrCopy(l.file, blob));
+        else await linkOrCopy(l.file, blob);
       }
       // A layer already in storage (the base, after the first image) is reused by digest, not re-read.
       // One pull at a time, so parallel test files don't both commit the 1 GB base layer.
@@ -790,12 +819,14 @@ export interface RunContainerOptions {
 }
 
 let runSeq = 0;
+/** PERIMETER_PODMAN_PREFIX names this run's containers, so people sharing a machine can tell theirs apart. */
+const CONTAINER_PREFIX = process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter-test";
 
 export async function runContainer(
   image: string,
   opts: RunContainerOptions = {},
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const name = `perimeter-test-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
+  const name = `${CONTAINER_PREFIX}-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
   const args = ["run", "--rm", "--name", name, "--pull=never", "--network", opts.network ?? "none"];
   if (opts.user !== undefined) args.push("--user", opts.user);
   for (const [k, v] of Object.entries(opts.env ?? {})) args.push("--env", `${k}=${v}`);

@@ -18,7 +18,7 @@
 // - runContainer() runs a throwaway container (--rm) and returns its exit code and output.
 import { execa } from "execa";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -94,12 +94,22 @@ const EXCLUDED_PREFIXES = [
 /** Build-time-only inputs in image/clients/node_modules (C++ headers for node-gyp); nothing loads them. */
 const CLIENTS_EXCLUDES = ["node_modules/nan", "node_modules/node-addon-api", "node_modules/.package-lock.json"];
 
-/** /usr/local/bin entries: the same targets as node_modules/.bin, but absolute so they work from anywhere. */
-const CLIENT_BINS: Record<string, string> = {
-  claude: `${AGENT_CLIENTS_DIR}/node_modules/@anthropic-ai/claude-code/bin/claude.exe`, // native (Bun) ELF
-  codex: `${AGENT_CLIENTS_DIR}/node_modules/@openai/codex/bin/codex.js`, // node launcher -> static musl ELF
-  gemini: `${AGENT_CLIENTS_DIR}/node_modules/@google/gemini-cli/bundle/gemini.js`, // plain JS on node
-};
+/**
+ * /usr/local/bin entries, one per tool of image/clients/package.json ("perimeter.tools": id -> npm
+ * package): the package's own `bin` target, absolute so it works from anywhere.
+ */
+export function clientBins(nodeModules = CLIENTS_NODE_MODULES): Record<string, string> {
+  const read = (file: string) => JSON.parse(readFileSync(file, "utf8"));
+  const tools = read(path.join(REPO_ROOT, "image/clients/package.json")).perimeter.tools as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(tools).map(([id, pkg]) => {
+      const bin = read(path.join(nodeModules, pkg, "package.json")).bin as string | Record<string, string>;
+      const target = typeof bin === "string" ? bin : bin[id];
+      if (!target) throw new Error(`${pkg} has no bin named ${id}`);
+      return [id, `${AGENT_CLIENTS_DIR}/node_modules/${pkg}/${path.posix.normalize(target)}`];
+    }),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
@@ -489,14 +499,14 @@ async function writeStaging(dir: string): Promise<string[]> {
   await file("etc/hostname", "agent\n");
   await file("etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
   await file("etc/resolv.conf", "");
-  for (const [name, target] of Object.entries(CLIENT_BINS)) await fs.symlink(target, path.join(dir, "usr/local/bin", name));
+  for (const [name, target] of Object.entries(clientBins())) await fs.symlink(target, path.join(dir, "usr/local/bin", name));
   return (await fs.readdir(dir)).sort();
 }
 
 /**
  * Writes a rootfs tar for the agent image: a minimal Debian userland taken from this host (no network),
  * node, git, tini, CA certificates, user `agent` (1000:1000), and the pinned CLIs under /opt/agent-clients
- * with /usr/local/bin/{claude,codex,gemini}. No setuid/setgid bits, no sudo.
+ * with a /usr/local/bin link per tool. No setuid/setgid bits, no sudo.
  */
 export async function buildBaseRootfs(outTar: string): Promise<void> {
   await ensureBasePackages();
@@ -556,7 +566,7 @@ export async function ensureBasePackages(): Promise<void> {
 
 /** Content key of the base rootfs: recipe (this file), package versions, node, and the CLI tree. */
 async function baseKey(): Promise<string> {
-  const parts: string[] = [await fs.readFile(THIS_FILE, "utf8")];
+  const parts: string[] = [await fs.readFile(THIS_FILE, "utf8"), await fs.readFile(path.join(REPO_ROOT, "image/clients/package.json"), "utf8")];
   const pk = await installedPackages(BASE_PACKAGES);
   parts.push(JSON.stringify([...pk]));
   const node = await fs.stat("/usr/bin/node");

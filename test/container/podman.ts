@@ -40,6 +40,8 @@ const STATE_DIR = process.env.PERIMETER_PODMAN_DIR ? path.resolve(process.env.PE
 export const WORK_DIR = STATE_DIR ? path.join(STATE_DIR, "work") : path.join(os.tmpdir(), "perimeter-podman");
 export const CONTAINERS_CONF_PATH = path.join(WORK_DIR, "containers.conf");
 export const STORAGE_CONF_PATH = path.join(WORK_DIR, "storage.conf");
+/** Where image layouts are staged for `podman pull oci:`: a lowercase path, since podman names the image after it. */
+const OCI_STAGING_DIR = /[A-Z]/.test(WORK_DIR) ? "/var/tmp/perimeter-podman-oci" : WORK_DIR;
 
 export const AGENT_UID = 1000;
 export const AGENT_GID = 1000;
@@ -699,9 +701,10 @@ export async function buildTestImage(opts: BuildTestImageOptions): Promise<strin
       }),
     );
     const manifestDigest = sha256(manifest);
-    // podman names a pulled oci: directory after its path, which must be lowercase; the name is dropped below.
-    const dir = path.join(WORK_DIR, `oci-${process.pid}-${configDigest.slice(0, 12)}-${(++ociSeq).toString(36)}`);
-    await fs.mkdir(dir);
+    // podman names a pulled oci: directory after its path, which must be lowercase (a `mktemp -d`
+    // TMPDIR is not); the name is dropped below.
+    const dir = path.join(OCI_STAGING_DIR, `oci-${process.pid}-${configDigest.slice(0, 12)}-${(++ociSeq).toString(36)}`);
+    await fs.mkdir(dir, { recursive: true });
     try {
       const blobs = path.join(dir, "blobs/sha256");
       await fs.mkdir(blobs, { recursive: true });

@@ -17,7 +17,7 @@ import type { ImageSpec } from "../../src/image/spec.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";
-import { expectedObservation, recordObservations, writeCoverageIntoReadme, type Observed } from "../report/coverage.js";
+import { expectedObservation, recordObservations, type Observed } from "../report/coverage.js";
 import { DRIVERS, denialKind } from "../real/agents.js";
 import { startFakeModel } from "../real/fake-model.js";
 import {
@@ -61,7 +61,6 @@ const pool = limiter(3);
 /** Started in beforeAll, awaited by the tests, so the matrix runs while the quick tests do. */
 const matrix = new Map<string, Promise<ImageScriptRun>>();
 const matrixRun = (kind: "real" | "control", tool: ToolId) => matrix.get(`${kind}/${tool}`)!;
-let recorded = false;
 
 const sec = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
@@ -108,7 +107,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(matrix.values());
-  if (recorded) writeCoverageIntoReadme(profile);
   removeScratch();
 });
 
@@ -234,7 +232,6 @@ describe.each(TOOLS.map((t) => [t.title, t] as const))("3. %s: the tripwire matr
       return { tripwire: tripwire.id, example: example.command, observed: seen };
     });
     recordObservations("image", tool.id, observed);
-    recorded = true;
     for (const [i, { tripwire, example }] of mustBlock.entries()) {
       const expected = expectedObservation(tool, tripwire, example, "image");
       // Blocked: never reached the shim, and the tool reported a rule denial. Runs: reached the shim.

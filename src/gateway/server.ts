@@ -166,7 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const finish = (extra: LogLine) => log.write({ ...line, ms: Math.round((performance.now() - started) * 100) / 100, ...extra });
 
     function refuse(refusal: Refusal): void {
-      finish({ decision: "deny", rule: refusal.rule, status: 403, detail: refusal.message });
+      finish({ decision: "deny", rule: refusal.rule, status: refusal.status ?? 403, detail: refusal.message });
       req.resume();
       sendRefusal(res, refusal);
     }
@@ -181,7 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const api = modelApiOf(methods[0]!, path);
     if (api !== undefined) {
       const over = budget.refusal();
-      if (over) return refuse({ rule: "limits.stop_percent", message: over });
+      if (over) return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
     }
     if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
 

@@ -1,20 +1,17 @@
 // Issue 10, "a tool's knowledge in exactly one place": no generic file names a registered tool's id in
 // its code (comments may), so a fourth tool is its folder src/tools/<tool>/ plus the few files the
 // README's "Adding a tool" lists. Each allowlisted file says why it may.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { TOOL_IDS } from "../../src/tools/index.js";
-import { ALLOWED, codeOf, toolMentions } from "./tool-knowledge.js";
+import { ALLOWED, codeOf, repoFiles, toolMentions } from "./tool-knowledge.js";
 
 const ROOT = packageRoot();
 
 function genericFiles(): string[] {
-  const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "src", "test", "nix", "image/clients", ".github", ".ci", "flake.nix", "build.mjs", "package.json", "vitest.config.ts"], { cwd: ROOT, encoding: "utf8" })
-    .split("\n")
-    .filter((f) => f !== "");
+  const files = repoFiles(ROOT, ["src", "test", "nix", "image/clients", ".github", ".ci", "flake.nix", "build.mjs", "package.json", "vitest.config.ts"]);
   const own = new RegExp(`^src/tools/(${TOOL_IDS.join("|")})/`);
   return files.filter((f) => !own.test(f) && !(f in ALLOWED) && !/\.(lock|md)$/.test(f));
 }

@@ -1,4 +1,7 @@
 // Which files may name a tool id, and how the scan reads a file (test/unit/tool-knowledge.test.ts).
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 /** Files that may name tool ids, and why (a fourth tool touches only the first group). */
 export const ALLOWED: Record<string, string> = {
   // The registry and the files generated from it or pinned with it: what "Adding a tool" in the README lists.
@@ -31,4 +34,34 @@ export function codeOf(file: string, text: string): string {
 export function toolMentions(code: string, ids: readonly string[]): string[] {
   const re = new RegExp(`\\b(${ids.join("|")})\\b`, "g");
   return code.split("\n").flatMap((line, i) => (re.test(line) ? [`${i + 1}: ${line.trim().slice(0, 120)}`] : []));
+}
+
+/**
+ * The repository's files under `paths` (git's list when there is a repository; else a walk that skips
+ * installs and build output, as in the Nix build's sandbox, which has the source but no .git).
+ */
+export function repoFiles(root: string, paths: readonly string[]): string[] {
+  try {
+    return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", ...paths], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .split("\n")
+      .filter((f) => f !== "" && existsSync(join(root, f)));
+  } catch {
+    const out: string[] = [];
+    const walk = (p: string) => {
+      if (!existsSync(p)) return;
+      const entries = readdirSync(p, { withFileTypes: true });
+      for (const e of entries) {
+        if (["node_modules", "dist", ".git", ".results"].includes(e.name)) continue;
+        const full = join(p, e.name);
+        if (e.isDirectory()) walk(full);
+        else out.push(relative(root, full));
+      }
+    };
+    for (const p of paths) {
+      const full = join(root, p);
+      if (existsSync(full) && readdirSync(join(full, ".."), { withFileTypes: true }).find((e) => e.name === p.split("/").at(-1))?.isDirectory()) walk(full);
+      else if (existsSync(full)) out.push(p);
+    }
+    return out.sort();
+  }
 }

@@ -3,7 +3,9 @@
 // agent consults them for a given shell command is the real-agent suites' business.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nativeSplit } from "../../src/guard/native.js";
 import { loadProfile } from "../../src/profile/load.js";
+import type { Example } from "../../src/profile/types.js";
 import { matchesArgv } from "../../src/profile/pattern.js";
 import { codex } from "../../src/tools/codex/index.js";
 import { codexExecpolicy } from "./clients.js";
@@ -23,17 +25,19 @@ describe.each(profile.tripwires.map((t) => [t.id, t] as const))("tripwire %s", (
   const home = renderHome(profile);
   const control = renderHome({ ...profile, tripwires: [] });
 
-  it.each(tripwire.blocks.map((e) => [e.command, e] as const))("must block %s: forbidden exactly when Codex can express it", async (_c, example) => {
-    const expressible = tripwire.rules.some((r) => codex.express(r.pattern).enforced.some((v) => matchesArgv(v, example.argv)));
-    const withTripwires = await decision(rulesOf(home), example.argv);
+  // Codex's rules read argv: only the one-command examples apply (the guard hook reads the rest).
+  const simple = (examples: readonly Example[]) => examples.flatMap((e) => (e.argv === undefined ? [] : [[e.command, e.argv] as const]));
+  it.each(simple(tripwire.blocks))("must block %s: forbidden exactly when Codex can express it", async (_c, argv) => {
+    const expressible = nativeSplit(tripwire).native.some((r) => codex.express(r.pattern).enforced.some((v) => matchesArgv(v, argv)));
+    const withTripwires = await decision(rulesOf(home), argv);
     // Control: the same argv against the same profile without its tripwires is never forbidden.
-    const without = await decision(rulesOf(control), example.argv);
+    const without = await decision(rulesOf(control), argv);
     expect(without).not.toBe("forbidden");
     // A variant Codex cannot express adds nothing: the decision is what the rest of the profile says.
     expect(withTripwires).toBe(expressible ? "forbidden" : without);
   });
 
-  it.each(tripwire.allows.map((e) => [e.command, e] as const))("leaves %s alone", async (_c, example) => {
-    expect(await decision(rulesOf(home), example.argv)).not.toBe("forbidden");
+  it.each(simple(tripwire.allows))("leaves %s alone", async (_c, argv) => {
+    expect(await decision(rulesOf(home), argv)).not.toBe("forbidden");
   });
 });

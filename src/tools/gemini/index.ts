@@ -1,8 +1,9 @@
 // Everything perimeter knows about Gemini CLI: settings keys, the policy engine's TOML rules and
 // priorities, file locations and launch flags. Facts: ../shared/TOOLS.md "Gemini CLI".
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import { structuredBody, type AgentTool, type FileBody, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { structuredBody, type AgentTool, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
 /** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
@@ -74,7 +75,7 @@ function policyRule(rule: CommandRule, decision: PolicyRule["decision"], priorit
 
 function policy(profile: Profile): JsonObject {
   const rules: PolicyRule[] = [
-    ...profile.tripwires.flatMap((t) => t.rules.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
+    ...profile.tripwires.flatMap((t) => nativeSplit(t).native.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
     ...profile.deny.map((r) => policyRule(r, "deny", PRIORITY.profileDeny, `denied by perimeter profile ${profile.name}`)),
     ...profile.ask.map((r) => policyRule(r, "ask_user", PRIORITY.ask)),
     ...profile.allow.map((r) => policyRule(r, "allow", PRIORITY.allow)),
@@ -91,12 +92,13 @@ function settings(profile: Profile): GeminiSettings {
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const value = settings(profile) as JsonObject;
+  const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
       { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
       { tool: "gemini", path: POLICY[scope], body: { format: "toml", value: policy(profile) } },
     ],
-    gaps: [],
+    gaps,
   };
 }
 

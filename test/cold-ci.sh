@@ -28,6 +28,7 @@ dirs=(
   /tmp/perimeter-nix-store
   image/clients/node_modules node_modules dist test/.results               # this clone's installs and results
 )
+[ -n "${PERIMETER_PODMAN_DIR:-}" ] && dirs+=("$PERIMETER_PODMAN_DIR")          # a relocated podman state
 
 run() {
   echo "+ $*"

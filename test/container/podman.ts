@@ -654,6 +654,18 @@ let ociSeq = 0;
 
 /** Builds (or reuses) localhost/NAME:latest = base rootfs + the given layers; returns the image ref. */
 export async function buildTestImage(opts: BuildTestImageOptions): Promise<string> {
+  try {
+    return await assembleTestImage(opts);
+  } catch (error) {
+    // A worker whose inputs changed mid-run (another base key) may have replaced the base tar this
+    // process cached: forget it and build once more from a fresh key.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    baseLayer = undefined;
+    return assembleTestImage(opts);
+  }
+}
+
+async function assembleTestImage(opts: BuildTestImageOptions): Promise<string> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.name)) throw new Error(`bad image name ${JSON.stringify(opts.name)}`);
   const base = await ensureBaseRootfs();
   const layers: CachedLayer[] = [base];

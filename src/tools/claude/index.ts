@@ -2,7 +2,9 @@
 // Facts: Claude Code settings docs (code.claude.com/docs/en/settings, .../iam), checked against the
 // pinned binary by the suites (driver.ts, real.test.ts); types: settings.generated.ts (SOURCES.md).
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, claudeHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { ClaudeSettings } from "./settings.generated.js";
@@ -23,6 +25,8 @@ const OWNED_KEYS = [
   ["permissions", "deny"],
   ["permissions", "defaultMode"],
   ["permissions", "disableBypassPermissionsMode"],
+  ["hooks", "PreToolUse"],
+  ["hooks", "PreSkillShellCommand"],
 ] as const;
 
 /**
@@ -72,9 +76,15 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
     defaultMode: defaultMode(profile),
   };
   if (profile.posture.prompts === "ask") permissions.disableBypassPermissionsMode = "disable";
-  const result: ClaudeSettings = { permissions };
-  // In the image, only the managed file's rules count: nothing the agent writes can widen them.
-  if (scope === "image") result.allowManagedPermissionRulesOnly = true;
+  // The guard hook; PreSkillShellCommand (2.1.332) is newer than the vendored schema.
+  const hooks = hookSettings(guardHookCommand("claude", BLOCKING_EXIT_CODE, profile, scope)) as ClaudeSettings["hooks"];
+  const result: ClaudeSettings = { permissions, hooks };
+  // In the image, only the managed file's rules and hooks count: nothing the agent writes can widen
+  // them or add an approving hook of its own.
+  if (scope === "image") {
+    result.allowManagedPermissionRulesOnly = true;
+    result.allowManagedHooksOnly = true;
+  }
   return result;
 }
 
@@ -109,6 +119,7 @@ export const claude: AgentTool = {
   express,
   skipsRulesFor: () => undefined,
   bypassFindings,
+  hook: claudeHook,
   launch: (profile) => ({
     argv: [
       "claude",

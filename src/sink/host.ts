@@ -1,7 +1,7 @@
 // The host sink: turns a host rendering into a plan against a real home folder, checks it with the
 // host guard, and writes it atomically with backups. Nothing is written unless every file is
 // readable and the guard passes.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { HostFileError, HostGuardRefusal } from "../errors.js";
 import { withLazy } from "../lazy.js";
@@ -110,28 +110,83 @@ export interface WrittenFile {
   backup?: string;
 }
 
-function backupPath(target: string): string {
+/**
+ * A backup beside the file, created exclusively: an existing file (or a link planted at the name)
+ * is never overwritten; the next free name is taken instead.
+ */
+function backUp(source: string, target: string): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  return `${target}.perimeter-backup-${stamp}`;
+  for (let n = 1; ; n++) {
+    const backup = `${target}.perimeter-backup-${stamp}${n === 1 ? "" : `-${n}`}`;
+    try {
+      copyFileSync(source, backup, constants.COPYFILE_EXCL);
+      return backup;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || n >= 100) throw error;
+    }
+  }
 }
-
-let tempCounter = 0;
 
 interface Staged {
   planned: PlannedFile;
+  /** The real file the new content replaces: the target, or the file its link points at. */
+  destination: string;
+  /** A private folder beside the destination, holding only the new file. */
+  tempDir: string;
   temp: string;
 }
 
-/** Writes the new content beside the target; nothing a tool reads has changed yet. */
-function stage(planned: PlannedFile): Staged {
+function ownerOf(path: string): number {
+  return statSync(path).uid;
+}
+
+/**
+ * Where the new content really goes. A settings file that is a link (a dotfile manager's) is written
+ * through to the file it points at, so the link stays; a link that points nowhere, or at something
+ * that is not a regular file, is refused. Whatever the links, the file written (or, for a new one,
+ * its folder) must belong to the home's owner: a root `render --home` into a user's home never
+ * writes a file a planted link leads it to.
+ */
+function destinationOf(planned: PlannedFile, homeOwner: number): string {
   const target = planned.target;
-  const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o644;
-  // pid + a counter: unique among concurrent perimeter processes without loading a crypto module.
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(temp, planned.after, { mode, flush: true });
+  const link = lstatSync(target, { throwIfNoEntry: false });
+  let destination: string;
+  if (link?.isSymbolicLink()) {
+    const real = (() => {
+      try {
+        return realpathSync(target);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (real === undefined) throw new HostFileError({ file: target }, "is a symbolic link to a file that does not exist; perimeter writes through a link only to an existing file");
+    if (!statSync(real).isFile()) throw new HostFileError({ file: target }, `is a symbolic link to ${real}, which is not a regular file`);
+    destination = real;
+  } else {
+    destination = join(realpathSync(dirname(target)), basename(target));
+  }
+  const owner = existsSync(destination) ? ownerOf(destination) : ownerOf(dirname(destination));
+  if (owner !== homeOwner) {
+    const what = destination === target ? "" : ` (it leads to ${destination})`;
+    throw new HostFileError({ file: target }, `belongs to uid ${owner}, not to the home's owner (uid ${homeOwner})${what}; refusing to write through it`);
+  }
+  return destination;
+}
+
+/**
+ * Writes the new content beside its destination; nothing a tool reads has changed yet. The temp file
+ * is created exclusively inside a folder mkdtemp made with an unpredictable name, so no link planted
+ * at a guessable name can redirect the write.
+ */
+function stage(planned: PlannedFile, homeOwner: number): Staged {
+  mkdirSync(dirname(planned.target), { recursive: true });
+  const destination = destinationOf(planned, homeOwner);
+  const mode = existsSync(destination) ? statSync(destination).mode & 0o7777 : 0o644;
+  const tempDir = mkdtempSync(join(dirname(destination), `.${basename(destination)}.perimeter-`));
+  const temp = join(tempDir, basename(destination));
+  writeFileSync(temp, planned.after, { mode, flag: "wx", flush: true });
   chmodSync(temp, mode);
-  return { planned, temp };
+  return { planned, destination, tempDir, temp };
 }
 
 /**
@@ -141,22 +196,21 @@ function stage(planned: PlannedFile): Staged {
  */
 export function writeHost(plan: HostPlan): WrittenFile[] {
   const changed = plan.files.filter((f) => f.status !== "unchanged");
+  const homeOwner = ownerOf(plan.home);
   const staged: Staged[] = [];
   try {
-    for (const planned of changed) staged.push(stage(planned));
+    for (const planned of changed) staged.push(stage(planned, homeOwner));
   } catch (error) {
-    for (const s of staged) rmSync(s.temp, { force: true });
+    for (const s of staged) rmSync(s.tempDir, { recursive: true, force: true });
+    if (error instanceof HostFileError) throw error;
     const failed = changed[staged.length]!;
     throw new HostFileError({ file: failed.target }, `cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const backups = new Map<string, string>();
-  for (const { planned, temp } of staged) {
-    if (planned.before !== undefined) {
-      const backup = backupPath(planned.target);
-      copyFileSync(planned.target, backup);
-      backups.set(planned.target, backup);
-    }
-    renameSync(temp, planned.target);
+  for (const { planned, destination, tempDir, temp } of staged) {
+    if (planned.before !== undefined) backups.set(planned.target, backUp(destination, planned.target));
+    renameSync(temp, destination);
+    rmSync(tempDir, { recursive: true, force: true });
   }
   return plan.files.map((f) => ({ target: f.target, status: f.status, backup: backups.get(f.target) }));
 }

@@ -264,6 +264,8 @@ export interface EntrypointRunOptions {
   env?: Record<string, string>;
   volumes?: string[];
   timeoutMs?: number;
+  /** Start the tool's launch command directly, past the entrypoint (for policy files mounted over the baked ones). */
+  bypassEntrypoint?: boolean;
 }
 
 /** `podman run IMAGE TOOL PROMPT`: the image's own entrypoint and launch command, as the image's user. */
@@ -273,7 +275,7 @@ export async function runThroughEntrypoint(image: AgentImage, tool: ToolId, opts
     network: "host",
     env: { PATH: `${SHIM_DIR}:${image.spec.env.PATH}`, ...clientEnv(tool, opts.model), ...opts.env },
     volumes: [opts.home.volume, ...(opts.volumes ?? [])],
-    args: [tool, opts.prompt ?? "go"],
+    ...(opts.bypassEntrypoint ? { entrypoint: image.spec.tools[tool].argv, args: [opts.prompt ?? "go"] } : { args: [tool, opts.prompt ?? "go"] }),
     timeoutMs: opts.timeoutMs ?? 240_000,
   });
   return { ...r, durationMs: Date.now() - started };

@@ -8,7 +8,7 @@
 // Agents talk to the fake model (test/real/fake-model.ts) on the host's 127.0.0.1 via --network host.
 // Each image is built once per run; agent containers run a few at a time (see `pool`).
 import { createHash } from "node:crypto";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -19,6 +19,7 @@ import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";
 import { expectedObservation, recordObservations, writeCoverageIntoReadme, type Observed } from "../report/coverage.js";
 import { denialKind } from "../real/agents.js";
+import { parseRecords, RECORD_PREFIX } from "../../src/entrypoint/record.js";
 import { startFakeModel } from "../real/fake-model.js";
 import {
   bakeControlLayer,
@@ -263,6 +264,8 @@ describe("2. the real clients start through the entrypoint and accept the baked 
           home,
           model,
           volumes: [`${join(dir, "bad.toml")}:/etc/gemini-cli/policies/bad.toml:ro`, `${join(dir, "settings.json")}:/etc/gemini-cli/settings.json:ro`],
+          // The entrypoint refuses a changed policy file (E_POLICY_TAMPERED): start the launch command itself.
+          bypassEntrypoint: true,
         }),
       );
       expect(r.stderr).toContain("Invalid configuration in /etc/gemini-cli/settings.json");
@@ -379,36 +382,34 @@ describe("5. the agent user cannot modify or delete any policy file", () => {
 });
 
 describe("6. the run record", () => {
-  it("has a start and an end line per run, with the exit code, without the prompt", async () => {
+  it("is a start and an end line on the entrypoint's stderr per run, with the exit code, without the prompt", async () => {
     const spec: ImageSpec = real.spec;
-    const logDir = scratchDir("runlog", { uid: spec.user.uid, gid: spec.user.gid });
-    const recordDir = spec.runRecord.slice(0, spec.runRecord.lastIndexOf("/"));
-    const file = join(logDir, spec.runRecord.slice(recordDir.length + 1));
     const prompt = "please do the secret thing 7f3a9c";
     const model = await startFakeModel({ commands: [PROBE] });
+    const stderrs: string[] = [];
     try {
       const home = makeAgentHome(spec, model);
-      const volumes = [`${logDir}:${recordDir}`];
-      const ok = await pool(() => runThroughEntrypoint(real, "claude", { home, model, prompt, volumes }));
+      const ok = await pool(() => runThroughEntrypoint(real, "claude", { home, model, prompt }));
       expect(ok.exitCode, ok.stderr).toBe(0);
-      // A second run whose tool fails (no API key: "Not logged in", exit 1) appends its own two lines.
-      const failed = await pool(() =>
-        runThroughEntrypoint(real, "claude", { home, model, prompt, volumes, env: { ANTHROPIC_API_KEY: "" } }),
-      );
+      // A second run whose tool fails (no API key: "Not logged in", exit 1) has its own two lines.
+      const failed = await pool(() => runThroughEntrypoint(real, "claude", { home, model, prompt, env: { ANTHROPIC_API_KEY: "" } }));
       expect(failed.exitCode).toBe(1);
+      stderrs.push(ok.stderr, failed.stderr);
     } finally {
       await model.close();
     }
-    const text = readFileSync(file, "utf8");
-    expect(text).not.toContain(prompt);
-    expect(text).not.toContain("secret");
-    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    const base = { tool: "claude", profile: "autonomous", version: spec.tools.claude.version };
-    expect(lines).toEqual([
-      { time: expect.any(String), event: "start", ...base, command: [...spec.tools.claude.argv, `<prompt: ${prompt.length} characters>`] },
-      { time: expect.any(String), event: "end", ...base, exitCode: 0, stopReason: "exited", durationMs: expect.any(Number) },
-      { time: expect.any(String), event: "start", ...base, command: [...spec.tools.claude.argv, `<prompt: ${prompt.length} characters>`] },
-      { time: expect.any(String), event: "end", ...base, exitCode: 1, stopReason: "exited", durationMs: expect.any(Number) },
-    ]);
+    const base = { v: 1, tool: "claude", profile: "autonomous", version: spec.tools.claude.version };
+    const start = { time: expect.any(String), event: "start", ...base, command: [...spec.tools.claude.argv, `<prompt: ${prompt.length} characters>`] };
+    for (const [i, stderr] of stderrs.entries()) {
+      expect(stderr).not.toContain(prompt);
+      expect(stderr.split("\n").filter((l) => l.startsWith(RECORD_PREFIX))).toHaveLength(2);
+      expect(parseRecords(stderr)).toEqual([
+        start,
+        { time: expect.any(String), event: "end", ...base, exitCode: i, stopReason: "exited", durationMs: expect.any(Number) },
+      ]);
+    }
+    // No agent-owned record file any more.
+    const listing = await runContainer(real.ref, { entrypoint: [], args: ["sh", "-c", "ls -d /var/log/perimeter 2>&1 || true"] });
+    expect(listing.stdout).toContain("No such file");
   });
 });

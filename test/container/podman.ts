@@ -787,6 +787,10 @@ export interface RunContainerOptions {
   volumes?: string[];
   /** Default 120 s; on expiry the container is removed and an error is thrown. */
   timeoutMs?: number;
+  /** More `podman run` flags, before the image (e.g. ["--cap-add", "SYS_ADMIN"]). */
+  extraArgs?: string[];
+  /** The container name's prefix (default "perimeter-test"), so a suite can tell its own containers. */
+  namePrefix?: string;
 }
 
 let runSeq = 0;
@@ -795,13 +799,14 @@ export async function runContainer(
   image: string,
   opts: RunContainerOptions = {},
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const name = `perimeter-test-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
+  const name = `${opts.namePrefix ?? "perimeter-test"}-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
   const args = ["run", "--rm", "--name", name, "--pull=never", "--network", opts.network ?? "none"];
   if (opts.user !== undefined) args.push("--user", opts.user);
   for (const [k, v] of Object.entries(opts.env ?? {})) args.push("--env", `${k}=${v}`);
   for (const k of opts.unsetEnv ?? []) args.push("--unsetenv", k);
   for (const v of opts.volumes ?? []) args.push("--volume", v);
   if (opts.entrypoint !== undefined) args.push(`--entrypoint=${JSON.stringify(opts.entrypoint)}`);
+  args.push(...(opts.extraArgs ?? []));
   args.push(image, ...(opts.args ?? []));
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const r = await podman(args, { reject: false, timeoutMs });

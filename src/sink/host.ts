@@ -7,7 +7,8 @@ import { HostFileError, HostGuardRefusal } from "../errors.js";
 import { withLazy } from "../lazy.js";
 import { formatKeyPath } from "../profile/locate.js";
 import type { Rendering } from "../render.js";
-import { isShared, type AgentTool, type EmittedFile, type FileBody } from "../tools/types.js";
+import { toolById } from "../tools/index.js";
+import { isShared, type AgentTool, type ConfigDir, type EmittedFile, type FileBody, type HostPlace } from "../tools/types.js";
 import { parseStructured, ParseFailure, serialize } from "./formats.js";
 import { driftedKeys, mergeOwnedKeys } from "./merge.js";
 import { editOwnedTomlKeys } from "./toml-edit.js";
@@ -30,6 +31,10 @@ export interface PlannedFile {
 
 export interface HostPlan {
   home: string;
+  /** The home, the environment and the project the tools will run with. */
+  place: HostPlace;
+  /** Where each tool really reads its user files (its location variable honoured). */
+  dirs: ConfigDir[];
   files: PlannedFile[];
 }
 
@@ -53,8 +58,14 @@ export function settledForHost(file: EmittedFile, tool: AgentTool): EmittedFile 
   return { ...file, body: { format: "text", text: serialize(body, true) }, guardFindings: tool.bypassFindings(file.path, body) };
 }
 
-function planFile(home: string, file: EmittedFile): PlannedFile {
-  const target = join(home, file.path);
+/** A host path (`.codex/config.toml`) on this machine: under the tool's real folder, or the home. */
+function targetOf(home: string, dirs: readonly ConfigDir[], file: EmittedFile): string {
+  const dir = dirs.find((d) => d.tool === file.tool);
+  if (dir !== undefined && file.path.startsWith(`${dir.prefix}/`)) return join(dir.dir, file.path.slice(dir.prefix.length + 1));
+  return join(home, file.path);
+}
+
+function planFile(target: string, file: EmittedFile): PlannedFile {
   const before = readExisting(target);
   const body = file.body;
   if (!isShared(body)) {
@@ -87,20 +98,60 @@ function planFile(home: string, file: EmittedFile): PlannedFile {
   });
 }
 
-export function planHost(rendering: Rendering, home: string): HostPlan {
+/**
+ * The plan for one home. `place` says what the tools will see when they run: the environment (whose
+ * location variables move their folders; default none) and the project folder whose files they read.
+ */
+export function planHost(rendering: Rendering, home: string, place: Omit<HostPlace, "home"> = { env: {} }): HostPlan {
   if (rendering.scope !== "host") throw new Error("planHost takes a host rendering");
-  return { home, files: rendering.files.map((f) => planFile(home, f)) };
+  const full: HostPlace = { ...place, home };
+  const ids = [...new Set(rendering.files.map((f) => f.tool))];
+  const dirs = ids.map((id) => toolById(id).hostConfigDir(full));
+  return { home, place: full, dirs, files: rendering.files.map((f) => planFile(targetOf(home, dirs, f), f)) };
+}
+
+/** A file the tool reads that perimeter does not write, parsed; undefined when absent or unreadable. */
+function readSource(file: string, format: "json" | "toml"): FileBody | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    return { format, value: parseStructured(format, text) };
+  } catch {
+    return undefined; // the tool cannot use it either (Claude drops an invalid file whole)
+  }
 }
 
 /**
- * The host guard: whatever the profile is called, the content about to be on disk is checked by each
- * tool's own rules for what means "no prompts". Refuses before anything is written.
+ * What the host guard finds: the content about to be on disk, judged by each tool's own rules for
+ * what means "no prompts" (perimeter's own keys and every other key the tool knows), and every other
+ * file the tool reads there, as it stands. Whatever the profile is called.
  */
-export function guardHost(plan: HostPlan, tools: readonly AgentTool[]): void {
-  const findings = plan.files.flatMap((planned) => {
-    const tool = tools.find((t) => t.id === planned.file.tool)!;
-    return planned.file.guardFindings ?? tool.bypassFindings(planned.file.path, planned.finalBody);
+export function hostFindings(plan: HostPlan, tools: readonly AgentTool[]): string[] {
+  const planned = plan.files.flatMap((p) => {
+    const tool = tools.find((t) => t.id === p.file.tool)!;
+    const at = { shownAs: p.target, home: plan.home, cwd: plan.place.project ?? plan.home };
+    return p.file.guardFindings ?? tool.bypassFindings(p.file.path, p.finalBody, at);
   });
+  const written = new Set(plan.files.map((p) => p.target));
+  const others = tools.flatMap((tool) => {
+    const dir = plan.dirs.find((d) => d.tool === tool.id);
+    if (dir === undefined) return [];
+    return tool.otherBypassSources(plan.place, dir.dir).flatMap((source) => {
+      if (written.has(source.file)) return [];
+      const body = readSource(source.file, source.format);
+      return body !== undefined && body.format !== "text" ? source.judge(body.value, source.file) : [];
+    });
+  });
+  return [...planned, ...others];
+}
+
+/** The host guard for `render`: refuses before anything is written. */
+export function guardHost(plan: HostPlan, tools: readonly AgentTool[]): void {
+  const findings = hostFindings(plan, tools);
   if (findings.length > 0) throw new HostGuardRefusal(findings);
 }
 

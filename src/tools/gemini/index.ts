@@ -3,6 +3,7 @@
 // configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { dirname, join } from "node:path";
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
 import {
@@ -12,6 +13,7 @@ import {
   type ConfigDir,
   type FileBody,
   type FindingPlace,
+  type Gap,
   type HostPlace,
   type JsonObject,
   type Location,
@@ -89,7 +91,7 @@ function policyRule(rule: CommandRule, decision: PolicyRule["decision"], priorit
 
 function policy(profile: Profile): JsonObject {
   const rules: PolicyRule[] = [
-    ...profile.tripwires.flatMap((t) => t.rules.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
+    ...profile.tripwires.flatMap((t) => nativeSplit(t).native.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
     ...profile.deny.map((r) => policyRule(r, "deny", PRIORITY.profileDeny, `denied by perimeter profile ${profile.name}`)),
     ...profile.ask.map((r) => policyRule(r, "ask_user", PRIORITY.ask)),
     ...profile.allow.map((r) => policyRule(r, "allow", PRIORITY.allow)),
@@ -106,12 +108,13 @@ function settings(profile: Profile): GeminiSettings {
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const value = settings(profile) as JsonObject;
+  const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
       { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
       { tool: "gemini", path: POLICY[scope], body: { format: "toml", value: policy(profile) } },
     ],
-    gaps: [],
+    gaps,
   };
 }
 

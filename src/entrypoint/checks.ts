@@ -52,8 +52,10 @@ function attempt<T>(fn: () => T): T | undefined {
   }
 }
 
-function kindOf(stats: { isDirectory(): boolean; isSocket(): boolean }): DirEntry["kind"] {
-  return stats.isDirectory() ? "dir" : stats.isSocket() ? "socket" : "other";
+function kindOf(stats: { isDirectory(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): DirEntry["kind"] {
+  if (stats.isDirectory()) return "dir";
+  if (stats.isSocket()) return "socket";
+  return stats.isCharacterDevice() || stats.isBlockDevice() ? "device" : "other";
 }
 
 function probe(path: string): Promise<string | undefined> {
@@ -107,7 +109,9 @@ function canWrite(path: string): boolean {
 function kernelRefusals(e: Environment): Refusal[] {
   const found: Refusal[] = [];
   const status = e.readText("/proc/self/status");
-  const privileged = privilegedSignals(e.readText("/proc/self/mountinfo"), e.listDir("/dev")?.map((d) => d.name));
+  // Device nodes only: Kubernetes mounts a plain file at /dev/termination-log.
+  const devices = e.listDir("/dev")?.filter((d) => d.kind === "device").map((d) => d.name);
+  const privileged = privilegedSignals(e.readText("/proc/self/mountinfo"), devices);
   const noSeccomp = seccompOff(status);
   if (privileged.length > 0) {
     const signals = noSeccomp ? ["seccomp is off", ...privileged] : privileged;

@@ -5,7 +5,8 @@ import { parseMountinfo } from "./kernel.js";
 
 export interface DirEntry {
   name: string;
-  kind: "dir" | "socket" | "other";
+  /** "device": a character or block device node. */
+  kind: "dir" | "socket" | "device" | "other";
 }
 
 export interface SocketScanIo {

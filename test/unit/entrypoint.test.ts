@@ -73,7 +73,10 @@ function fakeEnvironment(o: FakeOptions = {}): Environment {
   };
   const existing = new Set([...POLICY, ...(o.existing ?? [])]);
   const links: Record<string, string | undefined> = { ...OWN_NS, ...o.links };
-  const dirs: Record<string, DirEntry[]> = { "/dev": (o.dev ?? DEV).map((name) => ({ name, kind: "other" })), ...o.dirs };
+  const dirs: Record<string, DirEntry[]> = {
+    "/dev": [...(o.dev ?? DEV).map((name): DirEntry => ({ name, kind: ["fd", "mqueue", "pts", "shm"].includes(name) ? "dir" : "device" })), { name: "termination-log", kind: "other" }],
+    ...o.dirs,
+  };
   const socketPaths = new Set(Object.entries(dirs).flatMap(([dir, entries]) => entries.filter((e) => e.kind === "socket").map((e) => `${dir}/${e.name}`)));
   return {
     env: o.env ?? { AGENT_SANDBOX: "1" },

@@ -5,9 +5,9 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync
 import { connect } from "node:net";
 import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
-import { tamperedFiles, type PolicyDigests } from "./digests.js";
-import { heldCapabilities, hostPidNamespace, privilegedSignals, seccompOff } from "./kernel.js";
-import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, type DirEntry, type SocketScanIo } from "./sockets.js";
+import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
+import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
+import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
 
 /**
  * Most specific first: when several apply, the first is the one reported (`--privileged` also drops
@@ -135,6 +135,11 @@ function policyRefusals(spec: ImageSpec, e: Environment, digests: PolicyDigests 
     const changed = tamperedFiles(digests, e.sha256);
     if (changed.length > 0) {
       found.push({ code: "E_POLICY_TAMPERED", reason: `policy file ${changed.join(", ")} differs from what perimeter bake wrote (a file mounted over it?)` });
+    }
+    const mounts = parseMountinfo(e.readText("/proc/self/mountinfo")).filter((m) => !PSEUDO_FS.has(m.fsType)).map((m) => m.point);
+    const added = mountsIntoPolicy(digests, mounts);
+    if (added.length > 0) {
+      found.push({ code: "E_POLICY_TAMPERED", reason: `${added.join(", ")} is mounted into a policy folder; the tools read every file there` });
     }
   }
   const files = [...new Set([...spec.policyFiles, ...Object.keys(digests ?? {})])].sort();

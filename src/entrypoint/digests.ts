@@ -25,3 +25,17 @@ export function tamperedFiles(digests: PolicyDigests, sha256: (path: string) => 
     })
     .map(([path]) => path);
 }
+
+function under(path: string, root: string): boolean {
+  return path === root || path.startsWith(`${root}/`);
+}
+
+/**
+ * Mounts that add to the folders bake's files live in (an extra admin policy, a managed-settings.d
+ * file): the tools read every file there, so a mounted one changes the policy without changing a
+ * digested file. A mount exactly on a digested file is judged by its digest instead.
+ */
+export function mountsIntoPolicy(digests: PolicyDigests, mountPoints: readonly string[]): string[] {
+  const folders = [...new Set(Object.keys(digests).map((f) => f.slice(0, f.lastIndexOf("/")) || "/"))].filter((d) => d !== "/");
+  return mountPoints.filter((m) => !(m in digests) && folders.some((d) => under(m, d)));
+}

@@ -26,8 +26,7 @@ export const ENGINE_SOCKET_PATHS = ["/var/run/docker.sock", "/run/docker.sock", 
 const ENGINE_ADDRESS_VARS = ["DOCKER_HOST", "CONTAINER_HOST"] as const;
 
 /** File systems that never hold a host's socket: the kernel's own views. */
-const PSEUDO_FS = new Set(["proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "securityfs", "debugfs", "tracefs", "bpf", "pstore", "hugetlbfs"]);
-const KERNEL_TREES = ["/proc", "/sys", "/dev"];
+export const PSEUDO_FS = new Set(["proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "securityfs", "debugfs", "tracefs", "bpf", "pstore", "hugetlbfs"]);
 
 /**
  * The scan's cost is bounded: a mounted workspace can hold a million files. Past these, the rest of
@@ -48,15 +47,10 @@ function engineVarFindings(env: NodeJS.ProcessEnv, io: SocketScanIo): { sockets:
   return { sockets, remote };
 }
 
-function under(path: string, root: string): boolean {
-  return path === root || path.startsWith(`${root}/`);
-}
-
 /** Every unix socket in the mounted trees (not the image's own root file system). */
 export function mountedSockets(io: SocketScanIo): string[] {
-  const mounts = parseMountinfo(io.readText("/proc/self/mountinfo")).filter(
-    (m) => m.point !== "/" && !PSEUDO_FS.has(m.fsType) && !KERNEL_TREES.some((k) => under(m.point, k)),
-  );
+  // By file system, not by place: a socket bind-mounted at /dev/x.sock is as reachable as anywhere.
+  const mounts = parseMountinfo(io.readText("/proc/self/mountinfo")).filter((m) => m.point !== "/" && !PSEUDO_FS.has(m.fsType));
   const points = new Set(mounts.map((m) => m.point));
   const found = new Set<string>();
   let budget: number = SCAN_LIMITS.maxEntries;

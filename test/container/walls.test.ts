@@ -102,6 +102,20 @@ describe("the entrypoint refuses, each with a control", () => {
     expect(r.code).toBe("E_POLICY_TAMPERED");
     expect(r.lines[0]).toContain("/etc/codex/config.toml");
   });
+
+  it("an extra admin policy mounted into /etc/gemini-cli/policies (it would outrank the tripwires): E_POLICY_TAMPERED", async () => {
+    const dir = scratchDir("pw-walls-extra");
+    chmodSync(dir, 0o755);
+    const allowAll = '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\npriority = 999\n';
+    writeFileSync(join(dir, "zz.toml"), allowAll, { mode: 0o444 });
+    // Control: the same file mounted outside the policy folders.
+    const r = await refusedWithControl(
+      { volumes: [`${join(dir, "zz.toml")}:/etc/gemini-cli/policies/zz.toml:ro`] },
+      { volumes: [`${join(dir, "zz.toml")}:/srv/zz.toml:ro`] },
+    );
+    expect(r.code).toBe("E_POLICY_TAMPERED");
+    expect(r.lines[0]).toContain("/etc/gemini-cli/policies/zz.toml is mounted into a policy folder");
+  });
 });
 
 describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or inside a mounted folder", () => {
@@ -148,6 +162,15 @@ describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or insi
     );
     expect(r.code).toBe("E_CONTAINER_SOCKET");
     expect(r.lines[0]).toMatch(/\/srv\/tools\/helper\.sock, answered as Libpod/);
+  });
+
+  it("mounted under /dev", async () => {
+    const r = await refusedWithControl(
+      { volumes: [`${join(dir, "ws", "project", "deep", "engine.sock")}:/dev/engine.sock`] },
+      { volumes: [`${join(dir, "plain", "project", "deep", "agent.sock")}:/dev/engine.sock`] },
+    );
+    expect(r.code).toBe("E_CONTAINER_SOCKET");
+    expect(r.lines[0]).toContain("/dev/engine.sock, answered as Libpod");
   });
 
   it("inside a mounted folder, deep in it", async () => {

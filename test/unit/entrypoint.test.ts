@@ -162,14 +162,26 @@ describe("refusals", () => {
     expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs }))).toEqual([]);
   });
 
+  it("E_CONTAINER_SOCKET for an engine socket mounted under /dev: the scan goes by file system, not by place", async () => {
+    const mountinfo = `${MOUNTINFO}\n96 75 0:5 /podman.sock /dev/engine.sock rw - tmpfs tmpfs rw`;
+    const dirs = { "/dev": [...DEV.map((name): DirEntry => ({ name, kind: "device" })), { name: "engine.sock", kind: "socket" as const }] };
+    const found = await only(fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs, engines: { "/dev/engine.sock": "Libpod/4.3.1" } }));
+    expect(found.codes).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(found.reason).toContain("/dev/engine.sock, answered as Libpod/4.3.1");
+  });
+
   it("the scan of mounted trees is bounded: past the entry budget a deeper socket is not looked for", async () => {
     const mountinfo = `${MOUNTINFO}\n91 73 254:0 /data /work rw - ext4 /dev/vda rw`;
-    const many: DirEntry[] = Array.from({ length: SCAN_LIMITS.maxEntries + 10 }, (_, i) => ({ name: `f${i}`, kind: "other" }));
-    let listed = 0;
-    const environment = fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs: { "/work": [...many, { name: "engine.sock", kind: "socket" }] } });
-    const counting: Environment = { ...environment, listDir: (p) => (listed++, environment.listDir(p)) };
-    expect(await codes(counting)).toEqual([]);
-    expect(listed).toBeLessThan(5);
+    const many: DirEntry[] = Array.from({ length: SCAN_LIMITS.maxEntries + 10 }, (_, i) => ({ name: `d${i}`, kind: "dir" }));
+    const listed: string[] = [];
+    const environment = fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs: { "/work": many, "/work/d0": [{ name: "engine.sock", kind: "socket" }] }, engines: { "/work/d0/engine.sock": "Docker/27.0" } });
+    const counting: Environment = { ...environment, listDir: (p) => (listed.push(p), environment.listDir(p)) };
+    // Depth first: /work/d0 is listed (and its engine found); the thousands of siblings are not all walked.
+    expect(await codes(counting)).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(listed.filter((p) => p.startsWith("/work/")).length).toBeLessThanOrEqual(SCAN_LIMITS.maxEntries);
+    // With the budget spent before the socket's folder, it is not found: the bound is real.
+    const late = fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs: { "/work": [...many, { name: "z", kind: "dir" }], "/work/z": [{ name: "engine.sock", kind: "socket" }] }, engines: { "/work/z/engine.sock": "Docker/27.0" } });
+    expect(await codes(late)).toEqual([]);
   });
 
   it("an engine's answer to /_ping is told from another HTTP server's", () => {
@@ -199,6 +211,18 @@ describe("refusals", () => {
     const found = await only(fakeEnvironment({ sha: { "/etc/codex/config.toml": "other" } }));
     expect(found.codes).toEqual(["E_POLICY_TAMPERED"]);
     expect(found.reason).toContain("/etc/codex/config.toml");
+  });
+
+  it("E_POLICY_TAMPERED for a mount that adds a file to a policy folder; a mount elsewhere passes", async () => {
+    const at = (point: string) => `${MOUNTINFO}\n95 73 254:0 /x ${point} ro,relatime - ext4 /dev/vda rw`;
+    for (const point of ["/etc/codex/rules/allow.rules", "/etc/claude-code/managed-settings.d", "/etc/perimeter/extra.json"]) {
+      const found = await only(fakeEnvironment({ files: { "/proc/self/mountinfo": at(point) } }));
+      expect(found.codes, point).toEqual(["E_POLICY_TAMPERED"]);
+      expect(found.reason).toContain(`${point} is mounted into a policy folder`);
+    }
+    // Controls: a mount exactly on a digested file is judged by its digest (same bytes pass), and /etc itself holds no policy file.
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": at("/etc/codex/config.toml") } }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": at("/etc/resolv.conf") } }))).toEqual([]);
   });
 
   it("a digested file the spec does not list (a guard hook) is checked too", async () => {

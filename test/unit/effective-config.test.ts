@@ -188,6 +188,17 @@ describe("other files the tools read", () => {
     expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
   });
 
+  it("the project's .gemini/settings.json turning disableYoloMode off outranks the user's: refused; true there renders", async () => {
+    const home = tempDir("pw-home-");
+    const dir = project();
+    writeFiles(dir, { ".gemini/settings.json": JSON.stringify({ security: { disableYoloMode: false } }) });
+    const r = await runCli(["render", "--home", home, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".gemini/settings.json")}: security.disableYoloMode = false outranks the user's settings`);
+    writeFiles(dir, { ".gemini/settings.json": JSON.stringify({ security: { disableYoloMode: true } }) });
+    expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
+  });
+
   it("a user Gemini policy file beside perimeter's that allows every shell command is refused", async () => {
     const home = tempDir("pw-home-");
     writeFiles(home, { ".gemini/policies/mine.toml": '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\ncommandRegex = ".*"\npriority = 999\n' });

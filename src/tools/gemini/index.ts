@@ -189,11 +189,20 @@ function otherBypassSources(place: HostPlace, configDir: string): BypassSource[]
   const root = place.systemRoot ?? "";
   const system = place.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH || join(root, "/etc/gemini-cli/settings.json");
   const defaults = place.env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH || join(dirname(system), "system-defaults.json");
-  const settings = [system, defaults, ...(place.project !== undefined ? [join(place.project, ".gemini", "settings.json")] : [])];
+  const project = place.project !== undefined ? [join(place.project, ".gemini", "settings.json")] : [];
   const policies = [...filesIn(join(configDir, "policies"), ".toml"), ...filesIn(join(root, "/etc/gemini-cli/policies"), ".toml")];
   const at = { home: place.home, cwd: place.project ?? place.home };
+  // The system settings and the project's outrank the user's: their `disableYoloMode = false` undoes perimeter's `true`.
+  const outranking = (value: JsonObject, shownAs: string) => {
+    const findings = settingsFindings(value, shownAs, at);
+    if ((value.security as { disableYoloMode?: unknown } | undefined)?.disableYoloMode === false) {
+      findings.push(`${shownAs}: security.disableYoloMode = false outranks the user's settings, so --yolo would work`);
+    }
+    return findings;
+  };
   return [
-    ...settings.map((file): BypassSource => ({ file, format: "json", judge: (value, shownAs) => settingsFindings(value, shownAs, at) })),
+    ...[system, ...project].map((file): BypassSource => ({ file, format: "json", judge: outranking })),
+    { file: defaults, format: "json", judge: (value, shownAs) => settingsFindings(value, shownAs, at) },
     ...policies.map((file): BypassSource => ({ file, format: "toml", judge: (value, shownAs) => policyFindings(value, shownAs) })),
   ];
 }

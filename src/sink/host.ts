@@ -7,7 +7,7 @@ import { HostFileError, HostGuardRefusal } from "../errors.js";
 import { withLazy } from "../lazy.js";
 import { formatKeyPath } from "../profile/locate.js";
 import type { Rendering } from "../render.js";
-import { toolById } from "../tools/index.js";
+import { TOOLS } from "../tools/index.js";
 import { isShared, type AgentTool, type ConfigDir, type EmittedFile, type FileBody, type HostPlace } from "../tools/types.js";
 import { parseStructured, ParseFailure, serialize } from "./formats.js";
 import { driftedKeys, mergeOwnedKeys } from "./merge.js";
@@ -15,8 +15,19 @@ import { editOwnedTomlKeys } from "./toml-edit.js";
 
 export type FileStatus = "create" | "update" | "unchanged";
 
+/**
+ * A whole-owned file as the host sink takes it when what depends on the file alone is done already:
+ * its final text, and the guard's findings on its content (the build does this, src/compiled/).
+ */
+export type SettledFile = Omit<EmittedFile, "body"> & { body: { format: "text"; text: string }; guardFindings: string[] };
+
+/** What the host sink plans from: a file as the emitter made it, or one already settled. */
+export type HostFile = EmittedFile | SettledFile;
+
+const isSettled = (file: HostFile): file is SettledFile => "guardFindings" in file;
+
 export interface PlannedFile {
-  file: EmittedFile;
+  file: HostFile;
   /** Absolute path on this machine. */
   target: string;
   before?: string;
@@ -47,25 +58,21 @@ function readExisting(target: string): string | undefined {
   }
 }
 
-/**
- * The file as the host sink will take it, with what depends on the file alone done now: a file
- * perimeter owns whole becomes its final text, and carries the guard's findings on its content
- * (the build does this for the built-in profiles, src/compiled/).
- */
-export function settledForHost(file: EmittedFile, tool: AgentTool): EmittedFile {
+/** The file as the host sink will take it, with what depends on the file alone done now (see SettledFile). */
+export function settledForHost(file: EmittedFile, tool: AgentTool): HostFile {
   const body = file.body;
   if (isShared(body)) return file;
   return { ...file, body: { format: "text", text: serialize(body, true) }, guardFindings: tool.bypassFindings(file.path, body) };
 }
 
 /** A host path (`.codex/config.toml`) on this machine: under the tool's real folder, or the home. */
-function targetOf(home: string, dirs: readonly ConfigDir[], file: EmittedFile): string {
+function targetOf(home: string, dirs: readonly ConfigDir[], file: HostFile): string {
   const dir = dirs.find((d) => d.tool === file.tool);
   if (dir !== undefined && file.path.startsWith(`${dir.prefix}/`)) return join(dir.dir, file.path.slice(dir.prefix.length + 1));
   return join(home, file.path);
 }
 
-function planFile(target: string, file: EmittedFile): PlannedFile {
+function planFile(target: string, file: HostFile): PlannedFile {
   const before = readExisting(target);
   const body = file.body;
   if (!isShared(body)) {
@@ -102,11 +109,16 @@ function planFile(target: string, file: EmittedFile): PlannedFile {
  * The plan for one home. `place` says what the tools will see when they run: the environment (whose
  * location variables move their folders; default none) and the project folder whose files they read.
  */
-export function planHost(rendering: Rendering, home: string, place: Omit<HostPlace, "home"> = { env: {} }): HostPlan {
+export function planHost(
+  rendering: Pick<Rendering, "scope"> & { files: readonly HostFile[] },
+  home: string,
+  place: Omit<HostPlace, "home"> = { env: {} },
+  tools: readonly AgentTool[] = TOOLS,
+): HostPlan {
   if (rendering.scope !== "host") throw new Error("planHost takes a host rendering");
   const full: HostPlace = { ...place, home };
-  const ids = [...new Set(rendering.files.map((f) => f.tool))];
-  const dirs = ids.map((id) => toolById(id).hostConfigDir(full));
+  const ids = new Set(rendering.files.map((f) => f.tool));
+  const dirs = tools.filter((t) => ids.has(t.id)).flatMap((t) => (t.hostConfigDir ? [t.hostConfigDir(full)] : []));
   return { home, place: full, dirs, files: rendering.files.map((f) => planFile(targetOf(home, dirs, f), f)) };
 }
 
@@ -134,12 +146,12 @@ export function hostFindings(plan: HostPlan, tools: readonly AgentTool[]): strin
   const planned = plan.files.flatMap((p) => {
     const tool = tools.find((t) => t.id === p.file.tool)!;
     const at = { shownAs: p.target, home: plan.home, cwd: plan.place.project ?? plan.home };
-    return p.file.guardFindings ?? tool.bypassFindings(p.file.path, p.finalBody, at);
+    return isSettled(p.file) ? p.file.guardFindings : tool.bypassFindings(p.file.path, p.finalBody, at);
   });
   const written = new Set(plan.files.map((p) => p.target));
   const others = tools.flatMap((tool) => {
     const dir = plan.dirs.find((d) => d.tool === tool.id);
-    if (dir === undefined) return [];
+    if (dir === undefined || tool.otherBypassSources === undefined) return [];
     return tool.otherBypassSources(plan.place, dir.dir).flatMap((source) => {
       if (written.has(source.file)) return [];
       const body = readSource(source.file, source.format);

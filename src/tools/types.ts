@@ -35,11 +35,6 @@ export interface EmittedFile {
   tool: ToolId;
   path: string;
   body: FileBody;
-  /**
-   * What the host guard found in this file, already known: set, with the body serialized to text,
-   * for the whole-owned files of compiled built-ins (src/compiled/). Emitters leave it out.
-   */
-  guardFindings?: string[];
 }
 
 /** A rule variant that a tool cannot enforce, reported instead of being dropped silently. */
@@ -117,10 +112,13 @@ export interface AgentTool {
    * not): perimeter's own keys and every other bypass-level key the tool knows in that file.
    */
   bypassFindings(path: string, body: FileBody, at?: FindingPlace): string[];
-  /** The folder this tool reads its user settings from on a host (its location variable honoured). */
-  hostConfigDir(place: HostPlace): ConfigDir;
+  /**
+   * The folder this tool reads its user settings from on a host, its location variable honoured.
+   * Without it, the tool's host paths are under the home as written.
+   */
+  hostConfigDir?(place: HostPlace): ConfigDir;
   /** Every other file the tool reads on a host that can turn prompts off, with how to judge it. */
-  otherBypassSources(place: HostPlace, configDir: string): BypassSource[];
+  otherBypassSources?(place: HostPlace, configDir: string): BypassSource[];
   launch(profile: Profile): LaunchSpec;
 }
 

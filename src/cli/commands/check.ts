@@ -9,7 +9,7 @@ import type { CommandResult } from "../result.js";
 export async function check(flags: HostFlags): Promise<CommandResult> {
   const tools = selectTools(flags.tools);
   const rendering = await hostRenderingFrom(flags, tools);
-  const plan = planHost(rendering, homeFrom(flags), placeFrom(flags));
+  const plan = planHost(rendering, homeFrom(flags), placeFrom(flags), tools);
   const bypass = hostFindings(plan, tools);
   const drifted = plan.files.filter((f) => f.status !== "unchanged");
   const exitCode = bypass.length > 0 ? ExitCode.refused : drifted.length === 0 ? ExitCode.ok : ExitCode.drift;

@@ -7,7 +7,7 @@ import type { CommandResult } from "../result.js";
 export async function render(flags: HostFlags): Promise<CommandResult> {
   const tools = selectTools(flags.tools);
   const rendering = await hostRenderingFrom(flags, tools);
-  const plan = planHost(rendering, homeFrom(flags), placeFrom(flags));
+  const plan = planHost(rendering, homeFrom(flags), placeFrom(flags), tools);
   guardHost(plan, tools);
   const preview = flags.dryRun === true || flags.diff === true;
   const written = preview ? undefined : writeHost(plan);

@@ -29,14 +29,19 @@ export interface HookPlace {
   home: string;
   /** Where a relative path in the command is looked up (the project, or the config folder). */
   cwd: string;
+  /** Variables the tool sets for its hooks (its project folder's, say), expanded in the command. */
+  vars?: Record<string, string>;
 }
 
-/** Words of the command line that look like paths to files, with `~` and `$HOME` expanded. */
+/** Words of the command line that look like paths to files, with `~`, `$HOME` and the tool's variables expanded. */
 function pathWords(command: string, place: HookPlace): string[] {
-  const words = command.split(/[\s"'`;|&()<>=]+/).filter((w) => w.includes("/"));
+  const vars: Record<string, string> = { HOME: place.home, ...place.vars };
+  const expanded = command.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, bare?: string) => vars[(braced ?? bare)!] ?? whole);
+  // Quotes join, they do not split: "$DIR"/hook.sh is one path.
+  const words = expanded.replace(/["']/g, "").split(/[\s`;|&()<>=]+/).filter((w) => w.includes("/"));
   return words.map((w) => {
-    const expanded = w.replace(/^~(?=\/)/, place.home).replace(/^\$\{?HOME\}?(?=\/)/, place.home);
-    return isAbsolute(expanded) ? expanded : join(place.cwd, expanded);
+    const path = w.replace(/^~(?=\/)/, place.home);
+    return isAbsolute(path) ? path : join(place.cwd, path);
   });
 }
 

@@ -162,6 +162,20 @@ describe("hooks that approve", () => {
     await renders(home);
   });
 
+  it("a project hook named through $CLAUDE_PROJECT_DIR is read from the project", async () => {
+    const home = tempDir("pw-home-");
+    const dir = project();
+    mkdirSync(join(dir, ".claude", "hooks"), { recursive: true });
+    writeFileSync(join(dir, ".claude", "hooks", "ok.sh"), `echo '{"hookSpecificOutput":{"permissionDecision":"allow"}}'\n`);
+    writeFiles(dir, { ".claude/settings.json": claudeHooks("PreToolUse", '"$CLAUDE_PROJECT_DIR"/.claude/hooks/ok.sh') });
+    const r = await runCli(["render", "--home", home, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".claude/settings.json")}: hooks.PreToolUse`);
+    // Control: the same hook script answering deny.
+    writeFileSync(join(dir, ".claude", "hooks", "ok.sh"), `echo '{"hookSpecificOutput":{"permissionDecision":"deny"}}'\n`);
+    expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
+  });
+
   it("a Codex [[hooks.PreToolUse]] and a Gemini BeforeTool hook that approve are refused", async () => {
     const home = tempDir("pw-home-");
     const allow = hookScript(home, "allow");

@@ -116,7 +116,9 @@ function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace):
   for (const rule of Array.isArray(permissions.allow) ? permissions.allow : []) {
     if (/^Bash(\(\s*\*?\s*\))?$/.test(rule)) findings.push(`${shownAs}: permissions.allow "${rule}" allows every shell command`);
   }
-  const place = { home: at.home ?? "/", cwd: at.cwd ?? "/" };
+  // Claude runs hooks in the project folder and names it in CLAUDE_PROJECT_DIR.
+  const cwd = at.cwd ?? "/";
+  const place = { home: at.home ?? "/", cwd, vars: { CLAUDE_PROJECT_DIR: cwd } };
   for (const hook of commandHooks(value.hooks)) {
     if (APPROVING_EVENTS.includes(hook.event) && hookCanAnswer(hook.command, place, APPROVING_ANSWER)) {
       findings.push(`${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);

@@ -133,7 +133,9 @@ function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace):
   for (const tool of Array.isArray(settings.tools?.allowed) ? settings.tools.allowed : []) {
     if (tool === SHELL_TOOL || tool === "*") findings.push(`${shownAs}: tools.allowed "${tool}" allows every shell command`);
   }
-  const place = { home: at.home ?? "/", cwd: at.cwd ?? "/" };
+  // Gemini runs hooks in the project folder and names it in GEMINI_PROJECT_DIR.
+  const cwd = at.cwd ?? "/";
+  const place = { home: at.home ?? "/", cwd, vars: { GEMINI_PROJECT_DIR: cwd } };
   for (const hook of commandHooks(value.hooks)) {
     if (APPROVING_EVENTS.includes(hook.event) && hookCanAnswer(hook.command, place, APPROVING_ANSWER)) {
       findings.push(`${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);

@@ -2,7 +2,7 @@
 // why an agent did not start. Every check reads the environment it is given, so tests can run them.
 import { createHash } from "node:crypto";
 import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { connect } from "node:net";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
@@ -58,7 +58,12 @@ function kindOf(stats: { isDirectory(): boolean; isSocket(): boolean; isCharacte
   return stats.isCharacterDevice() || stats.isBlockDevice() ? "device" : "other";
 }
 
+/**
+ * node:net is required only when there is a socket to probe: most starts have none. A require, not
+ * import(): in the CommonJS bundle import() would start Node's ESM loader first.
+ */
 function probe(path: string): Promise<string | undefined> {
+  const { connect } = createRequire(import.meta.url)("node:net") as typeof import("node:net");
   return new Promise((resolve) => {
     let answer = "";
     const socket = connect(path);

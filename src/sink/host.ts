@@ -1,7 +1,7 @@
 // The host sink: turns a host rendering into a plan against a real home folder, checks it with the
 // host guard, and writes it atomically with backups. Nothing is written unless every file is
 // readable and the guard passes.
-import { chmodSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { HostFileError, HostGuardRefusal } from "../errors.js";
 import { withLazy } from "../lazy.js";
@@ -9,6 +9,7 @@ import { formatKeyPath } from "../profile/locate.js";
 import type { Rendering } from "../render.js";
 import { TOOLS } from "../tools/index.js";
 import { isShared, type AgentTool, type ConfigDir, type EmittedFile, type FileBody, type HostPlace } from "../tools/types.js";
+import { asHomeOwner } from "./as-owner.js";
 import { parseStructured, ParseFailure, serialize } from "./formats.js";
 import { driftedKeys, mergeOwnedKeys } from "./merge.js";
 import { editOwnedTomlKeys } from "./toml-edit.js";
@@ -54,7 +55,9 @@ function readExisting(target: string): string | undefined {
   try {
     return readFileSync(target, "utf8");
   } catch (error) {
-    throw new HostFileError({ file: target }, `cannot read the existing file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const link = lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink() ? ` (a symbolic link: it leads to ${readlinkSync(target)})` : "";
+    throw new HostFileError({ file: target }, `cannot read the existing file${link} (${code})`);
   }
 }
 
@@ -119,7 +122,9 @@ export function planHost(
   const full: HostPlace = { ...place, home };
   const ids = new Set(rendering.files.map((f) => f.tool));
   const dirs = tools.filter((t) => ids.has(t.id)).flatMap((t) => (t.hostConfigDir ? [t.hostConfigDir(full)] : []));
-  return { home, place: full, dirs, files: rendering.files.map((f) => planFile(targetOf(home, dirs, f), f)) };
+  // Read as the home's owner would (asHomeOwner): a link to a file only root may read is not followed.
+  const files = asHomeOwner(home, () => rendering.files.map((f) => planFile(targetOf(home, dirs, f), f)));
+  return { home, place: full, dirs, files };
 }
 
 /** A file the tool reads that perimeter does not write, parsed; undefined when absent or unreadable. */
@@ -203,35 +208,40 @@ function ownerOf(path: string): number {
   return statSync(path).uid;
 }
 
+function inside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith("/") ? root : `${root}/`);
+}
+
 /**
  * Where the new content really goes. A settings file that is a link (a dotfile manager's) is written
  * through to the file it points at, so the link stays; a link that points nowhere, or at something
- * that is not a regular file, is refused. Whatever the links, the file written (or, for a new one,
- * its folder) must belong to the home's owner: a root `render --home` into a user's home never
- * writes a file a planted link leads it to.
+ * that is not a regular file, is refused. A destination outside the home (through a link to the file
+ * or to a folder on its way) must belong to the home's owner: a root `render --home` into a user's
+ * home never writes a file a planted link leads it to. (asHomeOwner makes the kernel say so too.)
  */
-function destinationOf(planned: PlannedFile, homeOwner: number): string {
+function destinationOf(planned: PlannedFile, home: string, homeOwner: number): string {
   const target = planned.target;
   const link = lstatSync(target, { throwIfNoEntry: false });
   let destination: string;
   if (link?.isSymbolicLink()) {
-    const real = (() => {
-      try {
-        return realpathSync(target);
-      } catch {
-        return undefined;
-      }
-    })();
-    if (real === undefined) throw new HostFileError({ file: target }, "is a symbolic link to a file that does not exist; perimeter writes through a link only to an existing file");
+    const leadsTo = readlinkSync(target);
+    let real: string;
+    try {
+      real = realpathSync(target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw new HostFileError({ file: target }, `is a symbolic link to a file that does not exist (${leadsTo}); perimeter writes through a link only to an existing file`);
+      throw new HostFileError({ file: target }, `is a symbolic link the home's owner cannot follow (it leads to ${leadsTo}: ${code})`);
+    }
     if (!statSync(real).isFile()) throw new HostFileError({ file: target }, `is a symbolic link to ${real}, which is not a regular file`);
     destination = real;
   } else {
     destination = join(realpathSync(dirname(target)), basename(target));
   }
+  if (inside(destination, realpathSync(home))) return destination;
   const owner = existsSync(destination) ? ownerOf(destination) : ownerOf(dirname(destination));
   if (owner !== homeOwner) {
-    const what = destination === target ? "" : ` (it leads to ${destination})`;
-    throw new HostFileError({ file: target }, `belongs to uid ${owner}, not to the home's owner (uid ${homeOwner})${what}; refusing to write through it`);
+    throw new HostFileError({ file: target }, `leads out of the home to ${destination}, which belongs to uid ${owner}, not to the home's owner (uid ${homeOwner}); refusing to write through it`);
   }
   return destination;
 }
@@ -241,9 +251,9 @@ function destinationOf(planned: PlannedFile, homeOwner: number): string {
  * is created exclusively inside a folder mkdtemp made with an unpredictable name, so no link planted
  * at a guessable name can redirect the write.
  */
-function stage(planned: PlannedFile, homeOwner: number): Staged {
+function stage(planned: PlannedFile, home: string, homeOwner: number): Staged {
   mkdirSync(dirname(planned.target), { recursive: true });
-  const destination = destinationOf(planned, homeOwner);
+  const destination = destinationOf(planned, home, homeOwner);
   const mode = existsSync(destination) ? statSync(destination).mode & 0o7777 : 0o644;
   const tempDir = mkdtempSync(join(dirname(destination), `.${basename(destination)}.perimeter-`));
   const temp = join(tempDir, basename(destination));
@@ -258,16 +268,22 @@ function stage(planned: PlannedFile, homeOwner: number): Staged {
  * temp file renamed over it, so readers see the old file or the new one, never half of one.
  */
 export function writeHost(plan: HostPlan): WrittenFile[] {
+  mkdirSync(plan.home, { recursive: true });
+  return asHomeOwner(plan.home, () => writeAsOwner(plan));
+}
+
+function writeAsOwner(plan: HostPlan): WrittenFile[] {
   const changed = plan.files.filter((f) => f.status !== "unchanged");
   const homeOwner = ownerOf(plan.home);
   const staged: Staged[] = [];
   try {
-    for (const planned of changed) staged.push(stage(planned, homeOwner));
+    for (const planned of changed) staged.push(stage(planned, plan.home, homeOwner));
   } catch (error) {
     for (const s of staged) rmSync(s.tempDir, { recursive: true, force: true });
     if (error instanceof HostFileError) throw error;
     const failed = changed[staged.length]!;
-    throw new HostFileError({ file: failed.target }, `cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const as = process.geteuid?.() === homeOwner ? ` as the home's owner (uid ${homeOwner})` : "";
+    throw new HostFileError({ file: failed.target }, `cannot write${as} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const backups = new Map<string, string>();
   for (const { planned, destination, tempDir, temp } of staged) {

@@ -2,7 +2,7 @@
 // planted: not at the temp-file name perimeter used to predict, not at a backup name, not as the
 // settings file or its folder. A link the user made to their own file (a dotfile manager) is written
 // through and kept. Run as root: the attack needs a home owned by someone else.
-import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readJson, runCli, tempDir } from "./helpers.js";
@@ -72,8 +72,38 @@ describe.runIf(asRoot)("host writes never follow a planted link (as root)", () =
     symlinkSync(rootDir, join(home, ".claude"));
     const r = await render(home);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("not to the home's owner");
+    // The kernel refuses first: perimeter writes as the home's owner, who cannot write there.
+    expect(r.stderr).toContain("cannot write as the home's owner (uid 1000) (EACCES)");
     expect(existsSync(join(rootDir, "settings.json"))).toBe(false);
+  });
+
+  it("~/.claude linked to a folder of the owner's own outside the home is written through; another user's is refused", async () => {
+    const { home } = userHome();
+    rmSync(join(home, ".claude"), { recursive: true });
+    const elsewhere = tempDir("pw-dotfiles-");
+    chownSync(elsewhere, USER, USER);
+    symlinkSync(elsewhere, join(home, ".claude"));
+    expect((await render(home)).code).toBe(0);
+    expect(readJson(join(elsewhere, "settings.json")).permissions).toMatchObject({ disableBypassPermissionsMode: "disable" });
+    // The same link to a folder uid 1000 may write but another user owns: refused by perimeter's own check.
+    const other = tempDir("pw-other-");
+    chmodSync(other, 0o777);
+    chownSync(other, 1001, 1001);
+    rmSync(join(home, ".claude"));
+    symlinkSync(other, join(home, ".claude"));
+    const r = await render(home);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`leads out of the home to ${join(other, "settings.json")}, which belongs to uid 1001, not to the home's owner (uid 1000)`);
+    expect(existsSync(join(other, "settings.json"))).toBe(false);
+  });
+
+  it("files root creates in a user's home belong to the user", async () => {
+    const home = tempDir("pw-home-");
+    chownSync(home, USER, USER);
+    expect((await render(home)).code).toBe(0);
+    expect(statSync(join(home, ".claude")).uid).toBe(USER);
+    expect(statSync(join(home, ".claude", "settings.json")).uid).toBe(USER);
+    expect(process.geteuid!()).toBe(0);
   });
 
   it("a dotfile manager's link to the user's own file is written through, and stays a link", async () => {

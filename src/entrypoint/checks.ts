@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
+import { realCredentials } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
 import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
 import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
@@ -20,6 +21,7 @@ export const REFUSAL_CODES = [
   "E_CAPABILITIES",
   "E_SECCOMP",
   "E_CONTAINER_SOCKET",
+  "E_CREDENTIAL",
   "E_POLICY_TAMPERED",
   "E_POLICY_MISSING",
   "E_POLICY_WRITABLE",
@@ -166,6 +168,10 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   }
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
+  const credentials = realCredentials(e.env);
+  if (credentials.length > 0) {
+    found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
+  }
   const engine = await engineReachable(e.env, e);
   if (engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: engine });
   return found.sort((a, b) => REFUSAL_CODES.indexOf(a.code) - REFUSAL_CODES.indexOf(b.code));

@@ -87,6 +87,17 @@ describe("the entrypoint refuses, each with a control", () => {
     expect(r.code).toBe("E_HOST_PID");
   });
 
+  it("a real API key in the environment: E_CREDENTIAL, naming the variable only", async () => {
+    const key = `sk-ant-api03-${"x".repeat(48)}`;
+    const r = await refusedWithControl(
+      { env: { AGENT_TOOL: "none-such", ANTHROPIC_API_KEY: key } },
+      { env: { AGENT_TOOL: "none-such", ANTHROPIC_API_KEY: "perimeter-placeholder-anthropic" } },
+    );
+    expect(r.code).toBe("E_CREDENTIAL");
+    expect(r.lines[0]).toContain("ANTHROPIC_API_KEY (Anthropic API key)");
+    expect(r.lines[0]).not.toContain(key);
+  });
+
   it("a root-owned read-only file with other content mounted over a policy file: E_POLICY_TAMPERED", async () => {
     const dir = scratchDir("pw-walls-policy");
     chmodSync(dir, 0o755);

@@ -264,6 +264,21 @@ describe("refusals", () => {
     expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": MOUNTINFO.replace(" /proc/sys ro,", " /proc/sys rw,") } }))).toEqual(["E_PRIVILEGED"]);
   });
 
+  it("E_CREDENTIAL alone for a real key in the environment, naming the variable and never the value", async () => {
+    const keys = {
+      ANTHROPIC_API_KEY: `sk-ant-api03-${"a".repeat(40)}`,
+      GH_TOKEN: `ghp_${"b".repeat(36)}`,
+      AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+    };
+    const found = await only(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...keys } }));
+    expect(found.codes).toEqual(["E_CREDENTIAL"]);
+    expect(found.reason).toContain("ANTHROPIC_API_KEY (Anthropic API key), AWS_ACCESS_KEY_ID (AWS access key id), GH_TOKEN (GitHub token)");
+    for (const value of Object.values(keys)) expect(found.reason).not.toContain(value);
+    // Control: placeholders and the test suites' fake keys are no credential.
+    const fakes = { ANTHROPIC_API_KEY: "perimeter-placeholder-anthropic", GEMINI_API_KEY: "fake-key", OPENAI_API_KEY: "sk-short" };
+    expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fakes } }))).toEqual([]);
+  });
+
   it("E_HOST_PID alone in the host's PID namespace, by inode or by a PID 1 that is not this container's", async () => {
     expect(await codes(fakeEnvironment({ links: { "/proc/self/ns/pid": "pid:[4026531836]" } }))).toEqual(["E_HOST_PID"]);
     expect(await codes(fakeEnvironment({ links: { "/proc/1/ns/mnt": undefined } }))).toEqual(["E_HOST_PID"]);

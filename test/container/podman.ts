@@ -831,8 +831,6 @@ export interface RunContainerOptions {
   timeoutMs?: number;
   /** More `podman run` flags, before the image (e.g. ["--cap-add", "SYS_ADMIN"]). */
   extraArgs?: string[];
-  /** The container name's prefix (default "perimeter-test"), so a suite can tell its own containers. */
-  namePrefix?: string;
 }
 
 let runSeq = 0;
@@ -843,7 +841,7 @@ export async function runContainer(
   image: string,
   opts: RunContainerOptions = {},
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const name = `${opts.namePrefix ?? CONTAINER_PREFIX}-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
+  const name = `${CONTAINER_PREFIX}-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
   const args = ["run", "--rm", "--name", name, "--pull=never", "--network", opts.network ?? "none"];
   if (opts.user !== undefined) args.push("--user", opts.user);
   for (const [k, v] of Object.entries(opts.env ?? {})) args.push("--env", `${k}=${v}`);

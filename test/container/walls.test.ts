@@ -12,7 +12,8 @@ import { parseRefusal } from "../../src/entrypoint/record.js";
 import { bakeWithCli, buildAgentImage, ensureDist, limiter, removeScratch, scratchDir, type AgentImage } from "./agent-image.js";
 import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
 
-const IMAGE_NAME = "pw-walls-autonomous";
+/** PERIMETER_PODMAN_PREFIX (podman.ts) names the image too, for people sharing a machine. */
+const IMAGE_NAME = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-autonomous`;
 const HARDENED = ["--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only", "--tmpfs", "/tmp", "--pids-limit", "256"];
 
 let image: AgentImage;
@@ -22,7 +23,7 @@ const pool = limiter(2);
 
 /** Starts the image's entrypoint with an unknown tool: past the checks it answers E_USAGE. */
 async function start(opts: RunContainerOptions = {}): Promise<{ exitCode: number; lines: string[]; code?: string }> {
-  const r = await pool(() => runContainer(image.ref, { namePrefix: "pw-walls", env: { AGENT_TOOL: "none-such" }, args: ["hi"], ...opts }));
+  const r = await pool(() => runContainer(image.ref, { env: { AGENT_TOOL: "none-such" }, args: ["hi"], ...opts }));
   // tini's own warning when it is not PID 1 (--pid host) is tini's, not the entrypoint's.
   const lines = r.stderr.split("\n").filter((l) => l !== "" && !/^\[WARN {2}tini|^Zombie processes will not|TINI_SUBREAPER/.test(l));
   return { exitCode: r.exitCode, lines, code: parseRefusal(lines[0] ?? "")?.code };
@@ -39,7 +40,7 @@ async function refusedWithControl(bad: RunContainerOptions, control: RunContaine
 
 beforeAll(async () => {
   await Promise.all([ensurePodman().then(() => ensureBaseRootfs()), ensureDist()]);
-  layer = join(scratchDir("pw-walls-layer"), "autonomous.tar");
+  layer = join(scratchDir("walls-layer"), "autonomous.tar");
   await bakeWithCli("autonomous", layer);
   image = await buildAgentImage(IMAGE_NAME, layer, []);
 }, 900_000);
@@ -99,7 +100,7 @@ describe("the entrypoint refuses, each with a control", () => {
   });
 
   it("a root-owned read-only file with other content mounted over a policy file: E_POLICY_TAMPERED", async () => {
-    const dir = scratchDir("pw-walls-policy");
+    const dir = scratchDir("walls-policy");
     chmodSync(dir, 0o755);
     const baked = (await execa("tar", ["-xOf", layer, "etc/codex/config.toml"])).stdout + "\n";
     writeFileSync(join(dir, "same.toml"), baked, { mode: 0o444 });
@@ -115,7 +116,7 @@ describe("the entrypoint refuses, each with a control", () => {
   });
 
   it("an extra admin policy mounted into /etc/gemini-cli/policies (it would outrank the tripwires): E_POLICY_TAMPERED", async () => {
-    const dir = scratchDir("pw-walls-extra");
+    const dir = scratchDir("walls-extra");
     chmodSync(dir, 0o755);
     const allowAll = '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\npriority = 999\n';
     writeFileSync(join(dir, "zz.toml"), allowAll, { mode: 0o444 });
@@ -135,7 +136,7 @@ describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or insi
   let silent: Server;
 
   beforeAll(async () => {
-    dir = scratchDir("pw-walls-engine");
+    dir = scratchDir("walls-engine");
     chmodSync(dir, 0o755);
     for (const sub of ["ws/project/deep", "plain/project/deep"]) mkdirSync(join(dir, sub), { recursive: true });
     // `podman system service` serves the Docker-compatible and the libpod API on a socket of our choice.

@@ -9,12 +9,16 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRefusal } from "../../src/entrypoint/record.js";
-import { bakeWithCli, buildAgentImage, ensureDist, limiter, removeScratch, scratchDir, type AgentImage } from "./agent-image.js";
+import { startFakeModel } from "../real/fake-model.js";
+import { bakeWithCli, buildAgentImage, ensureDist, limiter, makeAgentHome, removeScratch, runThroughEntrypoint, scratchDir, type AgentImage } from "./agent-image.js";
 import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
 
 /** PERIMETER_PODMAN_PREFIX (podman.ts) names the image too, for people sharing a machine. */
 const IMAGE_NAME = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-autonomous`;
 const HARDENED = ["--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only", "--tmpfs", "/tmp", "--pids-limit", "256"];
+
+/** A harmless command the fake model asks the agent to run; its stand-in only logs it. */
+const PROBE = "gh repo view octo/app";
 
 let image: AgentImage;
 let layer: string;
@@ -42,7 +46,7 @@ beforeAll(async () => {
   await Promise.all([ensurePodman().then(() => ensureBaseRootfs()), ensureDist()]);
   layer = join(scratchDir("walls-layer"), "autonomous.tar");
   await bakeWithCli("autonomous", layer);
-  image = await buildAgentImage(IMAGE_NAME, layer, []);
+  image = await buildAgentImage(IMAGE_NAME, layer, [PROBE.split(" ")[0]!]);
 }, 900_000);
 
 afterAll(async () => {
@@ -54,6 +58,21 @@ describe("no false refusals", () => {
   it("the plain start, the hardened start and a host-network start get past every check", async () => {
     const runs = await Promise.all([start(), start({ extraArgs: HARDENED }), start({ network: "host" }), start({ extraArgs: [...HARDENED, "--user", "1000:1000"] })]);
     for (const r of runs) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+  });
+});
+
+describe("a hardened start runs a real agent to the end", () => {
+  it("claude through the entrypoint with --cap-drop ALL, no-new-privileges, a read-only root, a tmpfs /tmp and a pids limit", async () => {
+    const model = await startFakeModel({ commands: [PROBE] });
+    try {
+      const home = makeAgentHome(image.spec, model);
+      const r = await pool(() => runThroughEntrypoint(image, "claude", { home, model, extraArgs: HARDENED }));
+      expect(r.stderr).not.toMatch(/refused/);
+      expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
+      expect(home.ran()).toContain(PROBE);
+    } finally {
+      await model.close();
+    }
   });
 });
 

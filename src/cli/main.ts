@@ -51,6 +51,13 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .option("--json", "machine-readable output")
     .action((flags) => run(async () => show(flags)));
   program
+    .command("hook")
+    .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
+    .argument("<tool>", "the tool whose hook protocol to speak: claude, codex or gemini")
+    .addOption(profileOption("interactive"))
+    .addOption(profilesDirOption())
+    .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));
+  program
     .command("schema")
     .description("print the JSON Schema of the profile file format")
     .option("--tripwires", "the schema of tripwires.toml instead")

@@ -120,6 +120,33 @@ export interface AgentTool {
   /** Every other file the tool reads on a host that can turn prompts off, with how to judge it. */
   otherBypassSources?(place: HostPlace, configDir: string): BypassSource[];
   launch(profile: Profile): LaunchSpec;
+  /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */
+  hook: ToolHook;
+}
+
+/** What one hook call asks the guard about, read from the tool's own hook input. */
+export type GuardRequest =
+  | { kind: "command"; command: string }
+  | { kind: "write"; paths: string[] }
+  /** A tool call the guard has no opinion on. */
+  | { kind: "other" };
+
+/** A hook's answer: what it prints and how it exits. */
+export interface HookAnswer {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ToolHook {
+  /** Reads the tool's hook input (parsed JSON); throws when it is not the shape the tool sends. */
+  read(input: unknown): GuardRequest;
+  /** The answer that refuses the call, in the tool's own hook protocol. */
+  deny(reason: string): HookAnswer;
+  /** The tool's own settings and hook files, in the workspace or the home: an agent may not edit them. */
+  protectedPaths: readonly RegExp[];
+  /** The exit code with which a hook blocks the call in this tool. */
+  blockingExitCode: number;
 }
 
 /** Where one file lives: relative to the home on a host, absolute in the image. */

@@ -3,7 +3,9 @@
 // pinned binary by the suites (driver.ts, real.test.ts); types: settings.generated.ts (SOURCES.md).
 import { join } from "node:path";
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, claudeHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
 import {
@@ -39,6 +41,8 @@ const OWNED_KEYS = [
   ["permissions", "deny"],
   ["permissions", "defaultMode"],
   ["permissions", "disableBypassPermissionsMode"],
+  ["hooks", "PreToolUse"],
+  ["hooks", "PreSkillShellCommand"],
 ] as const;
 
 /**
@@ -88,9 +92,15 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
     defaultMode: defaultMode(profile),
   };
   if (profile.posture.prompts === "ask") permissions.disableBypassPermissionsMode = "disable";
-  const result: ClaudeSettings = { permissions };
-  // In the image, only the managed file's rules count: nothing the agent writes can widen them.
-  if (scope === "image") result.allowManagedPermissionRulesOnly = true;
+  // The guard hook; PreSkillShellCommand (2.1.332) is newer than the vendored schema.
+  const hooks = hookSettings(guardHookCommand("claude", BLOCKING_EXIT_CODE, profile, scope)) as ClaudeSettings["hooks"];
+  const result: ClaudeSettings = { permissions, hooks };
+  // In the image, only the managed file's rules and hooks count: nothing the agent writes can widen
+  // them or add an approving hook of its own.
+  if (scope === "image") {
+    result.allowManagedPermissionRulesOnly = true;
+    result.allowManagedHooksOnly = true;
+  }
   return result;
 }
 
@@ -167,6 +177,7 @@ export const claude: AgentTool = {
   bypassFindings,
   hostConfigDir,
   otherBypassSources,
+  hook: claudeHook,
   launch: (profile) => ({
     argv: [
       "claude",

@@ -3,7 +3,9 @@
 // codex-rs/execpolicy/README.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { basename, join } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, codexHook, hookConfig } from "./hook.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
 import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
 import {
@@ -32,7 +34,7 @@ type Decision = "allow" | "prompt" | "forbidden";
 /** 0.169.0 rejects "untrusted" although the published schema still lists it (SOURCES.md). */
 type ApprovalPolicy = Exclude<CodexConfig["approval_policy"], "untrusted">;
 
-const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"]] as const;
+const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"], ["hooks", "PreToolUse"]] as const;
 
 /** `--force-with-lease*` also covers the bare `--force-with-lease`, which a prefix rule can say. */
 function bareWord(token: PatternToken): PatternToken | undefined {
@@ -128,7 +130,7 @@ function config(profile: Profile): CodexConfig {
 function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
   const rules = rulesFile(profile, gaps);
-  const value = config(profile) as JsonObject;
+  const value = { ...config(profile), hooks: hookConfig(guardHookCommand("codex", BLOCKING_EXIT_CODE, profile, scope)) } as JsonObject;
   return {
     files: [
       { tool: "codex", path: CONFIG[scope], body: structuredBody(scope, "toml", value, OWNED_KEYS) },
@@ -229,6 +231,7 @@ export const codex: AgentTool = {
   bypassFindings,
   hostConfigDir,
   otherBypassSources,
+  hook: codexHook,
   launch: (profile) => ({
     argv: [
       "codex",

@@ -3,7 +3,9 @@
 // configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { dirname, join } from "node:path";
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, geminiHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
 import {
@@ -38,6 +40,8 @@ const PRIORITY = { allow: 100, ask: 500, profileDeny: 900, tripwire: 950 } as co
 const OWNED_KEYS = [
   ["general", "defaultApprovalMode"],
   ["security", "disableYoloMode"],
+  ["hooks", "BeforeTool"],
+  ["hooksConfig", "enabled"],
 ] as const;
 
 type PolicyRule = {
@@ -99,15 +103,20 @@ function policy(profile: Profile): JsonObject {
   return { rule: rules };
 }
 
-function settings(profile: Profile): GeminiSettings {
+function settings(profile: Profile, scope: Scope): GeminiSettings {
   // yolo cannot be set in a settings file (the CLI refuses to start); the image passes it as a flag.
   const general = { defaultApprovalMode: profile.posture.edits === "auto" ? "auto_edit" : "default" } as const;
-  if (profile.posture.prompts === "never") return { general };
-  return { general, security: { disableYoloMode: true } };
+  // The guard hook, with the hooks system switched on (system settings override the user's).
+  const guard = {
+    hooks: hookSettings(guardHookCommand("gemini", BLOCKING_EXIT_CODE, profile, scope)) as GeminiSettings["hooks"],
+    hooksConfig: { enabled: true },
+  };
+  if (profile.posture.prompts === "never") return { general, ...guard };
+  return { general, security: { disableYoloMode: true }, ...guard };
 }
 
 function render(profile: Profile, scope: Scope): ToolOutput {
-  const value = settings(profile) as JsonObject;
+  const value = settings(profile, scope) as JsonObject;
   const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
@@ -220,6 +229,7 @@ export const gemini: AgentTool = {
   bypassFindings,
   hostConfigDir,
   otherBypassSources,
+  hook: geminiHook,
   launch: (profile) => ({
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
   }),

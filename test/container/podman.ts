@@ -841,6 +841,8 @@ export interface RunContainerOptions {
   volumes?: string[];
   /** Default 120 s; on expiry the container is removed and an error is thrown. */
   timeoutMs?: number;
+  /** More `podman run` flags, before the image (e.g. ["--cap-add", "SYS_ADMIN"]). */
+  extraArgs?: string[];
 }
 
 let runSeq = 0;
@@ -858,6 +860,7 @@ export async function runContainer(
   for (const k of opts.unsetEnv ?? []) args.push("--unsetenv", k);
   for (const v of opts.volumes ?? []) args.push("--volume", v);
   if (opts.entrypoint !== undefined) args.push(`--entrypoint=${JSON.stringify(opts.entrypoint)}`);
+  args.push(...(opts.extraArgs ?? []));
   args.push(image, ...(opts.args ?? []));
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const r = await podman(args, { reject: false, timeoutMs });

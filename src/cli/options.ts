@@ -2,11 +2,11 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { compiledHostRendering, compiledProfile } from "../compiled/builtins.js";
+import { compiledBuiltin } from "../compiled/builtins.js";
 import type { Profile } from "../profile/types.js";
 import { renderProfile, type Rendering } from "../render.js";
 import { TOOLS, TOOL_IDS } from "../tools/index.js";
-import type { AgentTool } from "../tools/types.js";
+import type { AgentTool, HostPlace } from "../tools/types.js";
 
 export interface ProfileFlags {
   profile?: string;
@@ -16,6 +16,7 @@ export interface ProfileFlags {
 export interface HostFlags extends ProfileFlags {
   tools?: string;
   home?: string;
+  project?: string;
   dryRun?: boolean;
   diff?: boolean;
   json?: boolean;
@@ -38,8 +39,8 @@ export function selectTools(list: string | undefined): AgentTool[] {
 export async function profileFrom(flags: ProfileFlags, fallback: string): Promise<Profile> {
   const name = flags.profile ?? fallback;
   if (flags.profilesDir === undefined) {
-    const compiled = compiledProfile(name);
-    if (compiled !== undefined) return compiled;
+    const compiled = compiledBuiltin(name);
+    if (compiled !== undefined) return compiled.profile;
   }
   const { loadProfile } = await import("../profile/load.js");
   return loadProfile(name, { profilesDir: flags.profilesDir });
@@ -48,12 +49,17 @@ export async function profileFrom(flags: ProfileFlags, fallback: string): Promis
 /** The profile's host rendering by `tools`: compiled with the CLI for an unchanged built-in profile. */
 export async function hostRenderingFrom(flags: ProfileFlags, tools: readonly AgentTool[]): Promise<Rendering> {
   if (flags.profilesDir === undefined) {
-    const compiled = compiledHostRendering(flags.profile ?? "interactive", tools);
-    if (compiled !== undefined) return compiled;
+    const compiled = compiledBuiltin(flags.profile ?? "interactive");
+    if (compiled !== undefined) return compiled.hostRendering(tools);
   }
   return renderProfile(await profileFrom(flags, "interactive"), tools, "host");
 }
 
 export function homeFrom(flags: HostFlags): string {
   return resolve(flags.home ?? process.env.HOME ?? homedir());
+}
+
+/** What the tools will see when they run from here: this environment and this project folder. */
+export function placeFrom(flags: HostFlags): Omit<HostPlace, "home"> {
+  return { env: process.env, project: resolve(flags.project ?? process.cwd()) };
 }

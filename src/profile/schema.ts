@@ -98,7 +98,7 @@ export const LimitsSchema = described(
     prices: z.optional(
       described(
         z.record(z.string(), price),
-        'Price per model name glob, e.g. "claude-sonnet-*". A model no entry matches is priced at the highest prices here.',
+        'Price per model name glob, e.g. "gpt-5*". A model no entry matches is priced at the highest prices here.',
       ),
     ),
   }),

@@ -174,7 +174,7 @@ export async function gatewayBench(tmp: string, cli: string, cwd: string): Promi
     join(dir, "profiles", "bench.toml"),
     `description = "bench"\n[posture]\nprompts = "never"\nedits = "auto"\noutput = "text"\n[network]\nallow = ${JSON.stringify(names)}\ninspect = ["inspect.bench"]\n`,
   );
-  const gateway = spawn(process.execPath, [cli, "gateway", "--profile", "bench", "--profiles-dir", join(dir, "profiles"), "--listen", "127.0.0.1:0", "--ca-dir", join(dir, "ca"), "--hosts", hostsFile, "--upstream-ca", caFile, "--json"], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH } });
+  const gateway = spawn(process.execPath, [...(process.env.GW_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), cli, "gateway", "--profile", "bench", "--profiles-dir", join(dir, "profiles"), "--listen", "127.0.0.1:0", "--ca-dir", join(dir, "ca"), "--hosts", hostsFile, "--upstream-ca", caFile, "--json"], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH } });
   const gwPort = Number((await waitForLine(gateway, /"listen":"127\.0\.0\.1:(\d+)"/, "the gateway")).toString());
   const bundle = join(dir, "ca", "ca-bundle.pem");
   const squid = await startSquid(dir, hostsFile);

@@ -186,6 +186,29 @@ describe("GitHub wire forms of the tripwires", () => {
   });
 });
 
+describe("ways around the gateway, kept as tests", () => {
+  it("an allowed host's address instead of its name is not allowed", async () => {
+    const r = await via(["-X", "DELETE", "https://127.0.0.1/repos/octo/app"]);
+    expect(r.status).not.toBe(204);
+    expect(gw.logLines().some((l) => l.host === "127.0.0.1" && l.rule === "network.allow")).toBe(true);
+  });
+
+  it("a gzipped push naming main is read and refused; a WebSocket upgrade on an inspected host is refused", async () => {
+    const pkt = (s: string) => `${(s.length + 4).toString(16).padStart(4, "0")}${s}`;
+    const body = gzipSync(Buffer.from(pkt(`${"a".repeat(40)} ${"b".repeat(40)} refs/heads/main\0report-status\n`) + "0000PACK"));
+    const file = join(world.dir, "push.gz");
+    require("node:fs").writeFileSync(file, body);
+    const before = world.git.seen.length;
+    const r = await via(["-X", "POST", "-H", "content-type: application/x-git-receive-pack-request", "-H", "content-encoding: gzip", "--data-binary", `@${file}`, "https://github.com/octo/app.git/git-receive-pack"]);
+    expect(r.status).toBe(403);
+    expect(r.body).toContain("git.push");
+    expect(world.git.seen.length).toBe(before);
+    const ws = await via(["-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "https://api.anthropic.com/v1/messages"]);
+    expect(ws.status).toBe(403);
+    expect(ws.body).toContain("upgrade");
+  });
+});
+
 describe("registry publish", () => {
   it("refuses npm's publish (PUT) and unpublish (DELETE); a read passes", async () => {
     const before = world.npm.seen.length;

@@ -53,7 +53,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
   program
     .command("hook")
     .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
-    .argument("<tool>", "the tool whose hook protocol to speak: claude, codex or gemini")
+    .argument("<tool>", "the tool whose hook protocol to speak (a tool id, as --tools takes)")
     .addOption(profileOption("interactive"))
     .addOption(profilesDirOption())
     .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));

@@ -28,14 +28,20 @@ const container = (role: string) => `gw-${role}-${id}`;
 const SECRETS = {
   GW_ANTHROPIC: "sk-ant-gwtest-REAL-anthropic-0001",
   GW_OPENAI: "sk-gwtest-REAL-openai-0002",
-  GW_GEMINI: "AIza-gwtest-REAL-gemini-0003",
+  GW_GOOGLE: "AIza-gwtest-REAL-google-0003",
   GW_GH: "ghp_gwtestREALgithub0004",
 };
 const modelHosts = [...new Set(TOOLS.map((t) => DRIVERS[t.id].modelHost))];
 
+// Its own [network] and [credentials], not autonomous's: the clients get their placeholders from
+// their drivers (modelEnv), the gateway the secrets below.
 const PROFILE = `
 description = "gateway container proof"
-extends = "autonomous"
+
+[posture]
+prompts = "never"
+edits = "auto"
+output = "text"
 
 [network]
 allow = [${[...modelHosts, "github.com", "api.github.com"].map((h) => `"${h}"`).join(", ")}]
@@ -49,10 +55,10 @@ host = "api.openai.com"
 header = "Authorization"
 scheme = "bearer"
 env = "GW_OPENAI"
-[credentials.gemini]
+[credentials.google]
 host = "generativelanguage.googleapis.com"
 header = "x-goog-api-key"
-env = "GW_GEMINI"
+env = "GW_GOOGLE"
 [credentials.github-api]
 host = "api.github.com"
 header = "Authorization"

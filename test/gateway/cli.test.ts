@@ -39,7 +39,7 @@ describe("perimeter gateway (the command)", () => {
     const port = Number(String(ready.listen).split(":").pop());
     const denied = await curl({ port }, join(caDir, "ca-bundle.pem"), ["http://denied.test/"]);
     expect(denied.status).toBe(403);
-    const ok = await curl({ port }, join(caDir, "ca-bundle.pem"), ["-X", "POST", "-d", '{"model":"claude-sonnet-4","messages":[]}', "https://api.anthropic.com/v1/messages"]);
+    const ok = await curl({ port }, join(caDir, "ca-bundle.pem"), ["-X", "POST", "-d", '{"model":"sonnet-4","messages":[]}', "https://api.anthropic.com/v1/messages"]);
     expect(ok.status).toBe(200);
     child.kill("SIGTERM");
     const done = await child;

@@ -23,7 +23,7 @@ const anthropicCall = (extra: string[] = []) =>
   via([
     "-X", "POST", "https://api.anthropic.com/v1/messages?key=" + PLACEHOLDER,
     "-H", `x-api-key: ${PLACEHOLDER}`, "-H", `x-other: ${PLACEHOLDER}`, "-H", "content-type: application/json",
-    "-d", JSON.stringify({ model: "claude-sonnet-4", max_tokens: 10, messages: [{ role: "user", content: `echo ${PLACEHOLDER}` }] }),
+    "-d", JSON.stringify({ model: "sonnet-4", max_tokens: 10, messages: [{ role: "user", content: `echo ${PLACEHOLDER}` }] }),
     ...extra,
   ]);
 

@@ -115,7 +115,7 @@ describe("model budget", () => {
     const tight: Profile = { ...world.profile, limits: { ...world.profile.limits, tokens: 14 } };
     const g = await world.start({ profile: tight });
     const call = () =>
-      curl(g, g.bundleFile, ["-X", "POST", "-H", `x-api-key: ${PLACEHOLDER}`, "-H", "content-type: application/json", "-d", JSON.stringify({ model: "claude-sonnet-4", stream: true, messages: [{ role: "user", content: "hi" }] }), "https://api.anthropic.com/v1/messages"]);
+      curl(g, g.bundleFile, ["-X", "POST", "-H", `x-api-key: ${PLACEHOLDER}`, "-H", "content-type: application/json", "-d", JSON.stringify({ model: "sonnet-4", stream: true, messages: [{ role: "user", content: "hi" }] }), "https://api.anthropic.com/v1/messages"]);
     const first = await call();
     expect(first.status).toBe(200);
     const second = await call();

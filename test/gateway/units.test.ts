@@ -20,11 +20,11 @@ const feed = (streamed: boolean, text: string) => {
 describe("usage of the model APIs", () => {
   it("reads Anthropic Messages, streamed and not (cache counted as input)", () => {
     const sse = [
-      'event: message_start\ndata: {"type":"message_start","message":{"model":"claude-sonnet-4","usage":{"input_tokens":10,"cache_read_input_tokens":90,"output_tokens":1}}}\n\n',
+      'event: message_start\ndata: {"type":"message_start","message":{"model":"sonnet-4","usage":{"input_tokens":10,"cache_read_input_tokens":90,"output_tokens":1}}}\n\n',
       'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":42}}\n\n',
     ].join("");
-    expect(feed(true, sse)).toEqual({ model: "claude-sonnet-4", input: 100, cachedInput: 90, output: 42 });
-    expect(feed(false, '{"model":"claude-haiku-4","usage":{"input_tokens":3,"output_tokens":4}}')).toEqual({ model: "claude-haiku-4", input: 3, cachedInput: 0, output: 4 });
+    expect(feed(true, sse)).toEqual({ model: "sonnet-4", input: 100, cachedInput: 90, output: 42 });
+    expect(feed(false, '{"model":"haiku-4","usage":{"input_tokens":3,"output_tokens":4}}')).toEqual({ model: "haiku-4", input: 3, cachedInput: 0, output: 4 });
   });
 
   it("reads OpenAI Responses (response.completed) and Chat Completions", () => {
@@ -34,8 +34,8 @@ describe("usage of the model APIs", () => {
   });
 
   it("reads Gemini generateContent: SSE chunks, and a JSON array of chunks", () => {
-    const sse = 'data: {"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":2}}\r\n\r\ndata: {"modelVersion":"gemini-2.5-pro","usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":5,"thoughtsTokenCount":3}}\r\n\r\n';
-    expect(feed(true, sse)).toEqual({ model: "gemini-2.5-pro", input: 8, cachedInput: 0, output: 8 });
+    const sse = 'data: {"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":2}}\r\n\r\ndata: {"modelVersion":"pro-2.5","usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":5,"thoughtsTokenCount":3}}\r\n\r\n';
+    expect(feed(true, sse)).toEqual({ model: "pro-2.5", input: 8, cachedInput: 0, output: 8 });
     expect(feed(false, '[{"usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":1}},{"usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":4}}]')).toMatchObject({ input: 1, output: 4 });
   });
 
@@ -43,7 +43,7 @@ describe("usage of the model APIs", () => {
     expect(modelApiOf("POST", "/v1/messages")).toBe("anthropic-messages");
     expect(modelApiOf("POST", "/v1/messages/count_tokens")).toBeUndefined();
     expect(modelApiOf("POST", "/v1/responses")).toBe("openai-responses");
-    expect(modelApiOf("POST", normalPath("/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"))).toBe("google-generate-content");
+    expect(modelApiOf("POST", normalPath("/v1beta/models/pro-2.5:streamGenerateContent?alt=sse"))).toBe("google-generate-content");
     expect(modelApiOf("GET", "/v1/models")).toBeUndefined();
   });
 

@@ -38,12 +38,12 @@ describe("perimeter gateway (the command)", () => {
     expect(existsSync(join(caDir, "ca.pem"))).toBe(true);
     const port = Number(String(ready.listen).split(":").pop());
     const denied = await curl({ port }, join(caDir, "ca-bundle.pem"), ["http://denied.test/"]);
-    expect(denied.status).toBe(403);
+    expect(denied.status, denied.body).toBe(403);
     const ok = await curl({ port }, join(caDir, "ca-bundle.pem"), ["-X", "POST", "-d", '{"model":"sonnet-4","messages":[]}', "https://api.anthropic.com/v1/messages"]);
-    expect(ok.status).toBe(200);
+    expect(ok.status, ok.body).toBe(200);
     child.kill("SIGTERM");
     const done = await child;
-    expect(done.exitCode).toBe(0);
+    expect(done.exitCode, done.stderr).toBe(0);
     const stopped = JSON.parse(done.stdout.trim().split("\n").pop()!) as { event: string; totals: { calls: number } };
     expect(stopped).toMatchObject({ event: "stopped", totals: { calls: 1 } });
     const text = readFileSync(log, "utf8");

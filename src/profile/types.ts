@@ -1,5 +1,6 @@
 // The one typed profile every emitter reads. Each rule remembers where it came from.
 import type { CommandPattern } from "./pattern.js";
+import type { Secrets } from "./secrets.js";
 
 export interface Origin {
   file: string;
@@ -45,6 +46,8 @@ export interface Profile {
   /** Profile-specific denies; the tripwires come on top. */
   deny: CommandRule[];
   tripwires: Tripwire[];
+  /** What the agent must never read: the built-in list plus the profile's additions. */
+  secrets: Secrets;
 }
 
 /** A profile that never prompts belongs in the agent image, never on a host. */

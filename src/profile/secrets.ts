@@ -6,7 +6,7 @@ import { formatKeyPath, type KeyPath } from "./locate.js";
 import { builtinProfilesDir, displayPath } from "./builtin.js";
 import { matchesArgv, parsePattern } from "./pattern.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
-import { envNameRegex, matchesSecretPattern, parseSecretPath, type SecretContext, type SecretPattern } from "./secret-paths.js";
+import { envNameRegex, matchesSecretPattern, parseSecretPath, restRegex, type SecretContext, type SecretPattern } from "./secret-paths.js";
 import { SecretsFileSchema, type SecretsSection } from "./secrets-schema.js";
 import type { CommandRule, Origin } from "./types.js";
 
@@ -130,4 +130,20 @@ export function allSecretPaths(secrets: Secrets): { path: SecretPath; secret: Se
 
 export function allSecretVariables(secrets: Secrets): string[] {
   return [...new Set(secrets.classes.flatMap((c) => c.env))];
+}
+
+/**
+ * Secret paths a tool's own rules can hold without also hiding a file the list excepts: a native
+ * deny cannot make exceptions, so ".env.*" (which would hide ".env.example") is left to the guard.
+ */
+export function nativeSecretPaths(secrets: Secrets): { path: SecretPath; secret: SecretClass }[] {
+  const exceptions = secrets.classes.flatMap((c) => c.except);
+  return allSecretPaths(secrets).filter(({ path }) => !exceptions.some((e) => mayOverlap(path.pattern, e.pattern)));
+}
+
+/** Could a file match both patterns? Decided on a sample of the exception (each glob made a letter). */
+function mayOverlap(pattern: SecretPattern, exception: SecretPattern): boolean {
+  if (pattern.base !== exception.base) return false;
+  const sample = exception.rest.replace(/\*\*/g, "x").replace(/[*?]/g, "x");
+  return restRegex(pattern.rest).test(sample);
 }

@@ -63,6 +63,7 @@ export const HOST_FILES = [
   ".codex/rules/perimeter.rules",
   ".gemini/settings.json",
   ".gemini/policies/perimeter.toml",
+  ".gemini/policies/perimeter-secrets.toml",
 ] as const;
 
 export function readJson(file: string): Record<string, unknown> {

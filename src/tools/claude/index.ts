@@ -3,6 +3,8 @@
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { secretCommands } from "../../profile/secrets.js";
+import { secretFileDenies, secretSandboxDenyRead } from "./secrets.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 
 /** User settings on a host; in the image the managed (policy) scope, highest precedence and root-owned. */
@@ -21,6 +23,7 @@ const OWNED_KEYS = [
   ["permissions", "deny"],
   ["permissions", "defaultMode"],
   ["permissions", "disableBypassPermissionsMode"],
+  ["sandbox", "filesystem", "denyRead"],
 ] as const;
 
 /**
@@ -59,7 +62,9 @@ function defaultMode(profile: Profile): DefaultMode {
 }
 
 function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
-  const deny = rulesOf([...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)], gaps);
+  // Secrets are a host matter: the image holds none (credentials live in the gateway).
+  const secrets = scope === "host" ? [...rulesOf(secretCommands(profile.secrets).map((s) => s.rule), gaps), ...secretFileDenies(profile.secrets)] : [];
+  const deny = [...rulesOf([...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)], gaps), ...secrets];
   const permissions: Permissions = {
     allow: rulesOf(profile.allow, gaps),
     ask: rulesOf(profile.ask, gaps),
@@ -68,6 +73,8 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
   };
   if (profile.posture.prompts === "ask") permissions.disableBypassPermissionsMode = "disable";
   const result: ClaudeSettings = { permissions };
+  const denyRead = scope === "host" ? secretSandboxDenyRead(profile.secrets) : [];
+  if (denyRead.length > 0) result.sandbox = { filesystem: { denyRead } };
   // In the image, only the managed file's rules count: nothing the agent writes can widen them.
   if (scope === "image") result.allowManagedPermissionRulesOnly = true;
   return result;

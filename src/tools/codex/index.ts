@@ -6,6 +6,8 @@ import type { CommandRule, Example, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
 import { rulesTemplate } from "./rules-template.js";
+import { secretCommands } from "../../profile/secrets.js";
+import { environmentExclude, PERMISSION_PROFILE, permissionProfile } from "./secrets.js";
 
 /** The user layer on a host; in the image the system layer, whose rules/ folder is read like the user's. */
 const CONFIG: Location = { host: ".codex/config.toml", image: "/etc/codex/config.toml" };
@@ -15,7 +17,17 @@ type Decision = "allow" | "prompt" | "forbidden";
 /** 0.169.0 rejects "untrusted" although the published schema still lists it (SOURCES.md). */
 type ApprovalPolicy = Exclude<CodexConfig["approval_policy"], "untrusted">;
 
-const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"]] as const;
+/**
+ * `sandbox_mode` is owned so perimeter can remove it on a host: in any layer it would switch Codex
+ * back from the permission profile (which holds the secret read denies) to the older settings.
+ */
+const OWNED_KEYS = [
+  ["approval_policy"],
+  ["sandbox_mode"],
+  ["default_permissions"],
+  ["permissions", PERMISSION_PROFILE],
+  ["shell_environment_policy", "exclude"],
+] as const;
 
 /** `--force-with-lease*` also covers the bare `--force-with-lease`, which a prefix rule can say. */
 function bareWord(token: PatternToken): PatternToken | undefined {
@@ -76,10 +88,16 @@ function entries(rules: readonly CommandRule[], decision: Decision, gaps: Gap[],
   });
 }
 
-function rulesFile(profile: Profile, gaps: Gap[]): string {
+function rulesFile(profile: Profile, scope: Scope, gaps: Gap[]): string {
   const rules = [
     ...profile.tripwires.flatMap((t) => entries(t.rules, "forbidden", gaps, { reason: t.reason, blocks: t.blocks, allows: t.allows })),
     ...entries(profile.deny, "forbidden", gaps, { reason: `denied by profile ${profile.name}`, blocks: [], allows: [] }),
+    // Secrets are a host matter: the image holds none (credentials live in the gateway).
+    ...(scope === "host"
+      ? secretCommands(profile.secrets).flatMap(({ rule, secret }) =>
+          entries([rule], "forbidden", gaps, { reason: `perimeter secrets: ${secret.title} stay out of the model's context`, blocks: [], allows: [] }),
+        )
+      : []),
     ...entries(profile.ask, "prompt", gaps),
     ...entries(profile.allow, "allow", gaps),
   ];
@@ -97,15 +115,19 @@ function config(profile: Profile): CodexConfig {
     // Inside the image the container is the sandbox; Codex's own would only get in the way.
     return { approval_policy: "never" satisfies ApprovalPolicy, sandbox_mode: "danger-full-access" };
   }
+  // The same built-in sandboxes as sandbox_mode "workspace-write" / "read-only", with the secrets unreadable.
+  const base = profile.posture.edits === "auto" ? ":workspace" : ":read-only";
   return {
     approval_policy: "on-request" satisfies ApprovalPolicy,
-    sandbox_mode: profile.posture.edits === "auto" ? "workspace-write" : "read-only",
-  };
+    default_permissions: PERMISSION_PROFILE,
+    permissions: { [PERMISSION_PROFILE]: permissionProfile(profile.secrets, base) },
+    shell_environment_policy: { exclude: environmentExclude(profile.secrets) },
+  } as CodexConfig;
 }
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
-  const rules = rulesFile(profile, gaps);
+  const rules = rulesFile(profile, scope, gaps);
   const value = config(profile) as JsonObject;
   return {
     files: [
@@ -121,6 +143,11 @@ function bypassFindings(path: string, body: FileBody): string[] {
   const findings: string[] = [];
   if (body.value.sandbox_mode === "danger-full-access") {
     findings.push(`${path}: sandbox_mode = "danger-full-access" turns Codex's sandbox off`);
+  }
+  const defaults = body.value.default_permissions;
+  const profiles = (body.value.permissions ?? {}) as Record<string, { extends?: unknown }>;
+  if (defaults === ":danger-full-access" || (typeof defaults === "string" && profiles[defaults]?.extends === ":danger-full-access")) {
+    findings.push(`${path}: default_permissions "${defaults}" gives full access, turning Codex's sandbox off`);
   }
   if (body.value.approval_policy === "never") {
     findings.push(`${path}: approval_policy = "never" runs commands without asking`);

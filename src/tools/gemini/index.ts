@@ -3,11 +3,14 @@
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type FileBody, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { secretsPolicy } from "./secrets.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
 /** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
 const SETTINGS: Location = { host: ".gemini/settings.json", image: "/etc/gemini-cli/settings.json" };
 const POLICY: Location = { host: ".gemini/policies/perimeter.toml", image: "/etc/gemini-cli/policies/perimeter.toml" };
+/** Secrets get their own policy file (host only: the image holds no secrets). */
+const SECRETS_POLICY = ".gemini/policies/perimeter-secrets.toml";
 
 const SHELL_TOOL = "run_shell_command";
 
@@ -95,6 +98,9 @@ function render(profile: Profile, scope: Scope): ToolOutput {
     files: [
       { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
       { tool: "gemini", path: POLICY[scope], body: { format: "toml", value: policy(profile) } },
+      ...(scope === "host"
+        ? [{ tool: "gemini" as const, path: SECRETS_POLICY, body: { format: "toml" as const, value: secretsPolicy(profile.secrets, (r) => ({ commandRegex: commandRegex(r.pattern) })) as JsonObject } }]
+        : []),
     ],
     gaps: [],
   };

@@ -74,7 +74,7 @@ function relocate(profile: Profile, path: PathMap): Profile {
   const origin = (o: Origin): Origin => ({ file: path(o.file), line: o.line, key: o.key });
   const rule = (r: CommandRule): CommandRule => relocateRule(r, path);
   const example = (e: Example): Example => ({ ...e, origin: origin(e.origin) });
-  const tripwire = (t: Tripwire): Tripwire => ({ ...t, rules: t.rules.map(rule), blocks: t.blocks.map(example), allows: t.allows.map(example), origin: origin(t.origin) });
+  const tripwire = (t: Tripwire): Tripwire => ({ ...t, rules: t.rules.map(rule), except: t.except.map(rule), blocks: t.blocks.map(example), allows: t.allows.map(example), origin: origin(t.origin) });
   return {
     ...profile,
     files: profile.files.map(path),

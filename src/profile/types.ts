@@ -16,7 +16,8 @@ export interface CommandRule {
 
 export interface Example {
   command: string;
-  argv: string[];
+  /** The argv of a one-command example as written; undefined for a line with shell syntax. */
+  argv: string[] | undefined;
   origin: Origin;
 }
 
@@ -24,6 +25,8 @@ export interface Tripwire {
   id: string;
   reason: string;
   rules: CommandRule[];
+  /** Patterns of commands it never stops, though a rule matches (`npm publish * --dry-run`). */
+  except: CommandRule[];
   blocks: Example[];
   allows: Example[];
   origin: Origin;

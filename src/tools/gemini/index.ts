@@ -2,8 +2,9 @@
 // priorities, file locations and launch flags. Facts: google-gemini/gemini-cli docs/get-started/
 // configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import { structuredBody, type AgentTool, type FileBody, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { structuredBody, type AgentTool, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import { secretsPolicy } from "./secrets.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
@@ -78,7 +79,7 @@ function policyRule(rule: CommandRule, decision: PolicyRule["decision"], priorit
 
 function policy(profile: Profile): JsonObject {
   const rules: PolicyRule[] = [
-    ...profile.tripwires.flatMap((t) => t.rules.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
+    ...profile.tripwires.flatMap((t) => nativeSplit(t).native.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
     ...profile.deny.map((r) => policyRule(r, "deny", PRIORITY.profileDeny, `denied by perimeter profile ${profile.name}`)),
     ...profile.ask.map((r) => policyRule(r, "ask_user", PRIORITY.ask)),
     ...profile.allow.map((r) => policyRule(r, "allow", PRIORITY.allow)),
@@ -95,6 +96,7 @@ function settings(profile: Profile): GeminiSettings {
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const value = settings(profile) as JsonObject;
+  const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
       { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
@@ -103,7 +105,7 @@ function render(profile: Profile, scope: Scope): ToolOutput {
         ? [{ tool: "gemini" as const, path: SECRETS_POLICY, body: { format: "toml" as const, value: secretsPolicy(profile.secrets, (r) => ({ commandRegex: commandRegex(r.pattern) })) as JsonObject } }]
         : []),
     ],
-    gaps: [],
+    gaps,
   };
 }
 

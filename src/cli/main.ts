@@ -49,6 +49,13 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .option("--json", "machine-readable output")
     .action((flags) => run(async () => show(flags)));
   program
+    .command("secrets-hook")
+    .description("the guard's secrets check as a tool's pre-tool hook (written into the tools' settings by render)")
+    .argument("<tool>", "claude or gemini")
+    .addOption(profileOption("interactive"))
+    .addOption(profilesDirOption())
+    .action((tool, flags) => run(async () => (await import("./commands/secrets-hook.js")).secretsHook(tool, flags)));
+  program
     .command("schema")
     .description("print the JSON Schema of the profile file format")
     .option("--tripwires", "the schema of tripwires.toml instead")

@@ -32,6 +32,11 @@ export interface SecretClass {
 
 export interface Secrets {
   classes: SecretClass[];
+  /**
+   * Render only the tools' own rules, without the guard hook: set by the real-agent suite to see what
+   * each tool's rules hold alone (README secrets table). No profile file can set it.
+   */
+  nativeOnly?: boolean;
 }
 
 /** The class a profile's own `[secrets]` entries go into. */

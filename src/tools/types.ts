@@ -3,6 +3,7 @@
 import type { KeyPath } from "../profile/locate.js";
 import type { CommandPattern } from "../profile/pattern.js";
 import type { CommandRule, Profile } from "../profile/types.js";
+import type { SecretsHookIO } from "../guard/secret-hook.js";
 import type { TOOL_IDS } from "./index.js";
 
 /** A tool's id: one the registry (src/tools/index.ts) lists. */
@@ -66,6 +67,12 @@ export interface LaunchSpec {
   argv: string[];
 }
 
+/** A path a file tool call reads; `recursive`: everything beneath it (a search of a folder). */
+export interface FileAccess {
+  path: string;
+  recursive?: boolean;
+}
+
 export interface AgentTool {
   id: ToolId;
   title: string;
@@ -78,6 +85,13 @@ export interface AgentTool {
   /** Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does not). */
   bypassFindings(path: string, body: FileBody): string[];
   launch(profile: Profile): LaunchSpec;
+  /**
+   * What a call of one of the tool's own file tools reads, from its hook input (`tool_name`,
+   * `tool_input`); undefined for a tool that reads no files (the shell is read as a command line).
+   */
+  fileAccess?(toolName: string, input: JsonObject): FileAccess[] | undefined;
+  /** The guard's secrets hook for this tool, where it can run one on a host without a person's trust. */
+  secretsHook?: SecretsHookIO;
 }
 
 /** Where one file lives: relative to the home on a host, absolute in the image. */

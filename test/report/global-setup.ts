@@ -4,12 +4,15 @@
 // clients:latest) never rewrite a committed file.
 import { loadProfile } from "../../src/profile/load.js";
 import { clearObservations, readObservations, writeCoverageIntoReadme } from "./coverage.js";
+import { clearSecretObservations, readSecretObservations, writeSecretsIntoReadme } from "./secrets-coverage.js";
 
 export function setup(): void {
   clearObservations();
+  clearSecretObservations();
 }
 
 export function teardown(): void {
+  secretsTeardown();
   const observed = readObservations();
   if (observed.size === 0) return; // no real-agent suite ran
   if (process.env.PERIMETER_CLIENTS_DIR) {
@@ -20,4 +23,12 @@ export function teardown(): void {
   if (missing.length > 0) {
     console.log(`[coverage] README table left alone: ${missing.length} cells not observed in this run (e.g. ${missing[0]})`);
   }
+}
+
+/** The secrets table (test/report/secrets-coverage.ts), under the same rules. */
+function secretsTeardown(): void {
+  const observed = readSecretObservations();
+  if (observed.length === 0 || process.env.PERIMETER_CLIENTS_DIR) return;
+  const missing = writeSecretsIntoReadme(observed);
+  if (missing.length > 0) console.log(`[secrets] README table left alone: not observed for ${missing.join(", ")}`);
 }

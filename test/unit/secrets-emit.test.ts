@@ -23,8 +23,16 @@ describe("Claude Code", () => {
     }
   });
 
-  it("leaves .env.* to the guard: a deny cannot except .env.example", () => {
-    expect(deny.some((d) => d.includes(".env."))).toBe(false);
+  it("leaves .env.* to the guard (a deny cannot except .env.example), and denies the named variants", () => {
+    expect(deny).not.toContain("Read(**/.env.*)");
+    expect(deny).toContain("Read(**/.env.local)");
+    expect(deny.some((d) => d.includes("example"))).toBe(false);
+  });
+
+  it("runs the guard's secrets hook before the shell and the file tools, and a failing hook blocks", () => {
+    const [entry] = settings.hooks.PreToolUse;
+    expect(entry.matcher.split("|")).toEqual(expect.arrayContaining(["Bash", "Read", "Grep", "Edit"]));
+    expect(entry.hooks[0].command).toMatch(/dist\/perimeter\.cjs' secrets-hook claude --profile 'interactive' \|\| exit 2$/);
   });
 
   it("denies the commands that print secrets, and puts literal paths in the sandbox's read denies", () => {
@@ -82,6 +90,14 @@ describe("Gemini CLI", () => {
 
   it("denies the commands that print secrets in the shell", () => {
     expect(rules.some((r) => r.commandRegex !== undefined && new RegExp(r.commandRegex).test('git credential fill"'))).toBe(true);
+  });
+
+  it("runs the guard's secrets hook before the shell and the file tools", () => {
+    const gemini = json(file("host", ".gemini/settings.json"));
+    const [entry] = gemini.hooks.BeforeTool;
+    for (const name of ["run_shell_command", "read_file", "read_many_files", "grep_search"]) expect(new RegExp(entry.matcher).test(name), name).toBe(true);
+    expect(new RegExp(entry.matcher).test("glob")).toBe(false);
+    expect(entry.hooks[0].command).toMatch(/secrets-hook gemini --profile 'interactive' \|\| exit 2$/);
   });
 
   it("writes no secrets policy into the image (control)", () => {

@@ -7,6 +7,9 @@ import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import { secretCommands } from "../../profile/secrets.js";
 import { secretFileDenies, secretSandboxDenyRead } from "./secrets.js";
+import { claudeFileAccess } from "./secret-access.js";
+import { claudeSecretsHook } from "./secrets-hook.js";
+import { secretsHookCommand } from "../../guard/secret-hook.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 
 /** User settings on a host; in the image the managed (policy) scope, highest precedence and root-owned. */
@@ -26,6 +29,7 @@ const OWNED_KEYS = [
   ["permissions", "defaultMode"],
   ["permissions", "disableBypassPermissionsMode"],
   ["sandbox", "filesystem", "denyRead"],
+  ["hooks", "PreToolUse"],
 ] as const;
 
 /**
@@ -80,6 +84,8 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
   const result: ClaudeSettings = { permissions };
   const denyRead = scope === "host" ? secretSandboxDenyRead(profile.secrets) : [];
   if (denyRead.length > 0) result.sandbox = { filesystem: { denyRead } };
+  // The guard's secrets check, for what the rules above cannot say (host only, like the rules).
+  if (scope === "host" && profile.secrets.classes.length > 0 && !profile.secrets.nativeOnly) result.hooks = claudeSecretsHook.settings(secretsHookCommand("claude", profile)) as ClaudeSettings["hooks"];
   // In the image, only the managed file's rules count: nothing the agent writes can widen them.
   if (scope === "image") result.allowManagedPermissionRulesOnly = true;
   return result;
@@ -116,6 +122,8 @@ export const claude: AgentTool = {
   express,
   skipsRulesFor: () => undefined,
   bypassFindings,
+  fileAccess: claudeFileAccess,
+  secretsHook: claudeSecretsHook,
   launch: (profile) => ({
     argv: [
       "claude",

@@ -6,6 +6,9 @@ import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import { secretsPolicy } from "./secrets.js";
+import { geminiFileAccess } from "./secret-access.js";
+import { geminiSecretsHook } from "./secrets-hook.js";
+import { secretsHookCommand } from "../../guard/secret-hook.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
 /** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
@@ -26,6 +29,7 @@ const PRIORITY = { allow: 100, ask: 500, profileDeny: 900, tripwire: 950 } as co
 const OWNED_KEYS = [
   ["general", "defaultApprovalMode"],
   ["security", "disableYoloMode"],
+  ["hooks", "BeforeTool"],
 ] as const;
 
 type PolicyRule = {
@@ -96,6 +100,8 @@ function settings(profile: Profile): GeminiSettings {
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const value = settings(profile) as JsonObject;
+  // The guard's secrets check, for what the policy rules cannot say (host only, like those rules).
+  if (scope === "host" && profile.secrets.classes.length > 0 && !profile.secrets.nativeOnly) value.hooks = geminiSecretsHook.settings(secretsHookCommand("gemini", profile));
   const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
@@ -141,6 +147,8 @@ export const gemini: AgentTool = {
   express: (pattern) => ({ enforced: [pattern], missing: [] }),
   skipsRulesFor: () => undefined,
   bypassFindings,
+  fileAccess: geminiFileAccess,
+  secretsHook: geminiSecretsHook,
   launch: (profile) => ({
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
   }),

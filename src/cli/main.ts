@@ -11,7 +11,8 @@ import { check } from "./commands/check.js";
 import { render } from "./commands/render.js";
 import { show } from "./commands/show.js";
 
-const toolsOption = () => new Option("--tools <list>", "comma-separated tools: claude,codex,gemini (default: all)");
+// The ids are the registry's (src/tools/index.ts); an unknown one is refused with the list of choices.
+const toolsOption = () => new Option("--tools <list>", "comma-separated tool ids (default: all)");
 const profileOption = (fallback: string) => new Option("--profile <name>", `profile to use (default: ${fallback})`);
 const profilesDirOption = () => new Option("--profiles-dir <dir>", "folder of your own profiles, searched before the built-in ones");
 
@@ -49,12 +50,12 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .option("--json", "machine-readable output")
     .action((flags) => run(async () => show(flags)));
   program
-    .command("secrets-hook")
-    .description("the guard's secrets check as a tool's pre-tool hook (written into the tools' settings by render)")
-    .argument("<tool>", "claude or gemini")
+    .command("hook")
+    .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
+    .argument("<tool>", "the tool whose hook protocol to speak: claude, codex or gemini")
     .addOption(profileOption("interactive"))
     .addOption(profilesDirOption())
-    .action((tool, flags) => run(async () => (await import("./commands/secrets-hook.js")).secretsHook(tool, flags)));
+    .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));
   program
     .command("schema")
     .description("print the JSON Schema of the profile file format")

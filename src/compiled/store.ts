@@ -5,20 +5,29 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withLazy } from "../lazy.js";
+import { packageRoot } from "../profile/builtin.js";
 import type { Profile } from "../profile/types.js";
-import type { EmittedFile, FileBody } from "../tools/types.js";
-import type { CompiledBuiltins, CompiledRendering } from "./builtins.js";
+import type { HostFile } from "../sink/host.js";
+import type { FileBody } from "../tools/types.js";
+import type { CompiledBuiltins, CompiledRendering } from "./types.js";
 
 const INDEX = "index.json";
 
+/**
+ * Host renderings name the package's own folder (the guard hook runs its CLI from there), and the
+ * package may be built in one folder and installed in another: the folder is stored as this mark.
+ */
+const PACKAGE_ROOT = "@@perimeter-package-root@@";
+const jsonText = (text: string) => JSON.stringify(text).slice(1, -1);
+
 interface Index {
-  sources: Record<string, string>;
+  inputs: Record<string, string>;
   names: string[];
 }
 
 /** A text body is stored as the name of its text file. */
 type StoredBody = Exclude<FileBody, { format: "text" }> | { format: "text"; textFile: string };
-type StoredRendering = Omit<CompiledRendering, "files"> & { files: (Omit<EmittedFile, "body"> & { body: StoredBody })[] };
+type StoredRendering = Omit<CompiledRendering, "files"> & { files: (Omit<HostFile, "body"> & { body: StoredBody })[] };
 
 const profileFile = (name: string) => `${name}.profile.json`;
 const renderingFile = (name: string) => `${name}.host.json`;
@@ -27,7 +36,7 @@ export function writeCompiled(dir: string, compiled: CompiledBuiltins): void {
   mkdirSync(dir, { recursive: true });
   const write = (file: string, text: string) => writeFileSync(join(dir, file), text);
   const names = Object.keys(compiled.profiles);
-  write(INDEX, JSON.stringify({ sources: compiled.sources, names } satisfies Index));
+  write(INDEX, JSON.stringify({ inputs: compiled.inputs, names } satisfies Index));
   for (const name of names) {
     write(profileFile(name), JSON.stringify(compiled.profiles[name]));
     const rendering = compiled.hostRenderings[name]!;
@@ -37,7 +46,7 @@ export function writeCompiled(dir: string, compiled: CompiledBuiltins): void {
       write(textFile, file.body.text);
       return { ...file, body: { format: "text" as const, textFile } };
     });
-    write(renderingFile(name), JSON.stringify({ ...rendering, files } satisfies StoredRendering));
+    write(renderingFile(name), JSON.stringify({ ...rendering, files } satisfies StoredRendering).replaceAll(jsonText(packageRoot()), PACKAGE_ROOT));
   }
 }
 
@@ -56,8 +65,8 @@ export function openCompiled(dir: string): CompiledBuiltins | undefined {
     return undefined;
   }
   const rendering = (name: string): CompiledRendering => {
-    const stored = JSON.parse(read(renderingFile(name))) as StoredRendering;
-    const files = stored.files.map((file): EmittedFile => {
+    const stored = JSON.parse(read(renderingFile(name)).replaceAll(PACKAGE_ROOT, jsonText(packageRoot()))) as StoredRendering;
+    const files = stored.files.map((file): HostFile => {
       const body = file.body;
       if (!("textFile" in body)) return { ...file, body };
       // Read when first asked for: a dry run into an empty home never needs the text.
@@ -66,7 +75,7 @@ export function openCompiled(dir: string): CompiledBuiltins | undefined {
     return { ...stored, files };
   };
   return {
-    sources: index.sources,
+    inputs: index.inputs,
     profiles: lazyRecord(index.names, (name) => JSON.parse(read(profileFile(name))) as Profile),
     hostRenderings: lazyRecord(index.names, rendering),
   };

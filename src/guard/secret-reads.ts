@@ -557,8 +557,8 @@ export function analyseSecretReads(commandLine: string, secrets: Secrets, scene:
 }
 
 /**
- * The secrets decision on a file tool's call (Claude Read/Grep/Glob, Gemini read_file and its kin):
- * each path it reads, and each folder it searches (`recursive`). Tool adapters say which is which.
+ * The secrets decision on a file tool's call: each path it reads, and each folder it searches
+ * (`recursive`). Each tool's hook module says which is which (src/tools/<tool>/secret-access.ts).
  */
 export function analyseSecretFileAccess(
   access: readonly { path: string; recursive?: boolean }[],

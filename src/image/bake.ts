@@ -1,6 +1,6 @@
 // Builds the agent image's policy layer from a no-prompt profile: each tool's system/managed files,
 // the image spec and the entrypoint bundle, all root-owned and read-only.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ProfilePlacementError } from "../errors.js";
 import { packageRoot } from "../profile/builtin.js";
@@ -9,7 +9,7 @@ import { renderProfile } from "../render.js";
 import { serialize } from "../sink/formats.js";
 import { writeLayer, type LayerEntry } from "../sink/layer.js";
 import type { AgentTool, Gap } from "../tools/types.js";
-import { ENTRYPOINT_PATH, IMAGE_SPEC_PATH, imageSpec, type ImageSpec } from "./spec.js";
+import { ENTRYPOINT_PATH, IMAGE_SPEC_PATH, imageSpec, PACKAGE_PATH, type ImageSpec } from "./spec.js";
 
 const READ_ONLY = 0o444;
 
@@ -17,6 +17,27 @@ export interface BakeResult {
   spec: ImageSpec;
   entries: LayerEntry[];
   gaps: Gap[];
+}
+
+/**
+ * The CLI the guard hooks run, as an installed package: its package.json, the built-in profiles and
+ * dist/ (launcher, bundle, code cache, compiled built-ins). Root-owned and read-only like the rest.
+ */
+function cliPackage(): LayerEntry[] {
+  const root = packageRoot();
+  const dist = join(root, "dist");
+  if (!existsSync(join(dist, "perimeter.cjs"))) throw new Error(`${dist}/perimeter.cjs is missing: run \`npm run build\` first`);
+  const files = [
+    "package.json",
+    ...readdirSync(join(root, "profiles")).filter((f) => f.endsWith(".toml")).map((f) => `profiles/${f}`),
+    ...["perimeter.cjs", "cli.cjs", "cli.v8cache"].map((f) => `dist/${f}`),
+    ...readdirSync(join(dist, "compiled")).map((f) => `dist/compiled/${f}`),
+  ];
+  return files.map((file) => ({
+    path: `${PACKAGE_PATH}/${file}`,
+    content: readFileSync(join(root, file)),
+    mode: file === "dist/perimeter.cjs" ? 0o555 : READ_ONLY,
+  }));
 }
 
 function entrypointBundle(): Buffer {
@@ -38,6 +59,7 @@ export function bakeEntries(profile: Profile, tools: readonly AgentTool[]): Bake
     ...policy,
     { path: IMAGE_SPEC_PATH, content: `${JSON.stringify(spec, null, 2)}\n`, mode: READ_ONLY },
     { path: ENTRYPOINT_PATH, content: entrypointBundle(), mode: 0o555 },
+    ...cliPackage(),
   ];
   return { spec, entries, gaps: rendering.gaps };
 }

@@ -9,6 +9,9 @@ import type { AgentTool, ToolId } from "../tools/types.js";
 
 export const IMAGE_SPEC_PATH = "/etc/perimeter/image.json";
 export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
+/** The CLI bundle the guard hooks run (with its package.json, profiles/ and dist/compiled/ beside it). */
+export const PACKAGE_PATH = "/opt/perimeter/package";
+export const CLI_PATH = `${PACKAGE_PATH}/dist/perimeter.cjs`;
 
 export interface ImageSpec {
   profile: string;

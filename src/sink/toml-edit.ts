@@ -102,6 +102,29 @@ function editSections(lines: string[], merged: JsonObject, path: readonly string
 }
 
 /**
+ * The lines with the array of tables at `path` (`[[a.b]]` blocks and their `[[a.b.x]]` sub-tables)
+ * taken out and, when `merged` has a value there, written again at the end of the file.
+ */
+function replaceTableArray(lines: string[], path: string[], merged: JsonObject): string[] | undefined {
+  let value: unknown = merged;
+  for (const key of path) value = typeof value === "object" && value !== null ? (value as JsonObject)[key] : undefined;
+  if (value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === "object" && v !== null && !Array.isArray(v)))) return undefined;
+  const name = path.join("\\.");
+  const own = new RegExp(`^\\s*\\[\\[?\\s*${name}(\\.[A-Za-z0-9_.-]+)?\\s*\\]\\]?`);
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (TABLE_HEADER.test(line)) inside = own.test(line);
+    if (!inside) out.push(line);
+  }
+  if (value === undefined) return out;
+  while (out.length > 0 && out[out.length - 1]!.trim() === "") out.pop();
+  let nested: unknown = value;
+  for (const key of [...path].reverse()) nested = { [key]: nested };
+  return [...out, "", ...stringify(nested as JsonObject).trim().split("\n"), ""];
+}
+
+/**
  * `before` with each owned key set to its value in `merged` (removed when absent there), or undefined
  * when that cannot be done line by line: an owned key that is not a bare key, a top-level value that
  * is a table perimeter does not own whole, or a result that does not parse back to `merged`.
@@ -109,8 +132,18 @@ function editSections(lines: string[], merged: JsonObject, path: readonly string
 export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: readonly KeyPath[]): string | undefined {
   const keys = owned.filter((path) => path.length === 1).map((path) => String(path[0]));
   const deeper = owned.filter((path) => path.length > 1).map((path) => path.map(String));
-  if (keys.some((key) => !BARE_KEY.test(key))) return undefined;
-  const lines = before.split("\n");
+  if ([...keys, ...deeper.flat()].some((key) => !BARE_KEY.test(key))) return undefined;
+  let lines = before.split("\n");
+  // Arrays of tables (`[[hooks.PreToolUse]]`) are replaced whole; tables and keys in sections further down.
+  const valueAt = (path: readonly string[]) => path.reduce<unknown>((node, key) => (isTable(node) ? node[key] : undefined), merged);
+  const isArrayPath = (path: readonly string[]) =>
+    (Array.isArray(valueAt(path)) && (valueAt(path) as unknown[]).every(isTable)) || lines.some((l) => new RegExp(`^\\s*\\[\\[\\s*${path.join("\\.")}\\s*\\]\\]`).test(l));
+  const arrays = deeper.filter(isArrayPath);
+  for (const path of arrays) {
+    const edited = replaceTableArray(lines, path, merged);
+    if (edited === undefined) return undefined;
+    lines = edited;
+  }
   // A file saved with CRLF keeps its line ends on the lines written here too.
   const lineEnd = before.includes("\r\n") ? "\r" : "";
   const line = (key: string, value: unknown, comment = "") => `${assignment(key, value)}${comment}${lineEnd}`;
@@ -136,7 +169,7 @@ export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: rea
       rootEnd++;
     }
   }
-  for (const path of deeper) if (!editSections(lines, merged, path, lineEnd)) return undefined;
+  for (const path of deeper) if (!arrays.includes(path) && !editSections(lines, merged, path, lineEnd)) return undefined;
   const edited = lines.join("\n");
   try {
     return sameValue(parse(edited), merged) ? edited : undefined;

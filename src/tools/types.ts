@@ -3,7 +3,6 @@
 import type { KeyPath } from "../profile/locate.js";
 import type { CommandPattern } from "../profile/pattern.js";
 import type { CommandRule, Profile } from "../profile/types.js";
-import type { SecretsHookIO } from "../guard/secret-hook.js";
 import type { TOOL_IDS } from "./index.js";
 
 /** A tool's id: one the registry (src/tools/index.ts) lists. */
@@ -36,11 +35,6 @@ export interface EmittedFile {
   tool: ToolId;
   path: string;
   body: FileBody;
-  /**
-   * What the host guard found in this file, already known: set, with the body serialized to text,
-   * for the whole-owned files of compiled built-ins (src/compiled/). Emitters leave it out.
-   */
-  guardFindings?: string[];
 }
 
 /** A rule variant that a tool cannot enforce, reported instead of being dropped silently. */
@@ -85,13 +79,41 @@ export interface AgentTool {
   /** Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does not). */
   bypassFindings(path: string, body: FileBody): string[];
   launch(profile: Profile): LaunchSpec;
-  /**
-   * What a call of one of the tool's own file tools reads, from its hook input (`tool_name`,
-   * `tool_input`); undefined for a tool that reads no files (the shell is read as a command line).
-   */
-  fileAccess?(toolName: string, input: JsonObject): FileAccess[] | undefined;
-  /** The guard's secrets hook for this tool, where it can run one on a host without a person's trust. */
-  secretsHook?: SecretsHookIO;
+  /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */
+  hook: ToolHook;
+}
+
+/** What one hook call asks the guard about, read from the tool's own hook input. */
+export type GuardRequest = (
+  | { kind: "command"; command: string }
+  | { kind: "write"; paths: string[] }
+  /** A file tool's read: the files it reads, and the folders it searches (`recursive`). */
+  | { kind: "read"; access: FileAccess[] }
+  /** A tool call the guard has no opinion on. */
+  | { kind: "other" }
+) & {
+  /** The agent's working folder, from the hook input (the secrets check resolves relative paths there). */
+  cwd?: string;
+};
+
+/** A hook's answer: what it prints and how it exits. */
+export interface HookAnswer {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ToolHook {
+  /** Reads the tool's hook input (parsed JSON); throws when it is not the shape the tool sends. */
+  read(input: unknown): GuardRequest;
+  /** The answer that refuses the call, in the tool's own hook protocol. */
+  deny(reason: string): HookAnswer;
+  /** The answer that makes the tool ask its user; a tool without one gets a denial instead. */
+  ask?(reason: string): HookAnswer;
+  /** The tool's own settings and hook files, in the workspace or the home: an agent may not edit them. */
+  protectedPaths: readonly RegExp[];
+  /** The exit code with which a hook blocks the call in this tool. */
+  blockingExitCode: number;
 }
 
 /** Where one file lives: relative to the home on a host, absolute in the image. */

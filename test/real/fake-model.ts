@@ -38,6 +38,8 @@ export interface FakeModel {
   toolResults: string[];
   /** How many times the scripted tool call was offered. */
   toolCallsOffered: number;
+  /** Turns whose file tool call went out as a shell command, because the CLI offered no such file tool. */
+  shellInsteadOfFileTool: Set<number>;
   /** With `commands`: the tool result of commands[i] at index i (not de-duplicated), as the CLI sent it back. */
   turnResults: string[];
   close(): Promise<void>;
@@ -150,11 +152,12 @@ function anthropicFileCall(step: FileToolCall): { name: string; input: Json } {
   }
 }
 
-function anthropicContent(kind: "tool_call" | "text", step: ScriptStep, finalText: string, turn = 0, body: Json = {}): Json[] {
+function anthropicContent(kind: "tool_call" | "text", step: ScriptStep, finalText: string, turn = 0, body: Json = {}, fellBack?: Set<number>): Json[] {
   if (kind === "tool_call") {
     if (typeof step !== "string") {
       const call = anthropicFileCall(step);
       if (anthropicOffers(body, call.name)) return [{ type: "tool_use", id: `toolu_fake_${turn}`, name: call.name, input: call.input }];
+      fellBack?.add(turn);
     }
     return [{ type: "tool_use", id: `toolu_fake_${turn}`, name: "Bash", input: { command: shellOf(step), description: "Run the command" } }];
   }
@@ -237,10 +240,11 @@ function geminiFileCall(step: FileToolCall): { name: string; args: Json } {
   }
 }
 
-function geminiCall(step: ScriptStep, body: Json): Json {
+function geminiCall(step: ScriptStep, body: Json, turn: number, fellBack: Set<number>): Json {
   if (typeof step !== "string") {
     const call = geminiFileCall(step);
     if (geminiOffers(body, call.name)) return { functionCall: { name: call.name, args: call.args } };
+    fellBack.add(turn);
   }
   return { functionCall: { name: "run_shell_command", args: { command: shellOf(step), description: "Run the command" } } };
 }
@@ -468,6 +472,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
     if (results.length > turnResults.length) turnResults.splice(0, turnResults.length, ...results);
   };
   let toolCallsOffered = 0;
+  const shellInsteadOfFileTool = new Set<number>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     opts.onRequest?.();
@@ -500,7 +505,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
       const kind = command !== undefined && anthropicShellTool(b) ? "tool_call" : "text";
       record.answered = kind;
       if (kind === "tool_call") toolCallsOffered++;
-      const content = anthropicContent(kind, command ?? "", finalText, results.length, b);
+      const content = anthropicContent(kind, command ?? "", finalText, results.length, b, shellInsteadOfFileTool);
       log(" ->", kind);
       if (b.stream === true) return anthropicSse(res, model, content);
       return sendJson(res, 200, {
@@ -518,7 +523,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
     // ---- Gemini
     const gem = /\/models\/([^/:]+):([A-Za-z]+)$/.exec(path);
     if (gem) {
-      const gModel = gem[1] ?? "gemini";
+      const gModel = gem[1] ?? "model";
       const action = gem[2];
       if (action === "countTokens") return sendJson(res, 200, { totalTokens: 10 });
       if (action === "embedContent") return sendJson(res, 200, { embedding: { values: [0, 0, 0] } });
@@ -537,7 +542,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
         } else if (nextCommand(results.length) !== undefined && geminiShellTool(b)) {
           record.answered = "tool_call";
           toolCallsOffered++;
-          parts = [geminiCall(nextCommand(results.length)!, b)];
+          parts = [geminiCall(nextCommand(results.length)!, b, results.length, shellInsteadOfFileTool)];
         } else {
           record.answered = "text";
           parts = [{ text: finalText }];
@@ -561,6 +566,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
       noteResults(results);
       const command = nextCommand(results.length);
       const shell = command === undefined ? undefined : responsesShellTool(b, shellOf(command));
+      if (command !== undefined && typeof command !== "string") shellInsteadOfFileTool.add(results.length);
       const kind = command !== undefined && shell ? "tool_call" : "text";
       record.answered = kind;
       if (kind === "tool_call") toolCallsOffered++;
@@ -604,6 +610,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
     requests,
     toolResults,
     turnResults,
+    shellInsteadOfFileTool,
     get toolCallsOffered() {
       return toolCallsOffered;
     },

@@ -101,8 +101,6 @@ const BENIGN: { step: (ws: string) => ScriptStep; shows: string; fileTool?: true
   { step: (ws) => ({ file: "read", path: join(ws, ".env.example") }), shows: "benign-template", fileTool: true },
 ];
 
-/** Codex has no file tools of its own: it reads through the shell, which the probes above cover. */
-const hasFileTools = (tool: ToolId) => tool !== "codex";
 
 interface Planted {
   home: string;
@@ -154,12 +152,15 @@ interface ToolRun {
   received: string;
   exitCode: number;
   stderr: string;
+  /** Steps whose file tool call went out as a shell command (the tool has no such file tool). */
+  viaShell: Set<number>;
 }
 
 async function runTool(tool: ToolId, profile: Profile): Promise<ToolRun> {
   const { home, workspace } = plant(renderHome(profile));
-  const probes = PROBES.filter((p) => !p.fileTool || hasFileTools(tool));
-  const benign = BENIGN.filter((b) => !b.fileTool || hasFileTools(tool));
+  // A tool without a file tool gets its shell spelling (`cat`) instead: the fake model notes which turns.
+  const probes = PROBES;
+  const benign = BENIGN;
   const steps = [...probes.map((p) => p.step(workspace, home)), ...benign.map((b) => b.step(workspace))];
   const model = await startFakeModel({ commands: steps });
   try {
@@ -174,7 +175,7 @@ async function runTool(tool: ToolId, profile: Profile): Promise<ToolRun> {
       extraArgs: DRIVERS[tool].addDirArgs?.(home) ?? [],
       env: { PERIMETER_PROBE_TOKEN: ENV_MARKER, AWS_SECRET_ACCESS_KEY: `${MARKER}-aws-variable`, PERIMETER_FAKE_PORT: String(model.port) },
     });
-    return { steps, probes, results: [...model.turnResults], received: JSON.stringify(model.requests), exitCode: run.exitCode, stderr: run.stderr };
+    return { steps, probes, results: [...model.turnResults], received: JSON.stringify(model.requests), exitCode: run.exitCode, stderr: run.stderr, viaShell: new Set(model.shellInsteadOfFileTool) };
   } finally {
     await model.close();
   }
@@ -204,7 +205,7 @@ afterAll(() => {
       // The tool's own rules, when they hold without the guard; else whatever held the whole setup.
       const held = whole === "leaks" ? "leaks" : alone === "rule" || alone === "tool" ? alone : whole;
       const said = (r: ToolRun) => (r.results[i] ?? "").slice(0, 240);
-      observed.push({ tool, secret: probe.secret, how: probe.how, held, leaksWithoutList: reveals(control.results[i] ?? ""), said: { native: said(native), guarded: said(real) } });
+      observed.push({ tool, secret: probe.secret, how: probe.how, held, viaShell: real.viaShell.has(i), leaksWithoutList: reveals(control.results[i] ?? ""), said: { native: said(native), guarded: said(real) } });
     });
   }
   recordSecretObservations(observed);
@@ -254,7 +255,7 @@ describe.each(TOOLS.map((t) => [t.title, t.id] as const))("%s on a host rendered
 
   it("benign reads run without a prompt", () => {
     const { real } = runs.get(tool)!;
-    const benign = BENIGN.filter((b) => !b.fileTool || hasFileTools(tool));
+    const benign = BENIGN;
     benign.forEach((b, j) => {
       const result = real.results[real.probes.length + j] ?? "";
       expect(result, JSON.stringify(real.steps[real.probes.length + j])).toContain(b.shows);

@@ -107,9 +107,28 @@ describe("perimeter bake", () => {
     expect(spec.policyFiles).toEqual(POLICY_FILES.map((p) => `/${p}`).sort());
   });
 
-  it("contains the five tool files, the image spec and the entrypoint", () => {
+  it("contains the five tool files, the image spec, the entrypoint and the CLI package the guard hooks run", () => {
     const names = layer.filter((e) => e.header.type === "file").map((e) => e.header.name);
-    expect(names.sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
+    const cli = names.filter((n) => n.startsWith("opt/perimeter/package/"));
+    expect(names.filter((n) => !cli.includes(n)).sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
+    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/compiled/index.json"]) {
+      expect(cli).toContain(`opt/perimeter/package/${file}`);
+    }
+    // Every file of it is root-owned and nobody can write it.
+    for (const e of layer.filter((x) => x.header.name.startsWith("opt/perimeter/package/") && x.header.type === "file")) {
+      expect([e.header.uid, e.header.gid, (e.header.mode ?? 0) & 0o222]).toEqual([0, 0, 0]);
+    }
+  });
+
+  it("managed settings run the guard hook (PreToolUse and PreSkillShellCommand) and allow managed hooks only", () => {
+    const settings = JSON.parse(entry(layer, "etc/claude-code/managed-settings.json").body.toString("utf8")) as {
+      allowManagedHooksOnly?: boolean;
+      hooks: Record<string, { hooks: { command: string }[] }[]>;
+    };
+    expect(settings.allowManagedHooksOnly).toBe(true);
+    for (const event of ["PreToolUse", "PreSkillShellCommand"]) {
+      expect(settings.hooks[event]![0]!.hooks[0]!.command).toBe("node '/opt/perimeter/package/dist/perimeter.cjs' hook claude --profile 'autonomous' || exit 2");
+    }
   });
 
   it("managed-settings.json sets allowManagedPermissionRulesOnly and denies the tripwires", () => {
@@ -123,8 +142,10 @@ describe("perimeter bake", () => {
   });
 
   it("the codex config, codex rules and gemini files are the image's versions", () => {
-    const config = parseToml(entry(layer, "etc/codex/config.toml").body.toString("utf8"));
-    expect(config).toEqual({ approval_policy: "never", sandbox_mode: "danger-full-access" });
+    const config = parseToml(entry(layer, "etc/codex/config.toml").body.toString("utf8")) as Record<string, unknown>;
+    expect({ ...config, hooks: undefined }).toEqual({ approval_policy: "never", sandbox_mode: "danger-full-access", hooks: undefined });
+    // The guard hook runs the CLI the layer carries, and a failure before it answers still blocks.
+    expect(JSON.stringify(config.hooks)).toContain("node '/opt/perimeter/package/dist/perimeter.cjs' hook codex --profile 'autonomous' || exit 2");
     expect(entry(layer, "etc/codex/rules/perimeter.rules").body.toString("utf8")).toContain('decision = "forbidden"');
     const policy = parseToml(entry(layer, "etc/gemini-cli/policies/perimeter.toml").body.toString("utf8")) as { rule: { decision: string }[] };
     expect(policy.rule.length).toBeGreaterThan(0);

@@ -2,14 +2,13 @@
 // Facts: Claude Code settings docs (code.claude.com/docs/en/settings, .../iam), checked against the
 // pinned binary by the suites (driver.ts, real.test.ts); types: settings.generated.ts (SOURCES.md).
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, claudeHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import { secretCommands } from "../../profile/secrets.js";
 import { secretFileDenies, secretSandboxDenyRead } from "./secrets.js";
-import { claudeFileAccess } from "./secret-access.js";
-import { claudeSecretsHook } from "./secrets-hook.js";
-import { secretsHookCommand } from "../../guard/secret-hook.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 
 /** User settings on a host; in the image the managed (policy) scope, highest precedence and root-owned. */
@@ -30,6 +29,7 @@ const OWNED_KEYS = [
   ["permissions", "disableBypassPermissionsMode"],
   ["sandbox", "filesystem", "denyRead"],
   ["hooks", "PreToolUse"],
+  ["hooks", "PreSkillShellCommand"],
 ] as const;
 
 /**
@@ -81,13 +81,18 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
     defaultMode: defaultMode(profile),
   };
   if (profile.posture.prompts === "ask") permissions.disableBypassPermissionsMode = "disable";
+  // The guard hook; PreSkillShellCommand (2.1.332) is newer than the vendored schema. A run that
+  // measures what the tools' own rules hold alone (profile.secrets.nativeOnly, tests only) has none.
   const result: ClaudeSettings = { permissions };
+  if (!profile.secrets.nativeOnly) result.hooks = hookSettings(guardHookCommand("claude", BLOCKING_EXIT_CODE, profile, scope)) as ClaudeSettings["hooks"];
   const denyRead = scope === "host" ? secretSandboxDenyRead(profile.secrets) : [];
   if (denyRead.length > 0) result.sandbox = { filesystem: { denyRead } };
-  // The guard's secrets check, for what the rules above cannot say (host only, like the rules).
-  if (scope === "host" && profile.secrets.classes.length > 0 && !profile.secrets.nativeOnly) result.hooks = claudeSecretsHook.settings(secretsHookCommand("claude", profile)) as ClaudeSettings["hooks"];
-  // In the image, only the managed file's rules count: nothing the agent writes can widen them.
-  if (scope === "image") result.allowManagedPermissionRulesOnly = true;
+  // In the image, only the managed file's rules and hooks count: nothing the agent writes can widen
+  // them or add an approving hook of its own.
+  if (scope === "image") {
+    result.allowManagedPermissionRulesOnly = true;
+    result.allowManagedHooksOnly = true;
+  }
   return result;
 }
 
@@ -122,8 +127,7 @@ export const claude: AgentTool = {
   express,
   skipsRulesFor: () => undefined,
   bypassFindings,
-  fileAccess: claudeFileAccess,
-  secretsHook: claudeSecretsHook,
+  hook: claudeHook,
   launch: (profile) => ({
     argv: [
       "claude",

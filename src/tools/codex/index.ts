@@ -3,7 +3,9 @@
 // codex-rs/execpolicy/README.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { basename } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, codexHook, hookConfig } from "./hook.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
@@ -29,6 +31,7 @@ const OWNED_KEYS = [
   ["default_permissions"],
   ["permissions", PERMISSION_PROFILE],
   ["shell_environment_policy", "exclude"],
+  ["hooks", "PreToolUse"],
 ] as const;
 
 /** `--force-with-lease*` also covers the bare `--force-with-lease`, which a prefix rule can say. */
@@ -135,7 +138,9 @@ function config(profile: Profile): CodexConfig {
 function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
   const rules = rulesFile(profile, scope, gaps);
-  const value = config(profile) as JsonObject;
+  // A run that measures what the tools' own rules hold alone (profile.secrets.nativeOnly, tests only) has no hook.
+  const hooks = profile.secrets.nativeOnly ? {} : { hooks: hookConfig(guardHookCommand("codex", BLOCKING_EXIT_CODE, profile, scope)) };
+  const value = { ...config(profile), ...hooks } as JsonObject;
   return {
     files: [
       { tool: "codex", path: CONFIG[scope], body: structuredBody(scope, "toml", value, OWNED_KEYS) },
@@ -170,6 +175,7 @@ export const codex: AgentTool = {
   express,
   skipsRulesFor,
   bypassFindings,
+  hook: codexHook,
   launch: (profile) => ({
     argv: [
       "codex",

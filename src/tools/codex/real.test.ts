@@ -2,8 +2,8 @@
 // policies of each host profile, --strict-config, the rules file's own examples, and `execpolicy check`
 // over every tripwire example (matching there is by argv, so it shows what the rules say; whether the
 // agent consults them for a given shell command is the real-agent suites' business).
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listProfiles, loadProfile } from "../../profile/load.js";
 import { matchesArgv } from "../../profile/pattern.js";
@@ -12,7 +12,9 @@ import { nativeSplit } from "../../guard/native.js";
 import { runAgent } from "../../../test/real/agents.js";
 import { checkHostFiles, runClient } from "../../../test/real/clients.js";
 import { startFakeModel } from "../../../test/real/fake-model.js";
-import { renderHome } from "../../../test/real/harness.js";
+import { renderHome, tempDir } from "../../../test/real/harness.js";
+import { renderProfile } from "../../render.js";
+import { serialize } from "../../sink/formats.js";
 import { codex } from "./index.js";
 
 const CONFIG = ".codex/config.toml";
@@ -65,6 +67,28 @@ describe.each(hostProfiles.map((p) => [p.name, p] as const))("host profile %s", 
     // Control: an example that contradicts its rule makes Codex refuse the whole file.
     writeFileSync(rules, readFileSync(rules, "utf8").replace('match = ["gh repo delete', 'match = ["gh repo view x", "gh repo delete'));
     expect((await execpolicy(rules, ["true"])).exitCode).toBe(1);
+  });
+});
+
+describe.each(["autonomous", "ci"])("the image's system config of %s", (name) => {
+  it("passes --strict-config (the pinned Codex knows every key perimeter bakes)", async () => {
+    const model = await startFakeModel({ command: "true" });
+    try {
+      // The baked /etc/codex/config.toml, read here as a user layer: which keys Codex knows is what is checked.
+      const codexHome = join(tempDir("codex-home"), ".codex");
+      mkdirSync(codexHome, { recursive: true });
+      const config = renderProfile(loadProfile(name), [codex], "image").files.find((f) => f.path === "/etc/codex/config.toml")!;
+      writeFileSync(join(codexHome, "config.toml"), serialize(config.body, true));
+      const home = dirname(codexHome);
+      const ok = await runAgent("codex", { home, cwd: home, model, mode: "bypass", extraArgs: ["--strict-config"], env: { CODEX_HOME: codexHome } });
+      expect(ok.exitCode, ok.stderr.slice(-1500)).toBe(0);
+      // Control: the same run with a key Codex does not know fails.
+      writeFileSync(join(codexHome, "config.toml"), `perimeter_bogus_key = 1\n${serialize(config.body, true)}`);
+      const bad = await runAgent("codex", { home, cwd: home, model, mode: "bypass", extraArgs: ["--strict-config"], env: { CODEX_HOME: codexHome } });
+      expect(bad.exitCode).toBe(1);
+    } finally {
+      await model.close();
+    }
   });
 });
 

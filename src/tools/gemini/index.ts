@@ -2,13 +2,12 @@
 // priorities, file locations and launch flags. Facts: google-gemini/gemini-cli docs/get-started/
 // configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, geminiHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import { secretsPolicy } from "./secrets.js";
-import { geminiFileAccess } from "./secret-access.js";
-import { geminiSecretsHook } from "./secrets-hook.js";
-import { secretsHookCommand } from "../../guard/secret-hook.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
 /** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
@@ -30,6 +29,7 @@ const OWNED_KEYS = [
   ["general", "defaultApprovalMode"],
   ["security", "disableYoloMode"],
   ["hooks", "BeforeTool"],
+  ["hooksConfig", "enabled"],
 ] as const;
 
 type PolicyRule = {
@@ -91,17 +91,20 @@ function policy(profile: Profile): JsonObject {
   return { rule: rules };
 }
 
-function settings(profile: Profile): GeminiSettings {
+function settings(profile: Profile, scope: Scope): GeminiSettings {
   // yolo cannot be set in a settings file (the CLI refuses to start); the image passes it as a flag.
   const general = { defaultApprovalMode: profile.posture.edits === "auto" ? "auto_edit" : "default" } as const;
-  if (profile.posture.prompts === "never") return { general };
-  return { general, security: { disableYoloMode: true } };
+  // The guard hook, with the hooks system switched on (system settings override the user's).
+  // A run that measures what the tools' own rules hold alone (profile.secrets.nativeOnly, tests only) has none.
+  const guard = profile.secrets.nativeOnly
+    ? {}
+    : { hooks: hookSettings(guardHookCommand("gemini", BLOCKING_EXIT_CODE, profile, scope)) as GeminiSettings["hooks"], hooksConfig: { enabled: true } };
+  if (profile.posture.prompts === "never") return { general, ...guard };
+  return { general, security: { disableYoloMode: true }, ...guard };
 }
 
 function render(profile: Profile, scope: Scope): ToolOutput {
-  const value = settings(profile) as JsonObject;
-  // The guard's secrets check, for what the policy rules cannot say (host only, like those rules).
-  if (scope === "host" && profile.secrets.classes.length > 0 && !profile.secrets.nativeOnly) value.hooks = geminiSecretsHook.settings(secretsHookCommand("gemini", profile));
+  const value = settings(profile, scope) as JsonObject;
   const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
@@ -147,8 +150,7 @@ export const gemini: AgentTool = {
   express: (pattern) => ({ enforced: [pattern], missing: [] }),
   skipsRulesFor: () => undefined,
   bypassFindings,
-  fileAccess: geminiFileAccess,
-  secretsHook: geminiSecretsHook,
+  hook: geminiHook,
   launch: (profile) => ({
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
   }),

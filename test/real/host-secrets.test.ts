@@ -136,7 +136,9 @@ function controlProfile(profile: Profile): Profile {
   return {
     ...profile,
     name: "secrets-control",
-    secrets: { classes: [] },
+    // No guard hook either: the hook reloads its profile by name, and this one exists only here. With
+    // an empty list its secrets check has nothing to deny, and the tripwires stop none of the probes.
+    secrets: { classes: [], nativeOnly: true },
     allow: [...profile.allow.filter((r) => !texts.has(r.pattern.text)), ...allow],
     ask: profile.ask.filter((r) => !texts.has(r.pattern.text.split(" ")[0]!)),
     tripwires: profile.tripwires.filter((t) => !t.rules.some((r) => r.pattern.text.startsWith("git credential"))),

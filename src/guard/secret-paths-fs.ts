@@ -91,7 +91,14 @@ export type TreeVerdict = { kind: "secret"; found: Found } | { kind: "unknown"; 
  * What a command that reads `dir` recursively reads: a secret when a home or absolute secret lies
  * beneath it, or when a walk of its files finds one; unknown when the walk is cut short.
  */
-export function secretBeneath(secrets: Secrets, dir: string, ctx: SecretContext, budget = 4000): TreeVerdict {
+export interface WalkOptions {
+  /** The reader skips hidden files and folders below what it was given (rg, ag). */
+  skipHidden?: boolean;
+  /** The reader does not follow symlinks it meets below what it was given (rg, grep -r). */
+  noFollow?: boolean;
+}
+
+export function secretBeneath(secrets: Secrets, dir: string, ctx: SecretContext, budget = 4000, { skipHidden = false, noFollow = false }: WalkOptions = {}): TreeVerdict {
   const root = resolve(dir);
   const itself = secretAt(secrets, root, ctx);
   if (itself) return { kind: "secret", found: itself };
@@ -104,6 +111,8 @@ export function secretBeneath(secrets: Secrets, dir: string, ctx: SecretContext,
       const location = literalPath({ ...file.pattern, rest: fixed }, ctx.home)!;
       const inside = location === root || location.startsWith(root.endsWith("/") ? root : `${root}/`);
       if (!inside) continue;
+      // A reader that skips hidden files (rg, ag) never gets below a dot folder it was not given.
+      if (skipHidden && location.slice(root.length).split("/").some((part) => part.startsWith("."))) continue;
       const whole = head < 0 ? location : `${location}/${file.pattern.rest.split("/").slice(head).join("/")}`;
       const present = head < 0 ? (existsSync(whole) ? [whole] : []) : expandGlob(whole);
       if (present.length > 0) return { kind: "secret", found: { secret, path: present[0]! } };
@@ -121,9 +130,10 @@ export function secretBeneath(secrets: Secrets, dir: string, ctx: SecretContext,
       continue;
     }
     for (const entry of entries) {
+      if (skipHidden && entry.name.startsWith(".")) continue;
       if (++seen > budget) return { kind: "unknown", why: `${dir} holds more than ${budget} files to look through` };
       const path = join(current, entry.name);
-      const found = secretAt(secrets, path, ctx);
+      const found = noFollow && entry.isSymbolicLink() ? (secretClassOf(secrets, path, ctx) ? { secret: secretClassOf(secrets, path, ctx)!, path } : undefined) : secretAt(secrets, path, ctx);
       if (found) return { kind: "secret", found };
       if (entry.isDirectory() && !SKIPPED.has(entry.name)) stack.push(path);
     }

@@ -10,7 +10,7 @@
 // files reads one (a path it cannot know); never "allow". The tool's own rules decide the rest.
 import { homedir } from "node:os";
 import { argOf, isKnown, programName, type Arg } from "./argv.js";
-import { absolute, patternMaySecret, secretAt, secretBeneath, type Found } from "./secret-paths-fs.js";
+import { absolute, patternMaySecret, secretAt, secretBeneath, type Found, type WalkOptions } from "./secret-paths-fs.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve as unwrap } from "./unwrap.js";
 import type { SecretContext } from "../profile/secret-paths.js";
@@ -205,7 +205,7 @@ class Reader {
     }
     // Listers whose names feed another command (find -exec, `find | xargs`) read what they list;
     // the wrapper reading below keeps only the command they run.
-    for (const dir of recursiveOperands(programName(isKnown(first) ? first : ""), argv, pipe.feedsNames)) this.recursive(dir);
+    for (const dir of recursiveOperands(programName(isKnown(first) ? first : ""), argv, pipe.feedsNames)) this.recursive(dir, walkOptions(argv));
     for (const resolution of unwrap(argv, {})) {
       if (resolution.kind === "code") {
         if (isKnown(resolution.code)) this.shellCode(resolution.code, depth + 1);
@@ -241,7 +241,7 @@ class Reader {
     // A wrapped command (`env grep -r ...`); the line's own first command was checked in simple().
     const raw = command.words.map((w) => this.argOf(w));
     const wrapped = raw.length !== argv.length || raw.some((a, i) => JSON.stringify(a) !== JSON.stringify(argv[i]));
-    if (wrapped) for (const dir of recursiveOperands(name, argv, pipe.feedsNames)) this.recursive(dir);
+    if (wrapped) for (const dir of recursiveOperands(name, argv, pipe.feedsNames)) this.recursive(dir, walkOptions(argv));
     // Names it reads that the line does not show (xargs input, `find -exec {}`): it cannot tell.
     const unseen = argv.slice(1).find((a) => !isKnown(a));
     if (READERS.has(name) && unseen !== undefined && !isKnown(unseen)) this.ask(`the guard cannot tell which files ${name} reads (${unseen.raw})`);
@@ -417,12 +417,12 @@ class Reader {
     }
   }
 
-  private recursive(dir: Arg): void {
+  private recursive(dir: Arg, options: WalkOptions = {}): void {
     if (!isKnown(dir) || this.cwd === undefined) {
       this.ask(`the guard cannot tell which folder is read recursively`);
       return;
     }
-    const verdict = secretBeneath(this.secrets, absolute(dir.replace(/^~(?=\/|$)/, this.scene.home), this.cwd), this.scene);
+    const verdict = secretBeneath(this.secrets, absolute(dir.replace(/^~(?=\/|$)/, this.scene.home), this.cwd), this.scene, undefined, options);
     if (verdict.kind === "secret") this.deny(verdict.found, `reads ${dir} recursively, which holds`);
     else if (verdict.kind === "unknown") this.ask(`the guard cannot look through everything it reads: ${verdict.why}`);
   }
@@ -473,6 +473,22 @@ function withoutGitOptions(argv: readonly Arg[]): Arg[] {
     else break;
   }
   return ["git", ...argv.slice(i)];
+}
+
+/**
+ * How a recursive reader walks: ripgrep and the silver searcher skip hidden files and folders, and
+ * they and `grep -r` (not -R) do not follow the symlinks they meet, unless told otherwise.
+ */
+function walkOptions(argv: readonly Arg[]): WalkOptions {
+  const name = programName(String(argv[0]));
+  if (["rg", "ag", "pt"].includes(name)) {
+    return {
+      skipHidden: !hasFlag(argv, "u", ["--hidden", "--no-ignore", "--unrestricted", "--all-types", "--skip-vcs-ignores"]) && !argv.some((a) => a === "-."),
+      noFollow: !hasFlag(argv, "L", ["--follow"]),
+    };
+  }
+  if (["grep", "egrep", "fgrep"].includes(name)) return { noFollow: !hasFlag(argv, "R", ["--dereference-recursive"]) };
+  return {};
 }
 
 const hasFlag = (argv: readonly Arg[], short: string, long: readonly string[]) =>

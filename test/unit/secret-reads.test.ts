@@ -49,7 +49,7 @@ const denied: Record<string, string[]> = {
   "$HOME and variables set earlier": ["cat $HOME/.aws/credentials", 'cat "${HOME}/.kube/config"', "F=~/.netrc; cat $F", "cat ~/.config/gh/hosts.yml | head"],
   "relative paths, .. and cd": ["cat ../../.git-credentials", "cd ~ && cat .npmrc", "cd .. && cd .. && cat .bash_history", "cd deploy; cat .env.production", "cd ~/.ssh && cat id_ed25519"],
   "globs and brace lists": ["cat ~/.ssh/id_*", "cat ~/.ssh/*", "cat ~/.{aws/credentials,netrc}", "cat .env*", "cat ~/.git-cred*", "head ~/.gnupg/*/*"],
-  "xargs, find and recursive readers": ["echo ~/.netrc | xargs cat", "find ~/.ssh -name 'id_*' | xargs cat", "find ~/.ssh -type f -exec cat {} \\;", "ls ~/.ssh | xargs -I{} cat ~/.ssh/{}", "grep -r KEY ~", "grep -rn password .", "rg KEY", "tar czf - ~/.gnupg", "cp -r ~/.aws /tmp/x"],
+  "xargs, find and recursive readers": ["echo ~/.netrc | xargs cat", "find ~/.ssh -name 'id_*' | xargs cat", "find ~/.ssh -type f -exec cat {} \\;", "ls ~/.ssh | xargs -I{} cat ~/.ssh/{}", "grep -r KEY ~", "grep -rn password .", "rg --hidden KEY", "rg -uu KEY ~", "rg KEY ~/.ssh", "rg -L --hidden KEY", "grep -R KEY src empty creds.txt", "tar czf - ~/.gnupg", "cp -r ~/.aws /tmp/x"],
   "sh -c and eval": ["sh -c 'cat ~/.aws/credentials'", 'bash -lc "cat $HOME/.netrc"', "eval 'cat .env'", "echo 'cat ~/.netrc' | sh", "env -i sh -c 'cat .env'"],
   "interpreter source": [
     "python3 -c \"print(open('/proc/self/environ').read())\"",
@@ -86,6 +86,9 @@ const allowed = [
   "cat src/index.ts | wc -l",
   "grep -rn TODO src empty",
   "cd src && cat index.ts",
+  // ripgrep skips hidden files and folders (.env, ~/.ssh) unless told otherwise.
+  "rg TODO",
+  "rg -n password ~",
 ];
 
 describe("the secrets analyser denies each class of read", () => {

@@ -22,7 +22,7 @@ type Decision = "allow" | "prompt" | "forbidden";
 type ApprovalPolicy = Exclude<CodexConfig["approval_policy"], "untrusted">;
 
 /**
- * `sandbox_mode` is owned so perimeter can remove it on a host: in any layer it would switch Codex
+ * `sandbox_mode` is owned so perimeter can remove it on a host: Codex's docs say that in any layer it switches Codex
  * back from the permission profile (which holds the secret read denies) to the older settings.
  */
 const OWNED_KEYS = [

@@ -26,6 +26,9 @@ export const ALLOWED: Record<string, string> = {
   "test/unit/secrets.test.ts": "expects the built-in list to hold the agents' own login files",
   "test/unit/secret-reads.test.ts": "plants the agents' own login files among the secrets",
   "test/real/host-secrets.test.ts": "plants the agents' own login files among the secrets",
+  "test/unit/effective-config.test.ts": "host-guard cases on each tool's own bypass keys, hooks and location variables",
+  "test/unit/host-links.test.ts": "planted links at one tool's concrete settings path",
+  "test/container/walls.test.ts": "entrypoint refusals for files mounted over concrete baked paths",
 };
 
 /** The code of a file with its comments removed (line comments, block comments, # comments). */

@@ -13,6 +13,7 @@ import { runAgent } from "../../../test/real/agents.js";
 import { checkHostFiles, runClient } from "../../../test/real/clients.js";
 import { startFakeModel } from "../../../test/real/fake-model.js";
 import { renderHome, tempDir } from "../../../test/real/harness.js";
+import { runCli } from "../../../test/unit/helpers.js";
 import { renderProfile } from "../../render.js";
 import { serialize } from "../../sink/formats.js";
 import { codex } from "./index.js";
@@ -137,5 +138,42 @@ describe("the secrets permission profile", () => {
     const file = join(home, CONFIG);
     writeFileSync(file, readFileSync(file, "utf8").replace(/^default_permissions = .*$/m, ""));
     expect((await checkHostFiles("codex", home)).out.stdout).not.toContain("Denied filesystem reads");
+  });
+});
+
+describe("the folder Codex really reads (CODEX_HOME) and its permission profiles (issue 12)", () => {
+  const prompt = (home: string, codexHome: string) => runClient("codex", ["debug", "prompt-input", "hi"], { HOME: home, CODEX_HOME: codexHome }, home);
+
+  it("with CODEX_HOME set, render writes there and Codex reads that config, not ~/.codex", async () => {
+    const home = tempDir("pw-home-");
+    const codexHome = tempDir("pw-codex-home-");
+    const before = process.env.CODEX_HOME;
+    process.env.CODEX_HOME = codexHome;
+    try {
+      const r = await runCli(["render", "--tools", "codex", "--home", home, "--project", tempDir("pw-project-")]);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env.CODEX_HOME;
+      else process.env.CODEX_HOME = before;
+    }
+    const out = await prompt(home, codexHome);
+    expect(out.exitCode, out.stderr.slice(-2000)).toBe(0);
+    expect(out.stdout).toContain("`sandbox_mode` is `workspace-write`");
+    // Control: the same Codex with the rendered config emptied falls back to its defaults.
+    writeFileSync(join(codexHome, "config.toml"), "");
+    expect((await prompt(home, codexHome)).stdout).not.toContain("`sandbox_mode` is `workspace-write`");
+  });
+
+  it('default_permissions = ":danger-full-access" really gives full access: the guard is right to refuse it', async () => {
+    const home = tempDir("pw-home-");
+    const codexHome = tempDir("pw-codex-home-");
+    writeFileSync(join(codexHome, "config.toml"), 'default_permissions = ":danger-full-access"\n');
+    const open = await prompt(home, codexHome);
+    expect(open.exitCode, open.stderr.slice(-2000)).toBe(0);
+    expect(open.stdout).toContain("danger-full-access");
+    expect(codex.bypassFindings(CONFIG, { format: "toml", value: { default_permissions: ":danger-full-access" } })).toHaveLength(1);
+    // Control: a read-only profile does not.
+    writeFileSync(join(codexHome, "config.toml"), 'default_permissions = ":read-only"\n');
+    expect((await prompt(home, codexHome)).stdout).not.toContain("danger-full-access");
   });
 });

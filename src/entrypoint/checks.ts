@@ -8,6 +8,7 @@ import type { ImageSpec } from "../image/spec.js";
 import { realCredentials } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
 import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
+import { directNetworkSignals } from "./network.js";
 import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
 
 /**
@@ -21,6 +22,7 @@ export const REFUSAL_CODES = [
   "E_CAPABILITIES",
   "E_SECCOMP",
   "E_CONTAINER_SOCKET",
+  "E_NETWORK_DIRECT",
   "E_CREDENTIAL",
   "E_POLICY_TAMPERED",
   "E_POLICY_MISSING",
@@ -171,6 +173,13 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   const credentials = realCredentials(e.env);
   if (credentials.length > 0) {
     found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
+  }
+  // Anything but an explicit "direct" (a profile without [network]) is checked: fail closed.
+  if (spec.network !== "direct") {
+    const ways = directNetworkSignals({ route: e.readText("/proc/net/route"), ipv6Route: e.readText("/proc/net/ipv6_route"), dev: e.readText("/proc/net/dev") });
+    if (ways.length > 0) {
+      found.push({ code: "E_NETWORK_DIRECT", reason: `the container can reach the network directly (${ways.join("; ")}); profile ${spec.profile} routes through the gateway: start the agent on an --internal network whose only way out is the gateway` });
+    }
   }
   const engine = await engineReachable(e.env, e);
   if (engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: engine });

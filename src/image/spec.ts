@@ -24,6 +24,12 @@ export interface ImageSpec {
   /** Root-owned, read-only files the agent must not be able to change. */
   policyFiles: string[];
   tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
+  /**
+   * "gateway": the profile has [network], so the agent's only way out is the gateway and the
+   * entrypoint refuses a container that can reach the network directly (E_NETWORK_DIRECT).
+   * "direct": no [network], no gateway; the container's own network is the agent's way to its model.
+   */
+  network: "gateway" | "direct";
 }
 
 /** The exact client versions, from the one place they are pinned. */
@@ -57,5 +63,6 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
         return [tool.id, { argv: tool.launch(profile).argv, package: tool.npmPackage, version }];
       }),
     ) as ImageSpec["tools"],
+    network: profile.network === undefined ? "direct" : "gateway",
   };
 }

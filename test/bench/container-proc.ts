@@ -33,6 +33,49 @@ const MOUNTINFO = [
   "",
 ].join("\n");
 
+// /proc/net as podman gave it on this machine (2026-12-01), one set per network mode. The bench and
+// the unit tests read these; the entrypoint's E_NETWORK_DIRECT check (src/entrypoint/network.ts) reads them.
+const ROUTE_HEADER = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT";
+const DEV_HEADER = "Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed";
+const devOf = (names: string[]) => [DEV_HEADER, ...names.map((n) => `${n.padStart(6)}:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0`), ""].join("\n");
+const V6_LO_UNREACHABLE = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo";
+const V6_LO_LOCAL = "00000000000000000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001       lo";
+const V6_LINK_LOCAL = "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0";
+const V6_MULTICAST = "ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000002 00000000 00000001     eth0";
+
+export interface NetView {
+  route: string;
+  ipv6Route: string;
+  dev: string;
+}
+
+export const NET_VIEWS: Record<"internal" | "bridge" | "host" | "none", NetView> = {
+  // --network NAME, NAME made with `podman network create --internal`: only its own subnet.
+  internal: {
+    route: [ROUTE_HEADER, "eth0\t0000590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0", ""].join("\n"),
+    ipv6Route: [V6_LINK_LOCAL, V6_LO_UNREACHABLE, V6_LO_LOCAL, V6_MULTICAST, V6_LO_UNREACHABLE, ""].join("\n"),
+    dev: devOf(["lo", "eth0"]),
+  },
+  // The default bridge: a default route through the bridge's gateway.
+  bridge: {
+    route: [ROUTE_HEADER, "eth0\t00000000\t0100580A\t0003\t0\t0\t100\t00000000\t0\t0\t0", "eth0\t0000580A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0", ""].join("\n"),
+    ipv6Route: [V6_LINK_LOCAL, V6_LO_UNREACHABLE, V6_LO_LOCAL, V6_MULTICAST, V6_LO_UNREACHABLE, ""].join("\n"),
+    dev: devOf(["lo", "eth0"]),
+  },
+  // --network host: the host's tables, an IPv6 default route, and the host's bridges and veths.
+  host: {
+    route: [ROUTE_HEADER, "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0", "podman5\t0004590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0", "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0", ""].join("\n"),
+    ipv6Route: [
+      V6_LINK_LOCAL,
+      "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0",
+      V6_LO_LOCAL, V6_MULTICAST, V6_LO_UNREACHABLE, "",
+    ].join("\n"),
+    dev: devOf(["lo", "ifb0", "eth0", "podman5", "veth5", "veth6"]),
+  },
+  // --network none: loopback only.
+  none: { route: `${ROUTE_HEADER}\n`, ipv6Route: [V6_LO_UNREACHABLE, V6_LO_LOCAL, V6_LO_UNREACHABLE, ""].join("\n"), dev: devOf(["lo"]) },
+};
+
 const DEVICES = ["fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"];
 
 function write(file: string, text: string): void {
@@ -44,6 +87,10 @@ function write(file: string, text: string): void {
 export function writeContainerView(root: string): void {
   write(join(root, "proc/self/status"), STATUS);
   write(join(root, "proc/self/mountinfo"), MOUNTINFO);
+  // The agent's container sits on an --internal network with the gateway.
+  write(join(root, "proc/net/route"), NET_VIEWS.internal.route);
+  write(join(root, "proc/net/ipv6_route"), NET_VIEWS.internal.ipv6Route);
+  write(join(root, "proc/net/dev"), NET_VIEWS.internal.dev);
   mkdirSync(join(root, "proc/1/ns"), { recursive: true });
   mkdirSync(join(root, "proc/self/ns"), { recursive: true });
   symlinkSync("pid:[4026532182]", join(root, "proc/self/ns/pid"));

@@ -7,7 +7,9 @@ import { extract, type Header } from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { DIGESTS_PLACEHOLDER } from "../../src/image/bake.js";
-import type { ImageSpec } from "../../src/image/spec.js";
+import { imageSpec, type ImageSpec } from "../../src/image/spec.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { runCli, tempDir } from "./helpers.js";
 
 interface TarEntry {
@@ -170,6 +172,13 @@ describe("perimeter bake", () => {
     expect(spec.tools.claude.argv).not.toContain("--output-format");
     expect(spec.tools.codex.argv).not.toContain("--json");
     expect(spec.tools.gemini.argv).not.toContain("--output-format");
+  });
+
+  it("the spec says whether the agent's way out is the gateway: autonomous and ci have [network], a profile without it does not", () => {
+    expect(specOf(layer).network).toBe("gateway");
+    expect(specOf(ciLayer).network).toBe("gateway");
+    const { network: _dropped, ...open } = loadProfile("autonomous");
+    expect(imageSpec(open, TOOLS, []).network).toBe("direct");
   });
 
   it("ci's launch argv includes each tool's JSON output flag", () => {

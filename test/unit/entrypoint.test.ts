@@ -8,6 +8,7 @@ import { parseRecords, parseRefusal, RECORD_PREFIX } from "../../src/entrypoint/
 import { runTool } from "../../src/entrypoint/run.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
+import { NET_VIEWS, type NetView } from "../bench/container-proc.js";
 import { tempDir } from "./helpers.js";
 
 const SPEC_PATH = "/etc/perimeter/image.json";
@@ -45,9 +46,12 @@ function spec(overrides: Partial<ImageSpec> = {}): ImageSpec {
       codex: { argv: ["node", "-e", "process.exit(0)"], package: "@openai/codex", version: "1" },
       gemini: { argv: ["node", "-e", "process.exit(0)"], package: "@google/gemini-cli", version: "1" },
     },
+    network: "gateway",
     ...overrides,
   };
 }
+
+const netFiles = (view: NetView) => ({ "/proc/net/route": view.route, "/proc/net/ipv6_route": view.ipv6Route, "/proc/net/dev": view.dev });
 
 interface FakeOptions {
   env?: NodeJS.ProcessEnv;
@@ -69,6 +73,7 @@ function fakeEnvironment(o: FakeOptions = {}): Environment {
   const files: Record<string, string> = {
     "/proc/self/status": NORMAL_STATUS,
     "/proc/self/mountinfo": MOUNTINFO,
+    ...netFiles(NET_VIEWS.internal),
     ...o.files,
   };
   const existing = new Set([...POLICY, ...(o.existing ?? [])]);
@@ -277,6 +282,52 @@ describe("refusals", () => {
     // Control: placeholders and the test suites' fake keys are no credential.
     const fakes = { ANTHROPIC_API_KEY: "perimeter-placeholder-anthropic", GEMINI_API_KEY: "fake-key", OPENAI_API_KEY: "sk-short" };
     expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fakes } }))).toEqual([]);
+  });
+
+  it("E_NETWORK_DIRECT alone for a default route (bridge) or host networking; an --internal network and none pass", async () => {
+    const bridge = await only(fakeEnvironment({ files: netFiles(NET_VIEWS.bridge) }));
+    expect(bridge.codes).toEqual(["E_NETWORK_DIRECT"]);
+    expect(bridge.reason).toContain("an IPv4 default route via eth0");
+    expect(bridge.reason).toContain("profile autonomous routes through the gateway");
+    const host = await only(fakeEnvironment({ files: netFiles(NET_VIEWS.host) }));
+    expect(host.codes).toEqual(["E_NETWORK_DIRECT"]);
+    expect(host.reason).toContain("an IPv6 default route via eth0");
+    expect(host.reason).toContain("the host's interfaces are visible (podman5, veth5, veth6): host networking");
+    // Controls: the same checks over an --internal network's tables and over --network none.
+    expect(await codes(fakeEnvironment({ files: netFiles(NET_VIEWS.internal) }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: netFiles(NET_VIEWS.none) }))).toEqual([]);
+  });
+
+  it("E_NETWORK_DIRECT for each way out on its own: IPv6 only, a gateway route, the host's interfaces, an unreadable table", async () => {
+    const internal = NET_VIEWS.internal;
+    const v6Default = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0";
+    const cases: [string, Partial<NetView> | undefined, string][] = [
+      ["IPv6 default", { ipv6Route: `${internal.ipv6Route}${v6Default}\n` }, "an IPv6 default route via eth0"],
+      ["IPv4 gateway route", { route: `${internal.route}eth0\t0000000A\t0100590A\t0003\t0\t0\t0\t000000FF\t0\t0\t0\n` }, "an IPv4 route through gateway 10.89.0.1 on eth0"],
+      ["host interfaces, no default route", { dev: NET_VIEWS.host.dev }, "the host's interfaces are visible"],
+      ["no routing table", undefined, "/proc/net/route cannot be read"],
+    ];
+    for (const [label, change, expected] of cases) {
+      const environment = fakeEnvironment({ files: netFiles({ ...internal, ...change }) });
+      const readText = change === undefined ? (p: string) => (p === "/proc/net/route" ? undefined : environment.readText(p)) : environment.readText;
+      const found = await only({ ...environment, readText });
+      expect(found.codes, label).toEqual(["E_NETWORK_DIRECT"]);
+      expect(found.reason, label).toContain(expected);
+    }
+    // Controls: a default route that is the kernel's unreachable one, or one that is not up, is no way out; no IPv6 table is none.
+    const down = `${internal.route}eth0\t00000000\t0100590A\t0002\t0\t0\t0\t00000000\t0\t0\t0\n`;
+    expect(await codes(fakeEnvironment({ files: netFiles({ ...internal, route: down }) }))).toEqual([]);
+    const environment = fakeEnvironment();
+    expect(await codes({ ...environment, readText: (p) => (p === "/proc/net/ipv6_route" ? undefined : environment.readText(p)) })).toEqual([]);
+  });
+
+  it("a profile without [network] (no gateway) is not checked for direct network", async () => {
+    const environment = fakeEnvironment({ files: netFiles(NET_VIEWS.host) });
+    expect(await refusals(spec({ network: "direct" }), environment, DIGESTS)).toEqual([]);
+    // An image spec that says nothing is checked (fail closed).
+    const unsaid = { ...spec() } as Partial<ImageSpec>;
+    delete unsaid.network;
+    expect((await refusals(unsaid as ImageSpec, environment, DIGESTS)).map((r) => r.code)).toEqual(["E_NETWORK_DIRECT"]);
   });
 
   it("E_HOST_PID alone in the host's PID namespace, by inode or by a PID 1 that is not this container's", async () => {

@@ -1,7 +1,11 @@
 // The REAL agent image under test: base rootfs (test/container/podman.ts) + the layer `perimeter bake`
 // writes + a small root-owned test-fixture layer, configured from the image spec baked into that layer.
-// Agents run through the image's own entrypoint, as uid 1000, against the fake model on the host's
-// 127.0.0.1 (--network host), with a per-run writable home mounted at the agent's home.
+// Agents run through the image's own entrypoint, as uid 1000, on an --internal network this process
+// creates (the autonomous image refuses a container that can reach the network directly,
+// E_NETWORK_DIRECT), with a per-run writable home mounted at the agent's home. The fake model runs
+// in this process on 127.0.0.1; a relay container on that network forwards to it through a unix
+// socket in a mounted folder (startRelayedModel), so nothing but loopback and the test's own
+// containers is ever addressed.
 //
 // The fixture layer holds only what driving the clients offline needs, never policy:
 //   - each tool driver's imageFixtureFiles (src/tools/<tool>/driver.ts), root-owned and read-only;
@@ -10,6 +14,7 @@
 // Client-driving config that has to live in HOME (each driver's imageHomeFiles, the login-shell PATH)
 // is written into the per-run home by makeAgentHome; the baked /etc files are never touched.
 import { execa } from "execa";
+import { createConnection, createServer, type Server } from "node:net";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { bakeLayer } from "../../src/image/bake.js";
@@ -19,9 +24,9 @@ import { packageRoot } from "../../src/profile/builtin.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";
 import { DRIVERS } from "../real/agents.js";
-import { startFakeModel, type FakeModel } from "../real/fake-model.js";
+import { startFakeModel, type FakeModel, type FakeModelOptions } from "../real/fake-model.js";
 import { normalizeCommand } from "../real/harness.js";
-import { WORK_DIR, buildTestImage, runContainer, writeLayerTar, type ImageConfig, type LayerEntry } from "./podman.js";
+import { WORK_DIR, buildTestImage, podman, runContainer, writeLayerTar, type ImageConfig, type LayerEntry } from "./podman.js";
 
 const ROOT = packageRoot();
 export const SHIM_DIR = "/opt/perimeter-test/shims";
@@ -219,6 +224,75 @@ export function makeAgentHome(spec: ImageSpec, model: FakeModel | undefined): Ag
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The agents' network and the relayed fake model
+
+const PREFIX = process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter-test";
+/** --internal: no default route, nothing past its own subnet; its members are the agents and the relays. */
+export const AGENT_NETWORK = `${PREFIX}-agents-${process.pid}`;
+let network: Promise<unknown> | undefined;
+
+export function ensureAgentNetwork(): Promise<unknown> {
+  network ??= podman(["network", "create", "--internal", AGENT_NETWORK]);
+  return network;
+}
+
+export async function removeAgentNetwork(): Promise<void> {
+  if (network === undefined) return;
+  network = undefined;
+  await podman(["network", "rm", "--force", AGENT_NETWORK], { reject: false });
+}
+
+/** Listens on 0.0.0.0:8080 in the relay container and pipes each connection to the mounted socket. */
+const RELAY_SCRIPT = `const net = require("net"), fs = require("fs");
+net.createServer((c) => {
+  const u = net.connect("/relay/model.sock");
+  c.pipe(u); u.pipe(c);
+  c.on("error", () => u.destroy()); u.on("error", () => c.destroy());
+}).listen(8080, "0.0.0.0", () => fs.writeFileSync("/relay/ready", ""));
+`;
+const RELAY_PORT = 8080;
+let relaySeq = 0;
+
+/**
+ * The fake model (in this process, 127.0.0.1), reachable from AGENT_NETWORK at http://RELAY_IP:8080:
+ * a unix socket in a scratch folder forwards to it, a relay container (node from `image`) on the
+ * network forwards to that socket. The returned model is the real one with that url; close() stops all three.
+ */
+export async function startRelayedModel(image: AgentImage, opts: FakeModelOptions): Promise<FakeModel> {
+  await ensureAgentNetwork();
+  const model = await startFakeModel(opts);
+  const dir = scratchDir("relay");
+  writeFileSync(join(dir, "relay.cjs"), RELAY_SCRIPT);
+  const bridge: Server = createServer((c) => {
+    const up = createConnection(model.port, "127.0.0.1");
+    c.pipe(up);
+    up.pipe(c);
+    c.on("error", () => up.destroy());
+    up.on("error", () => c.destroy());
+  });
+  await new Promise<void>((resolve) => bridge.listen(join(dir, "model.sock"), resolve));
+  const name = `${PREFIX}-relay-${process.pid}-${++relaySeq}`;
+  const stop = async () => {
+    await podman(["rm", "--force", "--time", "0", name], { reject: false });
+    bridge.close();
+    await model.close();
+  };
+  try {
+    await podman(["run", "-d", "--rm", "--name", name, "--network", AGENT_NETWORK, "--user", "0", "--entrypoint", "node", "-v", `${dir}:/relay`, image.ref, "/relay/relay.cjs"]);
+    for (let i = 0; !existsSync(join(dir, "ready")); i++) {
+      if (i === 300) throw new Error(`relay ${name} did not start`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ip = (await podman(["inspect", "-f", `{{(index .NetworkSettings.Networks "${AGENT_NETWORK}").IPAddress}}`, name])).stdout.trim();
+    // The real model's state (requests, turnResults, getters) through the prototype; only url and close differ.
+    return Object.create(model, { url: { value: `http://${ip}:${RELAY_PORT}` }, close: { value: stop } }) as FakeModel;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Running an agent through the entrypoint
 
 /** Environment that points the client at the fake model (nothing about permissions). */
@@ -238,11 +312,15 @@ export interface EntrypointRunOptions {
   extraArgs?: string[];
 }
 
-/** `podman run IMAGE TOOL PROMPT`: the image's own entrypoint and launch command, as the image's user. */
+/**
+ * `podman run IMAGE TOOL PROMPT`: the image's own entrypoint and launch command, as the image's user,
+ * on AGENT_NETWORK (opts.model from startRelayedModel).
+ */
 export async function runThroughEntrypoint(image: AgentImage, tool: ToolId, opts: EntrypointRunOptions) {
+  await ensureAgentNetwork();
   const started = Date.now();
   const r = await runContainer(image.ref, {
-    network: "host",
+    network: AGENT_NETWORK,
     env: { PATH: `${SHIM_DIR}:${image.spec.env.PATH}`, ...clientEnv(tool, opts.model), ...opts.env },
     volumes: [opts.home.volume, ...(opts.volumes ?? [])],
     args: [tool, opts.prompt ?? "go"],
@@ -262,7 +340,7 @@ export interface ImageScriptRun {
 
 /** One agent process in the image that tries each command in turn (one per model turn), like harness.runScript. */
 export async function runScriptInImage(image: AgentImage, tool: ToolId, commands: readonly string[]): Promise<ImageScriptRun> {
-  const model = await startFakeModel({ commands });
+  const model = await startRelayedModel(image, { commands });
   try {
     const home = makeAgentHome(image.spec, model);
     const run = await runThroughEntrypoint(image, tool, { home, model });

@@ -5,7 +5,9 @@
 // image baked without tripwires), prints JSON under `ci`, keeps its policy files out of the agent's
 // reach, and keeps a run record. Observations feed the README coverage table's image column.
 //
-// Agents talk to the fake model (test/real/fake-model.ts) on the host's 127.0.0.1 via --network host.
+// Agents run on an --internal network (the autonomous image refuses a direct route, E_NETWORK_DIRECT)
+// and talk to the fake model (test/real/fake-model.ts) through a relay container on it
+// (agent-image.ts startRelayedModel).
 // Each image is built once per run; agent containers run a few at a time (see `pool`).
 import { createHash } from "node:crypto";
 import { chmodSync, writeFileSync } from "node:fs";
@@ -20,7 +22,6 @@ import type { ToolId } from "../../src/tools/types.js";
 import { parseRecords, RECORD_PREFIX } from "../../src/entrypoint/record.js";
 import { expectedObservation, recordObservations, type Observed } from "../report/coverage.js";
 import { DRIVERS, denialKind } from "../real/agents.js";
-import { startFakeModel } from "../real/fake-model.js";
 import {
   bakeControlLayer,
   bakeWithCli,
@@ -28,11 +29,13 @@ import {
   ensureDist,
   limiter,
   makeAgentHome,
+  removeAgentNetwork,
   removeScratch,
   runScriptInImage,
   runThroughEntrypoint,
   scratchDir,
   shimNames,
+  startRelayedModel,
   type AgentImage,
   type ImageScriptRun,
 } from "./agent-image.js";
@@ -86,9 +89,11 @@ beforeAll(async () => {
   timings.push(`bake x3 ${sec(t0)}`);
 
   t0 = performance.now();
-  real = await buildAgentImage("perimeter-agent-autonomous", realLayer, SHIMS);
-  control = await buildAgentImage("perimeter-agent-control", controlLayer, SHIMS);
-  ci = await buildAgentImage("perimeter-agent-ci", ciLayer, SHIMS);
+  // PERIMETER_PODMAN_PREFIX (podman.ts) names the images too, for people sharing a machine.
+  const prefix = process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter";
+  real = await buildAgentImage(`${prefix}-agent-autonomous`, realLayer, SHIMS);
+  control = await buildAgentImage(`${prefix}-agent-control`, controlLayer, SHIMS);
+  ci = await buildAgentImage(`${prefix}-agent-ci`, ciLayer, SHIMS);
   timings.push(`images x3 ${sec(t0)}`);
   console.log(`[image.test] ${timings.join(", ")}`);
 
@@ -108,6 +113,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(matrix.values());
+  await removeAgentNetwork();
   removeScratch();
 });
 
@@ -167,7 +173,7 @@ describe("1. the entrypoint refuses to start outside the sandbox (exit 64, one s
   });
 
   it("control: as uid 1000 with AGENT_SANDBOX=1 the same image gets past the checks and runs the tool", async () => {
-    const model = await startFakeModel({ commands: [PROBE] });
+    const model = await startRelayedModel(real, { commands: [PROBE] });
     try {
       const home = makeAgentHome(real.spec, model);
       const r = await pool(() => runThroughEntrypoint(real, FIRST, { home, model }));
@@ -183,7 +189,7 @@ describe("1. the entrypoint refuses to start outside the sandbox (exit 64, one s
 
 describe("2. the real clients start through the entrypoint and accept the baked files", () => {
   it.each(TOOLS.map((t) => [t.id] as const))("%s runs the launch command against the fake model", async (tool) => {
-    const model = await startFakeModel({ commands: [PROBE] });
+    const model = await startRelayedModel(real, { commands: [PROBE] });
     try {
       const home = makeAgentHome(real.spec, model);
       const r = await pool(() => runThroughEntrypoint(real, tool, { home, model }));
@@ -266,7 +272,7 @@ describe("4. ci: each tool prints JSON when started through the entrypoint", () 
   });
 
   it.each(TOOLS.map((t) => [t.id] as const))("%s", async (tool) => {
-    const model = await startFakeModel({ commands: [PROBE] });
+    const model = await startRelayedModel(ci, { commands: [PROBE] });
     try {
       const home = makeAgentHome(ci.spec, model);
       const r = await pool(() => runThroughEntrypoint(ci, tool, { home, model }));
@@ -312,7 +318,7 @@ describe("6. the run record", () => {
   it("is a start and an end line on the entrypoint's stderr per run, with the exit code, without the prompt", async () => {
     const spec: ImageSpec = real.spec;
     const prompt = "please do the secret thing 7f3a9c";
-    const model = await startFakeModel({ commands: [PROBE] });
+    const model = await startRelayedModel(real, { commands: [PROBE] });
     const runs: { stderr: string; exitCode: number }[] = [];
     try {
       const home = makeAgentHome(spec, model);

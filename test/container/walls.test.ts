@@ -9,12 +9,27 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRefusal } from "../../src/entrypoint/record.js";
-import { startFakeModel } from "../real/fake-model.js";
-import { bakeWithCli, buildAgentImage, ensureDist, limiter, makeAgentHome, removeScratch, runThroughEntrypoint, scratchDir, type AgentImage } from "./agent-image.js";
+import {
+  AGENT_NETWORK,
+  bakeWithCli,
+  buildAgentImage,
+  ensureAgentNetwork,
+  ensureDist,
+  limiter,
+  makeAgentHome,
+  removeAgentNetwork,
+  removeScratch,
+  runThroughEntrypoint,
+  scratchDir,
+  startRelayedModel,
+  type AgentImage,
+} from "./agent-image.js";
 import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
 
 /** PERIMETER_PODMAN_PREFIX (podman.ts) names the image too, for people sharing a machine. */
 const IMAGE_NAME = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-autonomous`;
+/** A plain bridge this suite creates (not --internal): a default route through its gateway, like podman's default network. */
+const BRIDGE_NETWORK = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-bridge-${process.pid}`;
 const HARDENED = ["--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only", "--tmpfs", "/tmp", "--pids-limit", "256"];
 
 /** A harmless command the fake model asks the agent to run; its stand-in only logs it. */
@@ -28,8 +43,9 @@ const pool = limiter(2);
 /** Starts the image's entrypoint with an unknown tool: past the checks it answers E_USAGE. */
 async function start(opts: RunContainerOptions = {}): Promise<{ exitCode: number; lines: string[]; code?: string }> {
   const r = await pool(() => runContainer(image.ref, { env: { AGENT_TOOL: "none-such" }, args: ["hi"], ...opts }));
-  // tini's own warning when it is not PID 1 (--pid host) is tini's, not the entrypoint's.
-  const lines = r.stderr.split("\n").filter((l) => l !== "" && !/^\[WARN {2}tini|^Zombie processes will not|TINI_SUBREAPER/.test(l));
+  // tini's own warning when it is not PID 1 (--pid host) is tini's, not the entrypoint's; podman itself
+  // sometimes says it found no syslog while it sets a network up.
+  const lines = r.stderr.split("\n").filter((l) => l !== "" && !/^\[WARN {2}tini|^Zombie processes will not|TINI_SUBREAPER|^failed to connect to syslog/.test(l));
   return { exitCode: r.exitCode, lines, code: parseRefusal(lines[0] ?? "")?.code };
 }
 
@@ -43,7 +59,7 @@ async function refusedWithControl(bad: RunContainerOptions, control: RunContaine
 }
 
 beforeAll(async () => {
-  await Promise.all([ensurePodman().then(() => ensureBaseRootfs()), ensureDist()]);
+  await Promise.all([ensurePodman().then(() => Promise.all([ensureBaseRootfs(), ensureAgentNetwork(), podman(["network", "create", BRIDGE_NETWORK])])), ensureDist()]);
   layer = join(scratchDir("walls-layer"), "autonomous.tar");
   await bakeWithCli("autonomous", layer);
   image = await buildAgentImage(IMAGE_NAME, layer, [PROBE.split(" ")[0]!]);
@@ -51,19 +67,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await podman(["untag", `localhost/${IMAGE_NAME}:latest`], { reject: false });
+  await podman(["network", "rm", "--force", BRIDGE_NETWORK], { reject: false });
+  await removeAgentNetwork();
   removeScratch();
 });
 
 describe("no false refusals", () => {
-  it("the plain start, the hardened start and a host-network start get past every check", async () => {
-    const runs = await Promise.all([start(), start({ extraArgs: HARDENED }), start({ network: "host" }), start({ extraArgs: [...HARDENED, "--user", "1000:1000"] })]);
+  it("the plain start, the hardened start and a start on an --internal network get past every check", async () => {
+    const runs = await Promise.all([start(), start({ extraArgs: HARDENED }), start({ network: AGENT_NETWORK }), start({ extraArgs: [...HARDENED, "--user", "1000:1000"] })]);
     for (const r of runs) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
   });
 });
 
 describe("a hardened start runs a real agent to the end", () => {
   it("claude through the entrypoint with --cap-drop ALL, no-new-privileges, a read-only root, a tmpfs /tmp and a pids limit", async () => {
-    const model = await startFakeModel({ commands: [PROBE] });
+    const model = await startRelayedModel(image, { commands: [PROBE] });
     try {
       const home = makeAgentHome(image.spec, model);
       const r = await pool(() => runThroughEntrypoint(image, "claude", { home, model, extraArgs: HARDENED }));
@@ -106,6 +124,16 @@ describe("the entrypoint refuses, each with a control", () => {
     const r = await refusedWithControl({ extraArgs: ["--pid", "host"] });
     expect(r.code).toBe("E_HOST_PID");
   });
+
+  it.each([["a plain bridge", () => BRIDGE_NETWORK, "an IPv4 default route"], ["--network host", () => "host", "default route"]])(
+    "%s (the container can reach the network past the gateway): E_NETWORK_DIRECT",
+    async (_label, network, reason) => {
+      // Control: the same start on an --internal network (the gateway's side of the wall).
+      const r = await refusedWithControl({ network: network() }, { network: AGENT_NETWORK });
+      expect(r.code).toBe("E_NETWORK_DIRECT");
+      expect(r.lines[0]).toContain(reason);
+    },
+  );
 
   it("a real API key in the environment: E_CREDENTIAL, naming the variable only", async () => {
     const key = `sk-ant-api03-${"x".repeat(48)}`;

@@ -21,6 +21,14 @@ export function profileJson(profile: Profile) {
       blocks: t.blocks.map((e) => e.command),
       allows: t.allows.map((e) => e.command),
     })),
+    secrets: profile.secrets.classes.map((c) => ({
+      id: c.id,
+      title: c.title,
+      files: c.files.map((f) => f.pattern.text),
+      except: c.except.map((f) => f.pattern.text),
+      env: c.env,
+      commands: c.commands.map(ruleJson),
+    })),
   };
 }
 

@@ -9,6 +9,8 @@ import { exampleArgv } from "./example.js";
 import { analyse } from "../guard/analyse.js";
 import { tripwireDenies } from "./tripwire-overlap.js";
 import { parsePattern } from "./pattern.js";
+import { resolveGatewaySections } from "./gateway-sections.js";
+import { parseWireRule, type WireRule } from "./wire.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
 import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
@@ -63,6 +65,7 @@ export function loadProfile(name: string, source: ProfileSource = {}): Profile {
     posture,
     ...lists,
     tripwires,
+    ...resolveGatewaySections(chain),
     secrets: loadSecrets(source.profilesDir, [...chain].reverse()),
   };
   rejectConflicts(profile);
@@ -194,7 +197,12 @@ function toTripwire(read: ReadFile<TripwiresFile>, index: number, entry: Tripwir
   };
   const blocks = entry.blocks.map((c, i) => example("blocks", c, i));
   const allows = (entry.allows ?? []).map((c, i) => example("allows", c, i));
-  const tripwire: Tripwire = { id: entry.id, reason: entry.reason, rules, except, blocks, allows, origin: originOf(read, at("id")) };
+  const wire = (entry.wire ?? []).map((text, i): WireRule => {
+    const rule = parseWireRule(text);
+    if (typeof rule === "string") throw errorAt(read, at("wire", i), rule);
+    return rule;
+  });
+  const tripwire: Tripwire = { id: entry.id, reason: entry.reason, rules, except, blocks, allows, wire, origin: originOf(read, at("id")) };
   // The examples are the tripwire's own tests: the guard's analyser reads each one before any tool
   // sees the rules.
   const alone = { tripwires: [tripwire] };

@@ -143,26 +143,68 @@ describe("hooks that approve", () => {
   }
   const claudeHooks = (event: string, command: string) => JSON.stringify({ hooks: { [event]: [{ matcher: "Bash", hooks: [{ type: "command", command }] }] } });
 
-  it("a Claude PreToolUse hook whose script answers allow: refused, naming the hook; a denying one renders", async () => {
+  it("a Claude PreToolUse hook whose script answers allow, in the project's settings: refused, naming the hook; a denying one renders", async () => {
     const home = tempDir("pw-home-");
-    const allow = hookScript(home, "allow");
-    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", `bash ${allow} --quiet`) });
-    await refused(["render"], home, `${join(home, ".claude/settings.json")}: hooks.PreToolUse runs "bash ${allow} --quiet", which can answer "allow"`);
-    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PreToolUse", hookScript(home, "deny")));
-    await renders(home);
+    const dir = project();
+    const allow = hookScript(dir, "allow");
+    writeFiles(dir, { ".claude/settings.json": claudeHooks("PreToolUse", `bash ${allow} --quiet`) });
+    const r = await runCli(["render", "--home", home, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".claude/settings.json")}: hooks.PreToolUse runs "bash ${allow} --quiet", which can answer "allow"`);
+    expect(listFiles(home)).toEqual([]);
+    writeFileSync(join(dir, ".claude/settings.json"), claudeHooks("PreToolUse", hookScript(dir, "deny")));
+    expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
   });
 
-  it("an inline command and a ~/ path are read too; PermissionRequest's behavior allow counts", async () => {
+  it("in the user's own settings, hooks.PreToolUse is perimeter's key: an approving hook there is rewritten, not kept", async () => {
     const home = tempDir("pw-home-");
-    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", `echo '{"hookSpecificOutput":{"permissionDecision":"allow"}}'`) });
-    await refused(["render"], home, "hooks.PreToolUse");
+    const allow = hookScript(home, "allow");
+    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", allow) });
+    const check = await runCli(["check", "--home", home, "--project", project()]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("hooks.PreToolUse");
+    await renders(home);
+    expect(readFileSync(join(home, ".claude/settings.json"), "utf8")).not.toContain(allow);
+  });
+
+  it("an inline command and a ~/ path are read too; a user PermissionRequest hook's behavior allow is refused", async () => {
+    const home = tempDir("pw-home-");
+    const dir = project();
+    writeFiles(dir, { ".claude/settings.local.json": claudeHooks("PreToolUse", `echo '{"hookSpecificOutput":{"permissionDecision":"allow"}}'`) });
+    const inline = await runCli(["render", "--home", home, "--project", dir]);
+    expect(inline.code).toBe(3);
+    expect(inline.stderr).toContain("hooks.PreToolUse");
     mkdirSync(join(home, "bin"));
     writeFileSync(join(home, "bin", "ok.py"), 'print(\'{"hookSpecificOutput": {"decision": {"behavior": "allow"}}}\')\n');
-    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PermissionRequest", "python3 ~/bin/ok.py"));
-    await refused(["render"], home, "hooks.PermissionRequest");
+    writeFiles(home, { ".claude/settings.json": claudeHooks("PermissionRequest", "python3 ~/bin/ok.py") });
+    await refused(["render"], home, `${join(home, ".claude/settings.json")}: hooks.PermissionRequest`);
     // Control: the same hook on an event that cannot approve (PostToolUse).
     writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PostToolUse", "python3 ~/bin/ok.py"));
     await renders(home);
+  });
+
+  it("a Codex [[hooks.PermissionRequest]] in the user config and a Gemini BeforeTool hook in the project that approve are refused", async () => {
+    const home = tempDir("pw-home-");
+    const allow = hookScript(home, "allow");
+    writeFiles(home, { ".codex/config.toml": `[[hooks.PermissionRequest]]\nmatcher = ".*"\n[[hooks.PermissionRequest.hooks]]\ntype = "command"\ncommand = "${allow}"\n` });
+    await refused(["render"], home, `${join(home, ".codex/config.toml")}: hooks.PermissionRequest`);
+    const gemini = tempDir("pw-home-");
+    const dir = project();
+    const beforeTool = (answer: string) => JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"${answer}"}'` }] }] } });
+    writeFiles(dir, { ".gemini/settings.json": beforeTool("allow") });
+    const r = await runCli(["render", "--home", gemini, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".gemini/settings.json")}: hooks.BeforeTool`);
+    writeFiles(dir, { ".gemini/settings.json": beforeTool("deny") });
+    expect((await runCli(["render", "--home", gemini, "--project", dir])).code).toBe(0);
+  });
+
+  it("perimeter's own guard hook, which renders into every tool's settings, is not taken for an approving one", async () => {
+    const home = tempDir("pw-home-");
+    await renders(home);
+    const check = await runCli(["check", "--home", home, "--project", project()]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(readFileSync(join(home, ".gemini/settings.json"), "utf8")).toContain(" hook gemini ");
   });
 
   it("a project hook named through $CLAUDE_PROJECT_DIR is read from the project", async () => {
@@ -179,17 +221,6 @@ describe("hooks that approve", () => {
     expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
   });
 
-  it("a Codex [[hooks.PreToolUse]] and a Gemini BeforeTool hook that approve are refused", async () => {
-    const home = tempDir("pw-home-");
-    const allow = hookScript(home, "allow");
-    writeFiles(home, { ".codex/config.toml": `[[hooks.PreToolUse]]\nmatcher = ".*"\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "${allow}"\n` });
-    await refused(["render"], home, `${join(home, ".codex/config.toml")}: hooks.PreToolUse`);
-    const gemini = tempDir("pw-home-");
-    writeFiles(gemini, { ".gemini/settings.json": JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"allow"}'` }] }] } }) });
-    await refused(["render"], gemini, "hooks.BeforeTool");
-    writeFiles(gemini, { ".gemini/settings.json": JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"deny"}'` }] }] } }) });
-    await renders(gemini);
-  });
 });
 
 describe("other files the tools read", () => {

@@ -17,6 +17,7 @@ export const ALLOWED: Record<string, string> = {
   "test/unit/toml-edit.test.ts": "line edits of a concrete TOML config",
   "test/unit/bake.test.ts": "the baked layer's concrete files",
   "test/unit/check.test.ts": "drift reports on concrete files",
+  "test/unit/guard-hook.test.ts": "the guard hook's cases on each tool's own protected files and hook events",
   "test/nix/flake.test.ts": "the Home Manager module run with a concrete --tools choice",
   "test/bench/run.ts": "benchmark cases fixed in the README (rulesync comparison, one tool's start)",
   "test/bench/agent-start.ts": "benchmark of the real agents' start, per tool",

@@ -90,6 +90,7 @@ function startupProblems(out: ClientOutput): string | undefined {
 const CHECK_ENV = { GEMINI_API_KEY: "fake-key", GEMINI_CLI_NO_RELAUNCH: "true" };
 
 export const driver: ToolDriver = {
+  modelHost: "generativelanguage.googleapis.com",
   // Gemini's file tools read only inside the workspace folders unless asked.
   addDirArgs: (dir) => ["--include-directories", dir],
   modelEnv: (url) => ({

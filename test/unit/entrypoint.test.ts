@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { realEnvironment, refusals, type Environment, type RefusalCode } from "../../src/entrypoint/checks.js";
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
-import { parseRecords, parseRefusal, RECORD_PREFIX } from "../../src/entrypoint/record.js";
+import { parseRecords, parseRefusal, RECORD_PREFIX, stderrLines } from "../../src/entrypoint/record.js";
 import { runTool } from "../../src/entrypoint/run.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
@@ -364,9 +364,8 @@ describe("main", () => {
 
   function captureStderr(): () => string {
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     return () => text;
   }
@@ -420,9 +419,8 @@ describe("runTool", () => {
   /** Runs the tool with stderr captured; returns the exit code and the record lines. */
   async function recorded(s: ImageSpec, request: Parameters<typeof runTool>[1]) {
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     const code = await runTool(s, request);
     vi.restoreAllMocks();
@@ -477,9 +475,8 @@ describe("runTool", () => {
     const before = { term: process.listeners("SIGTERM"), int: process.listeners("SIGINT") };
     const started = Date.now();
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     const running = runTool(s, { tool: "claude", prompt: "wait" });
     const added = process.listeners("SIGTERM").filter((l) => !before.term.includes(l));

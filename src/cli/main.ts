@@ -61,6 +61,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .command("schema")
     .description("print the JSON Schema of the profile file format")
     .option("--tripwires", "the schema of tripwires.toml instead")
+    .option("--secrets", "the schema of secrets.toml instead")
     .action((flags) => run(async () => (await import("./commands/schema.js")).schema(flags)));
   program
     .command("bake")

@@ -3,6 +3,7 @@
 // zod/mini: the same validation as classic zod at a fraction of the start-up cost (README "Performance").
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
+import { SecretsSectionSchema } from "./secrets-schema.js";
 
 // zod/mini ships without messages; the English ones say "expected array, received string".
 z.config(en());
@@ -122,6 +123,7 @@ export const ProfileFileSchema = described(
     credentials: z.optional(described(z.record(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, "use lower-case letters, digits and dashes")), CredentialSchema), "Secrets by name.")),
     git: z.optional(GitSchema),
     limits: z.optional(LimitsSchema),
+    secrets: z.optional(SecretsSectionSchema),
   }),
   "A perimeter profile (profiles/<name>.toml).",
 );

@@ -32,18 +32,21 @@ async function renders(home: string, ...extra: string[]) {
 }
 
 describe("Codex permission profiles", () => {
-  it('default_permissions = ":danger-full-access" in the user config: render exits 3 naming file and key, check too', async () => {
+  it("a full-access profile of the user's in the config: render exits 3 naming file and key, check too", async () => {
+    // (`default_permissions` itself is perimeter's key since issue 15, like approval_policy: a bypass
+    // value there is replaced on render and is drift for check.)
     const home = tempDir("pw-home-");
-    writeFiles(home, { ".codex/config.toml": 'default_permissions = ":danger-full-access"\nmodel = "x"\n' });
+    writeFiles(home, { ".codex/config.toml": '[permissions.wide]\nextends = ":danger-full-access"\n' });
     const file = join(home, ".codex/config.toml");
-    await refused(["render"], home, `${file}: default_permissions = ":danger-full-access" gives full access`);
-    await refused(["check"], home, "default_permissions");
+    await refused(["render"], home, `${file}: permissions.wide gives full access`);
+    await refused(["check"], home, "permissions.wide");
     const json = await runCli(["check", "--json", "--home", home, "--project", project()]);
     expect(json.code).toBe(3);
-    expect((JSON.parse(json.stdout) as { bypass: string[] }).bypass).toEqual([expect.stringContaining("default_permissions")]);
-    // Control: the same config without that key renders.
-    writeFileSync(file, 'model = "x"\n');
+    expect((JSON.parse(json.stdout) as { bypass: string[] }).bypass).toEqual([expect.stringContaining("permissions.wide")]);
+    // Control: the same config without that profile renders, and a bypass default_permissions is replaced.
+    writeFileSync(file, 'default_permissions = ":danger-full-access"\nmodel = "x"\n');
     await renders(home);
+    expect(readFileSync(file, "utf8")).toContain('default_permissions = "perimeter"');
   });
 
   it("a [permissions.NAME] profile with full access, an open network or write access to / is refused, whether default or not", async () => {
@@ -51,7 +54,7 @@ describe("Codex permission profiles", () => {
       ['[permissions.wide]\nextends = ":danger-full-access"\n', "permissions.wide gives full access"],
       ['[permissions.net]\n[permissions.net.network]\nenabled = true\nmode = "full"\n', "permissions.net gives full network access"],
       ['[permissions.fs]\n[permissions.fs.filesystem]\n"/" = "write"\n', "permissions.fs gives write access to /"],
-      ['default_permissions = "mine"\n[permissions.base]\nextends = ":danger-full-access"\n[permissions.mine]\nextends = "base"\n', 'default_permissions = "mine" gives full access (extends "base")'],
+      ['default_permissions = "mine"\n[permissions.base]\nextends = ":danger-full-access"\n[permissions.mine]\nextends = "base"\n', 'permissions.mine gives full access (extends "base")'],
     ];
     for (const [config, finding] of cases) {
       const home = tempDir("pw-home-");
@@ -101,7 +104,7 @@ describe("location variables: render and check the folder the tool really reads"
   it("CODEX_HOME's own config is the one judged: a bypass there is caught although ~/.codex is clean", async () => {
     const home = tempDir("pw-home-");
     const codexHome = tempDir("pw-codex-home-");
-    writeFiles(codexHome, { "config.toml": 'default_permissions = ":danger-full-access"\n' });
+    writeFiles(codexHome, { "config.toml": '[permissions.wide]\nextends = ":danger-full-access"\n' });
     expect((await runCli(["render", "--home", home, "--project", project()])).code).toBe(0);
     vi.stubEnv("CODEX_HOME", codexHome);
     await refused(["check"], home, join(codexHome, "config.toml"));
@@ -123,7 +126,7 @@ describe("location variables: render and check the folder the tool really reads"
     vi.stubEnv("GEMINI_CLI_HOME", geminiHome);
     const r = await renders(home, "--tools", "gemini");
     expect(r.stdout).toContain(`gemini reads ${join(geminiHome, ".gemini")} (GEMINI_CLI_HOME)`);
-    expect(listFiles(geminiHome)).toEqual([".gemini/policies/perimeter.toml", ".gemini/settings.json"]);
+    expect(listFiles(geminiHome)).toEqual([".gemini/policies/perimeter-secrets.toml", ".gemini/policies/perimeter.toml", ".gemini/settings.json"]);
     const system = join(tempDir("pw-etc-"), "settings.json");
     writeFileSync(system, JSON.stringify({ general: { defaultApprovalMode: "yolo" } }));
     vi.stubEnv("GEMINI_CLI_SYSTEM_SETTINGS_PATH", system);

@@ -22,6 +22,11 @@ export const ALLOWED: Record<string, string> = {
   "test/bench/run.ts": "benchmark cases fixed in the README (rulesync comparison, one tool's start)",
   "test/bench/agent-start.ts": "benchmark of the real agents' start, per tool",
   "test/unit/tool-knowledge.test.ts": "the scan's own control",
+  // The secrets list names the agents' own login files (~/.codex/auth.json, ~/.claude/.credentials.json):
+  // data a test plants and expects held, not knowledge of how a tool works.
+  "test/unit/secrets.test.ts": "expects the built-in list to hold the agents' own login files",
+  "test/unit/secret-reads.test.ts": "plants the agents' own login files among the secrets",
+  "test/real/host-secrets.test.ts": "plants the agents' own login files among the secrets",
   "test/unit/effective-config.test.ts": "host-guard cases on each tool's own bypass keys, hooks and location variables",
   "test/unit/host-links.test.ts": "planted links at one tool's concrete settings path",
   "test/container/walls.test.ts": "entrypoint refusals for files mounted over concrete baked paths",

@@ -23,6 +23,12 @@ export interface ImageSpec {
   entrypoint: string[];
   /** Root-owned, read-only files the agent must not be able to change. */
   policyFiles: string[];
+  /**
+   * "gateway": the profile says what may leave ([network]), so everything goes through `perimeter
+   * gateway` and the entrypoint refuses a container with a route of its own (E_NETWORK). "direct": a
+   * profile without [network].
+   */
+  network: "gateway" | "direct";
   tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
 }
 
@@ -50,6 +56,7 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
     },
     entrypoint: ["tini", "--", "node", ENTRYPOINT_PATH],
     policyFiles: [...policyFiles, IMAGE_SPEC_PATH].sort(),
+    network: profile.network !== undefined ? "gateway" : "direct",
     tools: Object.fromEntries(
       tools.map((tool) => {
         const version = versions[tool.npmPackage];

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import type { ImageSpec } from "../image/spec.js";
 import type { ToolId } from "../tools/types.js";
-import { formatRecord, type RecordFields } from "./record.js";
+import { formatRecord, stderrLines, type RecordFields } from "./record.js";
 
 export interface RunRequest {
   tool: ToolId;
@@ -12,7 +12,7 @@ export interface RunRequest {
 }
 
 function record(fields: RecordFields): void {
-  process.stderr.write(formatRecord(fields));
+  stderrLines.write(formatRecord(fields));
 }
 
 /** Resolves with the exit code to return: the tool's own, or 128+N when a signal ended it. */

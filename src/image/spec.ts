@@ -23,13 +23,13 @@ export interface ImageSpec {
   entrypoint: string[];
   /** Root-owned, read-only files the agent must not be able to change. */
   policyFiles: string[];
-  tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
   /**
-   * "gateway": the profile has [network], so the agent's only way out is the gateway and the
-   * entrypoint refuses a container that can reach the network directly (E_NETWORK_DIRECT).
-   * "direct": no [network], no gateway; the container's own network is the agent's way to its model.
+   * "gateway": the profile says what may leave ([network]), so everything goes through `perimeter
+   * gateway` and the entrypoint refuses a container that can reach the network directly
+   * (E_NETWORK_DIRECT, src/entrypoint/network.ts). "direct": a profile without [network], no gateway.
    */
   network: "gateway" | "direct";
+  tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
 }
 
 /** The exact client versions, from the one place they are pinned. */
@@ -56,6 +56,7 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
     },
     entrypoint: ["tini", "--", "node", ENTRYPOINT_PATH],
     policyFiles: [...policyFiles, IMAGE_SPEC_PATH].sort(),
+    network: profile.network !== undefined ? "gateway" : "direct",
     tools: Object.fromEntries(
       tools.map((tool) => {
         const version = versions[tool.npmPackage];
@@ -63,6 +64,5 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
         return [tool.id, { argv: tool.launch(profile).argv, package: tool.npmPackage, version }];
       }),
     ) as ImageSpec["tools"],
-    network: profile.network === undefined ? "direct" : "gateway",
   };
 }

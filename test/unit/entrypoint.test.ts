@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { realEnvironment, refusals, type Environment, type RefusalCode } from "../../src/entrypoint/checks.js";
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
-import { parseRecords, parseRefusal, RECORD_PREFIX } from "../../src/entrypoint/record.js";
+import { parseRecords, parseRefusal, RECORD_PREFIX, stderrLines } from "../../src/entrypoint/record.js";
 import { runTool } from "../../src/entrypoint/run.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
@@ -41,12 +41,12 @@ function spec(overrides: Partial<ImageSpec> = {}): ImageSpec {
     env: { AGENT_SANDBOX: "1" },
     entrypoint: ["tini", "--", "node", "/opt/perimeter/entrypoint.cjs"],
     policyFiles: POLICY,
+    network: "gateway",
     tools: {
       claude: { argv: ["node", "-e", "process.exit(0)"], package: "@anthropic-ai/claude-code", version: "1" },
       codex: { argv: ["node", "-e", "process.exit(0)"], package: "@openai/codex", version: "1" },
       gemini: { argv: ["node", "-e", "process.exit(0)"], package: "@google/gemini-cli", version: "1" },
     },
-    network: "gateway",
     ...overrides,
   };
 }
@@ -330,6 +330,12 @@ describe("refusals", () => {
     expect((await refusals(unsaid as ImageSpec, environment, DIGESTS)).map((r) => r.code)).toEqual(["E_NETWORK_DIRECT"]);
   });
 
+  it("no variable lets a start past E_NETWORK_DIRECT: whoever starts the container cannot say the network is fine", async () => {
+    for (const env of [{ AGENT_DIRECT_NETWORK: "allow" }, { PERIMETER_NETWORK: "direct" }, { NO_PROXY: "*" }]) {
+      expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...env }, files: netFiles(NET_VIEWS.bridge) })), JSON.stringify(env)).toEqual(["E_NETWORK_DIRECT"]);
+    }
+  });
+
   it("E_HOST_PID alone in the host's PID namespace, by inode or by a PID 1 that is not this container's", async () => {
     expect(await codes(fakeEnvironment({ links: { "/proc/self/ns/pid": "pid:[4026531836]" } }))).toEqual(["E_HOST_PID"]);
     expect(await codes(fakeEnvironment({ links: { "/proc/1/ns/mnt": undefined } }))).toEqual(["E_HOST_PID"]);
@@ -396,9 +402,8 @@ describe("main", () => {
 
   function captureStderr(): () => string {
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     return () => text;
   }
@@ -452,9 +457,8 @@ describe("runTool", () => {
   /** Runs the tool with stderr captured; returns the exit code and the record lines. */
   async function recorded(s: ImageSpec, request: Parameters<typeof runTool>[1]) {
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     const code = await runTool(s, request);
     vi.restoreAllMocks();
@@ -509,9 +513,8 @@ describe("runTool", () => {
     const before = { term: process.listeners("SIGTERM"), int: process.listeners("SIGINT") };
     const started = Date.now();
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     const running = runTool(s, { tool: "claude", prompt: "wait" });
     const added = process.listeners("SIGTERM").filter((l) => !before.term.includes(l));

@@ -18,6 +18,7 @@ export const ALLOWED: Record<string, string> = {
   "test/unit/bake.test.ts": "the baked layer's concrete files",
   "test/unit/check.test.ts": "drift reports on concrete files",
   "test/unit/guard-hook.test.ts": "the guard hook's cases on each tool's own protected files and hook events",
+  "test/container/gateway.test.ts": "a profile whose credential is named after the Gemini API (a model API, not the tool)",
   "test/nix/flake.test.ts": "the Home Manager module run with a concrete --tools choice",
   "test/bench/run.ts": "benchmark cases fixed in the README (rulesync comparison, one tool's start)",
   "test/bench/agent-start.ts": "benchmark of the real agents' start, per tool",
@@ -41,7 +42,8 @@ export function codeOf(file: string, text: string): string {
 
 /** Where `code` names one of `ids` as a word (a string, an identifier, a path segment). */
 export function toolMentions(code: string, ids: readonly string[]): string[] {
-  const re = new RegExp(`\\b(${ids.join("|")})\\b`, "g");
+  // A word of its own: not part of a longer name such as a model's ("claude-sonnet-4") or a package's.
+  const re = new RegExp(`(?<![\\w-])(${ids.join("|")})(?![\\w-])`);
   return code.split("\n").flatMap((line, i) => (re.test(line) ? [`${i + 1}: ${line.trim().slice(0, 120)}`] : []));
 }
 

@@ -33,6 +33,14 @@ export function profileJson(profile: Profile) {
       allows: t.allows.map((e) => e.command),
       wire: t.wire.map((w) => w.text),
     })),
+    secrets: profile.secrets.classes.map((c) => ({
+      id: c.id,
+      title: c.title,
+      files: c.files.map((f) => f.pattern.text),
+      except: c.except.map((f) => f.pattern.text),
+      env: c.env,
+      commands: c.commands.map(ruleJson),
+    })),
   };
 }
 

@@ -72,19 +72,22 @@ username = "x-access-token"
 env = "GW_GH"
 `;
 
-// The agent's shell tries the ways out, one command per model turn. No command names a secret:
-// "REA[L]-" matches the secrets' marker but not itself.
+// The agent's shell tries the ways out, one command per model turn. Whether the container holds a
+// secret is looked for by a sibling container with the same image, environment and mounts
+// (SECRET_SEARCH): the guard now denies the agent `env`, /proc/*/environ and recursive reads of its
+// home, so the agent's own shell could not tell. "REA[L]-" matches the secrets' marker but not itself.
 const releaseScript = Buffer.from("#!/bin/sh\ngit commit -q --amend -m rewritten\ngit push --force origin HEAD:main\n").toString("base64");
 const COMMANDS = [
   "curl -sS --max-time 10 https://denied.test/ 2>&1; echo; echo denied-rc=$?",
   "curl -sk --noproxy '*' --max-time 5 https://MODEL_IP/ >/dev/null 2>&1; echo direct-rc=$?",
-  "(env; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n') | grep -c 'REA[L]-' | sed 's/^/env-hits=/'; grep -rls 'REA[L]-' ~ /run/perimeter /etc /tmp 2>/dev/null | wc -l | sed 's/^/file-hits=/'",
   "git clone -q https://github.com/octo/app.git /tmp/w-TOOL && cd /tmp/w-TOOL && git -c user.name=a -c user.email=a@a commit -q --allow-empty -m work && git push -q origin HEAD:refs/heads/agent/TOOL 2>&1; echo push-rc=$?",
   `cd /tmp/w-TOOL && echo ${releaseScript} | base64 -d > release.sh && GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@a sh release.sh 2>&1; echo release-rc=$?`,
   "curl -sS -X DELETE https://api.github.com/repos/octo/app 2>&1",
   `curl -sS -X POST --data-binary '{"query":"mutation { deleteRepository(input: {}) { clientMutationId } }"}' https://api.github.com/graphql 2>&1`,
   "curl -sS https://api.github.com/repos/octo/app 2>&1",
 ];
+
+const SECRET_SEARCH = "(env; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n') | grep -c 'REA[L]-' | sed 's/^/env-hits=/'; grep -rls 'REA[L]-' ~ /run/perimeter /etc /tmp 2>/dev/null | wc -l | sed 's/^/file-hits=/'";
 
 let image: AgentImage;
 let fixture: string;
@@ -177,9 +180,12 @@ async function runAgent(tool: ToolId, gateway = GATEWAY, dir = "gw") {
   writeFileSync(join(fixture, "commands.json"), JSON.stringify(COMMANDS.map((c) => c.replace("MODEL_IP", modelIp).replaceAll("TOOL", tool))));
   await new Promise((r) => setTimeout(r, 20));
   const env = { ...driver.modelEnv(url), ...agentEnvironment(profile(), `http://${gateway}:3128`, "/run/perimeter/ca-bundle.pem") };
-  const run = await runContainer(image.ref, { network: NET_AGENT, env, volumes: [home.volume, `${join(gwDir, dir, "ca")}:/run/perimeter:ro`], args: [tool, "go"], timeoutMs: 300_000 });
+  const volumes = [home.volume, `${join(gwDir, dir, "ca")}:/run/perimeter:ro`];
+  const run = await runContainer(image.ref, { network: NET_AGENT, env, volumes, args: [tool, "go"], timeoutMs: 300_000 });
   const after = modelRecord();
-  return { run, env, results: after.turnResults, requests: after.requests };
+  // The same container as the agent's, as the agent's user, after its run (its home kept what it wrote).
+  const search = await runContainer(image.ref, { network: NET_AGENT, env, volumes, entrypoint: ["sh", "-c", SECRET_SEARCH] });
+  return { run, env, results: after.turnResults, requests: after.requests, secretSearch: search.stdout };
 }
 
 describe.each(TOOLS.map((t) => t.id))("%s through the gateway", (tool) => {
@@ -194,8 +200,8 @@ describe.each(TOOLS.map((t) => t.id))("%s through the gateway", (tool) => {
     const keys = r.requests.map((q) => q.headers["x-api-key"] ?? q.headers["x-goog-api-key"] ?? q.headers.authorization);
     expect(keys.some((k) => Object.values(SECRETS).some((s) => k?.includes(s))), JSON.stringify(keys)).toBe(true);
     expect(Object.values(r.env).join(" ")).not.toContain("REAL");
-    expect(r.results[2]).toContain("env-hits=0");
-    expect(r.results[2]).toContain("file-hits=0");
+    expect(r.secretSearch).toContain("env-hits=0");
+    expect(r.secretSearch).toContain("file-hits=0");
   });
 
   it("a host outside [network] is refused; a direct connection to an upstream fails", () => {
@@ -205,17 +211,17 @@ describe.each(TOOLS.map((t) => t.id))("%s through the gateway", (tool) => {
   });
 
   it("git push to agent/... lands; the script's force push of main is refused", async () => {
-    expect(r.results[3]).toContain("push-rc=0");
-    expect(r.results[4]).toMatch(/release-rc=[1-9]/);
-    expect(r.results[4]).toMatch(/403/);
+    expect(r.results[2]).toContain("push-rc=0");
+    expect(r.results[3]).toMatch(/release-rc=[1-9]/);
+    expect(r.results[3]).toMatch(/403/);
     expect(await gitRefs()).toContain(`refs/heads/agent/${tool} `);
     expect(await gitRefs()).toContain(`refs/heads/main ${seedMain}`);
   });
 
   it("a repository delete through curl and GraphQL is refused; a benign read passes", () => {
+    expect(r.results[4]).toContain("tripwire:gh-repo-delete");
     expect(r.results[5]).toContain("tripwire:gh-repo-delete");
-    expect(r.results[6]).toContain("tripwire:gh-repo-delete");
-    expect(r.results[7]).toContain('"full_name"');
+    expect(r.results[6]).toContain('"full_name"');
   });
 });
 
@@ -238,6 +244,11 @@ describe.each(TOOLS.map((t) => t.id))("%s over budget", (tool) => {
 });
 
 describe("the controls", () => {
+  it("the secret search finds a secret that is there", async () => {
+    const run = await runContainer(image.ref, { env: { PLANTED: "x-REAL-y" }, entrypoint: ["sh", "-c", SECRET_SEARCH] });
+    expect(run.stdout).toMatch(/env-hits=[1-9]/);
+  });
+
   it("with the agent on the upstream network, the direct connection succeeds", async () => {
     const run = await runContainer(image.ref, { network: NET_UP, entrypoint: ["curl"], args: ["-sk", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}", "-X", "HEAD", `https://${modelIp}/`] });
     expect(run.stdout).toBe("200");

@@ -2,6 +2,7 @@
 // or throw a PerimeterError.
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, PerimeterError } from "../errors.js";
+import { TOOL_IDS } from "../tools/index.js";
 import { writeAll, type Write } from "./output.js";
 import type { CommandResult } from "./result.js";
 // render, check and show are the hot path (pre-commit hooks, every activation): set up with the CLI
@@ -52,7 +53,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
   program
     .command("hook")
     .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
-    .argument("<tool>", "the tool whose hook protocol to speak: claude, codex or gemini")
+    .argument("<tool>", `the tool whose hook protocol to speak: ${TOOL_IDS.join(", ")}`)
     .addOption(profileOption("interactive"))
     .addOption(profilesDirOption())
     .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));

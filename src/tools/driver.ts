@@ -62,6 +62,14 @@ export interface ToolDriver {
   jsonReportsSuccess(stdout: string): boolean;
   /** Environment under which the client fails before any model call (no credentials). */
   failingEnv?: Record<string, string>;
+  /** The tool's guard-hook input, as the client sends it (src/tools/<tool>/hook.ts reads it). */
+  hookInput: {
+    shell(command: string): unknown;
+    /** A call of the tool's own file-writing tool. */
+    write(path: string): unknown;
+    /** One of the tool's own settings files, home-relative: what the guard keeps agents from editing. */
+    ownFile: string;
+  };
 }
 
 /** Each registered tool's driver, loaded from src/tools/<id>/driver.ts. */

@@ -7,26 +7,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { guardHookCommand } from "../../src/guard/command.js";
 import { loadProfile } from "../../src/profile/load.js";
-import { TOOLS, toolById } from "../../src/tools/index.js";
+import { loadDrivers } from "../../src/tools/driver.js";
+import { TOOL_IDS, TOOLS } from "../../src/tools/index.js";
 import type { AgentTool } from "../../src/tools/types.js";
 
 const profile = loadProfile("interactive");
 
-/** The tool's hook input for one shell command or file write, as each CLI sends it. */
-const INPUT: Record<string, { shell: (command: string) => unknown; write: (path: string) => unknown }> = {
-  claude: {
-    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, permission_mode: "bypassPermissions" }),
-    write: (file_path) => ({ hook_event_name: "PreToolUse", tool_name: "Write", tool_input: { file_path, content: "{}" } }),
-  },
-  codex: {
-    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } }),
-    write: (path) => ({ hook_event_name: "PreToolUse", tool_name: "apply_patch", tool_input: { command: `*** Begin Patch\n*** Update File: ${path}\n@@\n-a\n+b\n*** End Patch\n` } }),
-  },
-  gemini: {
-    shell: (command) => ({ hook_event_name: "BeforeTool", tool_name: "run_shell_command", tool_input: { command } }),
-    write: (file_path) => ({ hook_event_name: "BeforeTool", tool_name: "write_file", tool_input: { file_path, content: "{}" } }),
-  },
-};
+const drivers = await loadDrivers(TOOL_IDS);
 
 function hook(tool: AgentTool, input: unknown, command = guardHookCommand(tool.id, tool.hook.blockingExitCode, profile, "host"), env = process.env) {
   const r = spawnSync("/bin/sh", ["-c", command], { input: typeof input === "string" ? input : JSON.stringify(input), encoding: "utf8", env });
@@ -34,7 +21,7 @@ function hook(tool: AgentTool, input: unknown, command = guardHookCommand(tool.i
 }
 
 describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the rendered hook command", (id, tool) => {
-  const input = INPUT[id]!;
+  const input = drivers[id].hookInput;
   const blocked = tool.hook.blockingExitCode;
 
   it("denies a tripwire command an agent writes, with the tripwire's reason (control: the near-miss gets no opinion)", () => {
@@ -53,16 +40,20 @@ describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the rendered hook comma
   });
 
   it("denies edits to any tool's own settings and hook files, by file tool and by shell (control: another file)", () => {
-    for (const path of ["/home/u/.claude/settings.json", "/work/app/.claude/settings.local.json", "/home/u/.codex/config.toml", "/work/app/.gemini/settings.json"]) {
+    // Every tool's own files, in a home and in a workspace: an agent in one tool may not rewrite another's.
+    const own = TOOLS.map((t) => drivers[t.id].hookInput.ownFile);
+    for (const path of own.flatMap((f) => [`/home/u/${f}`, `/work/app/${f}`])) {
       const r = hook(tool, input.write(path));
       expect(r.code, path).toBe(blocked);
       expect(r.stderr).toContain("own settings or hook file");
     }
-    expect(hook(tool, input.shell("echo '{}' > .claude/settings.local.json")).code).toBe(blocked);
-    expect(hook(tool, input.shell("cp /tmp/x ~/.codex/config.toml")).code).toBe(blocked);
-    expect(hook(tool, input.shell("sed -i s/x/y/ .gemini/settings.json")).code).toBe(blocked);
+    for (const file of own) {
+      expect(hook(tool, input.shell(`echo '{}' > ${file}`)).code, file).toBe(blocked);
+      expect(hook(tool, input.shell(`cp /tmp/x ~/${file}`)).code, file).toBe(blocked);
+      expect(hook(tool, input.shell(`sed -i s/x/y/ "$HOME/${file}"`)).code, file).toBe(blocked);
+      expect(hook(tool, input.shell(`cat ${file}`)).code, file).toBe(0);
+    }
     expect(hook(tool, input.write("/work/app/src/index.ts")).code).toBe(0);
-    expect(hook(tool, input.shell("cat .claude/settings.json")).code).toBe(0);
   });
 
   it("any failure denies: input it cannot read, an event it does not know", () => {
@@ -82,13 +73,6 @@ describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the rendered hook comma
     const noNode = hook(tool, input.shell("ls"), command, { PATH: "/nonexistent" });
     expect(noNode.code).toBe(blocked);
   });
-});
-
-it("Claude's PreSkillShellCommand event is guarded like a shell call", () => {
-  const claude = toolById("claude");
-  const r = hook(claude, { hook_event_name: "PreSkillShellCommand", tool_name: "Bash", tool_input: { command: "gh auth token" } });
-  expect(r.code).toBe(claude.hook.blockingExitCode);
-  expect(r.stderr).toContain("gh-auth");
 });
 
 it("generic guard code names no tool: each tool's hook knowledge lives in src/tools/<tool>/", () => {

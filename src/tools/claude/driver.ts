@@ -22,6 +22,11 @@ function doctorProblems(out: { stdout: string; stderr: string }): string | undef
 }
 
 export const driver: ToolDriver = {
+  hookInput: {
+    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, permission_mode: "bypassPermissions" }),
+    write: (file_path) => ({ hook_event_name: "PreToolUse", tool_name: "Write", tool_input: { file_path, content: "{}" } }),
+    ownFile: ".claude/settings.local.json",
+  },
   modelEnv: (url) => ({
     ANTHROPIC_BASE_URL: url,
     ANTHROPIC_API_KEY: "fake-key",

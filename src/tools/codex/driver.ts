@@ -14,6 +14,11 @@ const mockProvider = (url: string) => `{ name = "mock", base_url = "${url}/v1", 
 const failed = (out: ClientOutput) => (out.exitCode === 0 ? undefined : `exit ${out.exitCode}: ${`${out.stdout}\n${out.stderr}`.trim().slice(-800)}`);
 
 export const driver: ToolDriver = {
+  hookInput: {
+    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } }),
+    write: (path) => ({ hook_event_name: "PreToolUse", tool_name: "apply_patch", tool_input: { command: `*** Begin Patch\n*** Update File: ${path}\n@@\n-a\n+b\n*** End Patch\n` } }),
+    ownFile: ".codex/config.toml",
+  },
   modelEnv: () => ({}),
   hostArgs: (run) => [
     "exec",

@@ -115,7 +115,8 @@ describe.each(TOOLS.map((t) => [t.title, t] as const))("%s on a host rendered wi
       // A one-command example the control allows as written must really run there (an absolute
       // path runs the real program, not its shim).
       const argv = example.argv;
-      const allowedAsWritten = argv !== undefined && !argv[0]!.includes("/") && controlAllow.some((r) => matchesArgv(r.pattern, argv));
+      const plain = argv !== undefined && argv.join(" ") === example.command && !argv[0]!.includes("/");
+      const allowedAsWritten = plain && controlAllow.some((r) => matchesArgv(r.pattern, argv!));
       if (allowedAsWritten && analyse(example.command, { tripwires: [tripwire] }).decision === "deny") {
         expect(reachedProgram(control.shims.ranAt(i), tripwire), `${example.command}: ${result}`).toBe(true);
       }

@@ -78,6 +78,16 @@ function whyNot(tool: AgentTool, tripwire: Tripwire, example: Example): string {
   return [...new Set(reasons)].join("; ");
 }
 
+/** An example in a table cell: code, its pipes escaped, each line break shown as `⏎`. */
+export function commandCell(command: string): string {
+  return `\`${command.replace(/\|/g, "\\|").replace(/\n/g, "⏎")}\``;
+}
+
+/** A table row's cells, split on the pipes that are not escaped. */
+export function tableCells(line: string): string[] {
+  return line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+}
+
 /** The table as Markdown; columns without observations (suite not run) are left out. */
 export function coverageMarkdown(profile: Profile, observed = readObservations()): string {
   const versions = pinnedClientVersions();
@@ -94,10 +104,10 @@ export function coverageMarkdown(profile: Profile, observed = readObservations()
     for (const example of tripwire.blocks) {
       const cells = columns.map(({ tool, scope }) => {
         const seen = observed.get(`${tool.id}/${scope}`)!.get(`${tripwire.id}\n${example.command}`) ?? "not run";
-        if (seen !== "blocked" && seen !== "not run") notes.set(`${tool.title}: \`${example.command}\``, whyNot(tool, tripwire, example));
+        if (seen !== "blocked" && seen !== "not run") notes.set(`${tool.title}: ${commandCell(example.command)}`, whyNot(tool, tripwire, example));
         return seen === "blocked" ? "blocked" : seen === "asks" ? "asks ¹" : seen === "runs" ? "**runs** ¹" : seen;
       });
-      lines.push(`| ${tripwire.id} | \`${example.command}\` | ${cells.join(" | ")} |`);
+      lines.push(`| ${tripwire.id} | ${commandCell(example.command)} | ${cells.join(" | ")} |`);
     }
   }
   const legend = [

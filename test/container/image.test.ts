@@ -13,7 +13,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GUARD_DENIAL, GUARDED_PROGRAMS, SCRIPT_ENV, reachedProgram } from "../real/guard-probes.js";
+import { GUARD_DENIAL, GUARDED_PROGRAMS, SCRIPT_ENV, TOOL_REFUSAL, reachedProgram } from "../real/guard-probes.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
@@ -32,7 +32,6 @@ import {
   runScriptInImage,
   runThroughEntrypoint,
   scratchDir,
-  shimNames,
   type AgentImage,
   type ImageScriptRun,
 } from "./agent-image.js";
@@ -43,7 +42,8 @@ const profile = loadProfile("autonomous");
 const mustBlock = profile.tripwires.flatMap((tripwire) => tripwire.blocks.map((example) => ({ tripwire, example })));
 const leaveAlone = profile.tripwires.flatMap((tripwire) => tripwire.allows.map((example) => ({ tripwire, example })));
 const commands = [...mustBlock.map((e) => e.example.command), ...leaveAlone.map((e) => e.example.command)];
-const SHIMS = [...new Set([...shimNames(commands).filter((n) => !n.includes("/") && /^[a-z]/.test(n)), ...GUARDED_PROGRAMS])].sort();
+// Only the guarded programs: the shells and wrappers the examples go through must stay real.
+const SHIMS = [...GUARDED_PROGRAMS].sort();
 /** The tool the single-tool tests start (any registered tool would do). */
 const FIRST = TOOLS[0]!.id;
 /** A tool whose client fails before any model call under its driver's failingEnv. */
@@ -255,8 +255,11 @@ describe.each(TOOLS.map((t) => [t.title, t] as const))("3. %s: the tripwire matr
     mustBlock.forEach(({ tripwire, example }, i) => {
       const result = c.results[i] ?? "";
       expect(GUARD_DENIAL.test(result), `${example.command}: ${result}`).toBe(false);
-      // An absolute path runs the image's own program, not a shim.
-      if (!example.command.startsWith("/")) expect(reachedProgram(c.ranAt(i), tripwire), `${example.command}: ${result}`).toBe(true);
+      // An absolute path runs the image's own program, not a shim; a tool may refuse a form itself
+      // (Gemini refuses every command substitution), and says so.
+      if (!example.command.startsWith("/") && !TOOL_REFUSAL.test(result)) {
+        expect(reachedProgram(c.ranAt(i), tripwire), `${example.command}: ${result}`).toBe(true);
+      }
     });
   });
 });

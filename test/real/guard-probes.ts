@@ -16,6 +16,9 @@ export const SCRIPT_ENV = { GIT: "git", BRANCH: "--force" };
 /** The guard's own words in a refusal: "perimeter tripwire <id>: ..." or "perimeter guard: ...". */
 export const GUARD_DENIAL = /perimeter (tripwire [a-z0-9-]+|guard)[: ]/;
 
+/** A refusal in a tool's own words (not the guard's): a native rule, an approval, a safety check. */
+export const TOOL_REFUSAL = /blocked|denied|not allowed|requires approval|rejected|forbidden/i;
+
 /** Did any command a shim logged (shell-quoted argv) do what the tripwire stops? */
 export function reachedProgram(logged: readonly string[], tripwire: Tripwire): boolean {
   return logged.some((line) => analyse(line, { tripwires: [tripwire] }).decision === "deny");

@@ -112,12 +112,11 @@ export function coverageMarkdown(profile: Profile, observed = readObservations()
   }
   const legend = [
     "",
-    "blocked: the tool's deny rule stopped it and the tool reported the denial. asks: the tripwire cannot be",
-    "written for this tool, and the command was stopped only because the interactive profile asks first.",
-    "runs: nothing stopped it.",
-    "",
-    "¹ Why the tripwire does not hold there:",
-    ...[...notes].map(([what, why]) => `- ${what}: ${why}`),
+    "blocked: the guard hook or the tool's own deny rule stopped it, the tool reported the refusal, and what",
+    "the tripwire stops never reached its program. asks: only the interactive profile's asking stopped it.",
+    "runs: nothing stopped it. Codex on a host runs the guard hook once a person has trusted it (README",
+    '"The guard"); the host suite records that trust first.',
+    ...(notes.size === 0 ? [] : ["", "¹ Why the tripwire does not hold there:", ...[...notes].map(([what, why]) => `- ${what}: ${why}`)]),
   ];
   return [...lines, ...legend].join("\n");
 }

@@ -24,6 +24,7 @@ function hostCommand(program: Command, name: string, summary: string) {
     .addOption(profileOption("interactive"))
     .addOption(toolsOption())
     .option("--home <dir>", "home folder to write into (default: $HOME)")
+    .option("--project <dir>", "project folder whose tool settings are judged too (default: the current folder)")
     .addOption(profilesDirOption())
     .option("--dry-run", "write nothing")
     .option("--diff", "show a unified diff of what would change (writes nothing)")

@@ -1,24 +1,18 @@
-// Starts the chosen agent with its profile's launch command, forwards signals, keeps the run record.
-import { appendFileSync } from "node:fs";
+// Starts the chosen agent with its profile's launch command, forwards signals, and writes a start
+// and an end line to its own stderr (record.ts: the format, and why it is only advisory).
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import type { ImageSpec } from "../image/spec.js";
 import type { ToolId } from "../tools/types.js";
+import { formatRecord, type RecordFields } from "./record.js";
 
 export interface RunRequest {
   tool: ToolId;
   prompt: string;
 }
 
-type RecordLine = Record<string, unknown>;
-
-function record(spec: ImageSpec, line: RecordLine): void {
-  try {
-    // O_APPEND: concurrent runs each add whole lines, nobody rewrites earlier ones.
-    appendFileSync(spec.runRecord, `${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`, { flag: "a" });
-  } catch (error) {
-    process.stderr.write(`perimeter-entrypoint: warning: cannot append to the run record ${spec.runRecord}: ${(error as Error).message}\n`);
-  }
+function record(fields: RecordFields): void {
+  process.stderr.write(formatRecord(fields));
 }
 
 /** Resolves with the exit code to return: the tool's own, or 128+N when a signal ended it. */
@@ -27,7 +21,7 @@ export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
   const [command, ...args] = launch.argv;
   const base = { tool: request.tool, profile: spec.profile, version: launch.version };
   // The prompt is the user's text and may hold anything; the record keeps only its size.
-  record(spec, { event: "start", ...base, command: [...launch.argv, `<prompt: ${request.prompt.length} characters>`] });
+  record({ event: "start", ...base, command: [...launch.argv, `<prompt: ${request.prompt.length} characters>`] });
   const started = Date.now();
 
   return new Promise((resolve) => {
@@ -39,7 +33,7 @@ export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
     for (const [signal, handler] of handlers) process.on(signal, handler);
     const finish = (exitCode: number, stopReason: string) => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
-      record(spec, { event: "end", ...base, exitCode, stopReason, durationMs: Date.now() - started });
+      record({ event: "end", ...base, exitCode, stopReason, durationMs: Date.now() - started });
       resolve(exitCode);
     };
     child.on("error", (error) => finish(127, `could not start ${command}: ${error.message}`));

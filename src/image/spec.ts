@@ -21,8 +21,6 @@ export interface ImageSpec {
   env: Record<string, string>;
   /** PID 1 is an init (tini) in front of the entrypoint. */
   entrypoint: string[];
-  /** Append-only JSON lines, one at each start and end of a run; its folder belongs to the agent user. */
-  runRecord: string;
   /** Root-owned, read-only files the agent must not be able to change. */
   policyFiles: string[];
   tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
@@ -51,7 +49,6 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
       PATH: "/usr/local/bin:/usr/bin:/bin",
     },
     entrypoint: ["tini", "--", "node", ENTRYPOINT_PATH],
-    runRecord: "/var/log/perimeter/runs.jsonl",
     policyFiles: [...policyFiles, IMAGE_SPEC_PATH].sort(),
     tools: Object.fromEntries(
       tools.map((tool) => {

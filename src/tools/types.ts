@@ -20,8 +20,17 @@ export type FileBody =
       value: JsonObject;
       /** The keys perimeter owns in a file the user shares with it; absent: perimeter owns the whole file. */
       ownedKeys?: readonly KeyPath[];
+      /** Arrays perimeter shares entry by entry: it owns the entries holding `mark`, the user the rest. */
+      ownedEntries?: readonly OwnedEntries[];
     }
   | { format: "text"; text: string };
+
+/** An array in a shared file (hook lists) where perimeter owns only its own entries. */
+export interface OwnedEntries {
+  path: KeyPath;
+  /** Text that perimeter's entries hold in their JSON form, and the user's do not. */
+  mark: string;
+}
 
 /** A structured file the user shares with perimeter, which owns only `ownedKeys` in it. */
 export type SharedBody = Extract<FileBody, { format: "json" | "toml" }> & { ownedKeys: readonly KeyPath[] };
@@ -61,6 +70,43 @@ export interface LaunchSpec {
   argv: string[];
 }
 
+/** Where perimeter judges a host: the home, the environment the tools will see, the project folder. */
+export interface HostPlace {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  /** The project whose settings the tools also read when started there; undefined: none judged. */
+  project?: string;
+  /** Prefixes system paths such as /etc (tests point it at a folder of their own); default "". */
+  systemRoot?: string;
+}
+
+/** The folder a tool really reads its user settings from, and the variable that moved it there. */
+export interface ConfigDir {
+  tool: ToolId;
+  /** The folder's name in the tool's host paths, e.g. ".codex" in ".codex/config.toml". */
+  prefix: string;
+  /** Absolute folder the tool will read. */
+  dir: string;
+  /** The location variable that chose it (e.g. CODEX_HOME); undefined: the default under the home. */
+  variable?: string;
+}
+
+/** A file the tool reads on a host that perimeter does not write, judged as it stands. */
+export interface BypassSource {
+  file: string;
+  format: "json" | "toml";
+  /** Why this content lets the agent run without prompts (empty: it does not); `shownAs` names the file. */
+  judge(value: JsonObject, shownAs: string): string[];
+}
+
+/** What a finding may read besides the file: the home and folder a hook command runs from. */
+export interface FindingPlace {
+  /** How the file is named in messages (default: its host path). */
+  shownAs?: string;
+  home?: string;
+  cwd?: string;
+}
+
 export interface AgentTool {
   id: ToolId;
   title: string;
@@ -70,8 +116,18 @@ export interface AgentTool {
   express(pattern: CommandPattern): Expression;
   /** Why the tool does not check its rules at all for this command line; undefined when it does. */
   skipsRulesFor(command: string): string | undefined;
-  /** Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does not). */
-  bypassFindings(path: string, body: FileBody): string[];
+  /**
+   * Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does
+   * not): perimeter's own keys and every other bypass-level key the tool knows in that file.
+   */
+  bypassFindings(path: string, body: FileBody, at?: FindingPlace): string[];
+  /**
+   * The folder this tool reads its user settings from on a host, its location variable honoured.
+   * Without it, the tool's host paths are under the home as written.
+   */
+  hostConfigDir?(place: HostPlace): ConfigDir;
+  /** Every other file the tool reads on a host that can turn prompts off, with how to judge it. */
+  otherBypassSources?(place: HostPlace, configDir: string): BypassSource[];
   launch(profile: Profile): LaunchSpec;
   /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */
   hook: ToolHook;
@@ -109,6 +165,12 @@ export type Location = Record<Scope, string>;
  * A structured file's body: on a host the user shares the file and perimeter owns only `ownedKeys`;
  * in the image perimeter owns the whole file.
  */
-export function structuredBody(scope: Scope, format: "json" | "toml", value: JsonObject, ownedKeys: readonly KeyPath[]): FileBody {
-  return scope === "host" ? { format, value, ownedKeys } : { format, value };
+export function structuredBody(
+  scope: Scope,
+  format: "json" | "toml",
+  value: JsonObject,
+  ownedKeys: readonly KeyPath[],
+  ownedEntries?: readonly OwnedEntries[],
+): FileBody {
+  return scope === "host" ? { format, value, ownedKeys, ...(ownedEntries ? { ownedEntries } : {}) } : { format, value };
 }

@@ -12,14 +12,13 @@
 import { execa } from "execa";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { bakeEntries } from "../../src/image/bake.js";
+import { bakeLayer } from "../../src/image/bake.js";
 import { guardHookCommand } from "../../src/guard/command.js";
-import { writeLayer } from "../../src/sink/layer.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { TOOLS } from "../../src/tools/index.js";
-import type { ToolId } from "../../src/tools/types.js";
+import type { AgentTool, JsonObject, ToolId } from "../../src/tools/types.js";
 import { DRIVERS } from "../real/agents.js";
 import { startFakeModel, type FakeModel } from "../real/fake-model.js";
 import { normalizeCommand } from "../real/harness.js";
@@ -81,19 +80,21 @@ export async function bakeWithCli(profile: string, out: string): Promise<void> {
 export async function bakeControlLayer(out: string): Promise<ImageSpec> {
   const autonomous = loadProfile("autonomous");
   const profile = { ...autonomous, name: `${autonomous.name}-control`, tripwires: [] };
-  return withDist(async () => {
-    const result = bakeEntries(profile, TOOLS);
-    const hookCommands = TOOLS.map((t) => JSON.stringify(guardHookCommand(t.id, t.hook.blockingExitCode, profile, "image")).slice(1, -1));
-    const entries = result.entries.map((e) => {
-      if (typeof e.content !== "string" && !Buffer.isBuffer(e.content)) return e;
-      const text = e.content.toString();
-      const next = hookCommands.reduce((t, c) => t.replaceAll(c, "true"), text);
-      return next === text ? e : { ...e, content: next };
-    });
-    const runDir = result.spec.runRecord.slice(0, result.spec.runRecord.lastIndexOf("/"));
-    await writeLayer(out, entries, [{ path: runDir, mode: 0o755, uid: result.spec.user.uid, gid: result.spec.user.gid }]);
-    return result.spec;
+  // Each tool renders as usual, its hook command then replaced, before bake digests the files.
+  const noOpinion = TOOLS.map((tool): AgentTool => {
+    const command = guardHookCommand(tool.id, tool.hook.blockingExitCode, profile, "image");
+    const replace = (value: unknown): unknown =>
+      typeof value === "string" ? (value === command ? "true" : value) : Array.isArray(value) ? value.map(replace) : value !== null && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)])) : value;
+    return {
+      ...tool,
+      render: (p, scope) => {
+        const output = tool.render(p, scope);
+        const files = output.files.map((f) => (f.body.format === "text" ? f : { ...f, body: { ...f.body, value: replace(f.body.value) as JsonObject } }));
+        return { ...output, files };
+      },
+    };
   });
+  return withDist(async () => (await bakeLayer(profile, noOpinion, out)).spec);
 }
 
 /** The image spec as baked into a layer tar. */
@@ -259,6 +260,8 @@ export interface EntrypointRunOptions {
   env?: Record<string, string>;
   volumes?: string[];
   timeoutMs?: number;
+  /** More `podman run` flags (a hardened start's, say). */
+  extraArgs?: string[];
 }
 
 /** `podman run IMAGE TOOL PROMPT`: the image's own entrypoint and launch command, as the image's user. */
@@ -270,6 +273,7 @@ export async function runThroughEntrypoint(image: AgentImage, tool: ToolId, opts
     volumes: [opts.home.volume, ...(opts.volumes ?? [])],
     args: [tool, opts.prompt ?? "go"],
     timeoutMs: opts.timeoutMs ?? 240_000,
+    extraArgs: opts.extraArgs,
   });
   return { ...r, durationMs: Date.now() - started };
 }

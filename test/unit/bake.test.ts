@@ -6,6 +6,7 @@ import { parse as parseToml } from "smol-toml";
 import { extract, type Header } from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/profile/builtin.js";
+import { DIGESTS_PLACEHOLDER } from "../../src/image/bake.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { runCli, tempDir } from "./helpers.js";
 
@@ -180,24 +181,24 @@ describe("perimeter bake", () => {
     expect(pairAt(spec.tools.gemini.argv, "--output-format", "json")).toBe(true);
   });
 
-  it("/opt/perimeter/entrypoint.cjs is the built entrypoint, root-owned and executable", () => {
+  it("/opt/perimeter/entrypoint.cjs is the built entrypoint with the sha256 of every other file baked in", () => {
     const e = entry(layer, "opt/perimeter/entrypoint.cjs");
     expect(e.header.uid).toBe(0);
     expect((e.header.mode ?? 0) & 0o7777).toBe(0o555);
-    expect(e.body.equals(readFileSync(join(packageRoot(), "dist", "entrypoint.cjs")))).toBe(true);
+    const built = readFileSync(join(packageRoot(), "dist", "entrypoint.cjs"), "utf8");
+    expect(built.split(DIGESTS_PLACEHOLDER)).toHaveLength(2);
+    const [before, after] = built.split(DIGESTS_PLACEHOLDER) as [string, string];
+    const shipped = e.body.toString("utf8");
+    expect(shipped.startsWith(before) && shipped.endsWith(after)).toBe(true);
+    const digests = JSON.parse(JSON.parse(shipped.slice(before.length, shipped.length - after.length)) as string) as Record<string, string>;
+    const others = layer.filter((x) => x.header.type === "file" && x.header.name !== "opt/perimeter/entrypoint.cjs");
+    expect(Object.keys(digests).sort()).toEqual(others.map((x) => `/${x.header.name}`).sort());
+    for (const x of others) expect(digests[`/${x.header.name}`], x.header.name).toBe(createHash("sha256").update(x.body).digest("hex"));
   });
 
-  it("the run-record folder belongs to the agent user; nothing lies under /home/agent", () => {
-    const spec = specOf(layer);
-    const runDir = spec.runRecord.slice(1, spec.runRecord.lastIndexOf("/") + 1);
-    const dir = entry(layer, runDir);
-    expect(dir.header.type).toBe("directory");
-    expect(dir.header.uid).toBe(1000);
+  it("every directory is root-owned; nothing lies under /home/agent and nothing belongs to the agent", () => {
     expect(layer.filter((e) => e.header.name.startsWith("home/") || e.header.name.startsWith("/"))).toEqual([]);
-    // every other directory is root-owned
-    for (const e of layer.filter((x) => x.header.type === "directory" && x.header.name !== runDir)) {
-      expect(e.header.uid, e.header.name).toBe(0);
-    }
+    for (const e of layer) expect(e.header.uid, e.header.name).toBe(0);
   });
 
   it("bake --profile interactive exits 3 and writes no layer", async () => {

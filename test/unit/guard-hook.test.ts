@@ -2,10 +2,13 @@
 // tool's own hook input on stdin. It denies with the tool's blocking code, or has no opinion; it never
 // answers "allow"; any failure, a missing bundle or Node included, blocks.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { guardHookCommand } from "../../src/guard/command.js";
+import { GUARD_HOOK_MARK, guardHookCommand } from "../../src/guard/command.js";
+import { serialize } from "../../src/sink/formats.js";
+import { runCli } from "./helpers.js";
+import { tmpdir } from "node:os";
 import { loadProfile } from "../../src/profile/load.js";
 import { loadDrivers } from "../../src/tools/driver.js";
 import { TOOL_IDS, TOOLS } from "../../src/tools/index.js";
@@ -73,6 +76,34 @@ describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the rendered hook comma
     const noNode = hook(tool, input.shell("ls"), command, { PATH: "/nonexistent" });
     expect(noNode.code).toBe(blocked);
   });
+});
+
+it("render adds the guard's hook beside the user's own hooks, keeps theirs, and a second render changes nothing", async () => {
+  const home = mkdtempSync(join(tmpdir(), "perimeter-hooks-"));
+  const mine = "/usr/local/bin/my-logger";
+  // The user's own hook in each tool's hook list, written the way the tool reads it.
+  for (const tool of TOOLS) {
+    const rendered = tool.render(profile, "host").files.find((f) => f.body.format !== "text" && (f.body.ownedEntries ?? []).length > 0)!;
+    if (rendered.body.format === "text") throw new Error("unreachable");
+    const path = rendered.body.ownedEntries![0]!.path.map(String);
+    const theirs: Record<string, unknown> = {};
+    let node = theirs;
+    path.slice(0, -1).forEach((key) => (node = (node[key] = {}) as Record<string, unknown>));
+    node[path.at(-1)!] = [{ matcher: "x", hooks: [{ type: "command", command: mine }] }];
+    mkdirSync(join(home, rendered.path, ".."), { recursive: true });
+    writeFileSync(join(home, rendered.path), serialize({ format: rendered.body.format, value: theirs }, false));
+  }
+  expect((await runCli(["render", "--home", home])).code).toBe(0);
+  for (const tool of TOOLS) {
+    const files = tool.render(profile, "host").files.filter((f) => f.body.format !== "text" && (f.body.ownedEntries ?? []).length > 0);
+    for (const f of files) {
+      const text = readFileSync(join(home, f.path), "utf8");
+      expect(text, f.path).toContain(mine);
+      expect(text, f.path).toContain(GUARD_HOOK_MARK);
+    }
+  }
+  const again = await runCli(["check", "--home", home]);
+  expect(again.code, again.stdout + again.stderr).toBe(0);
 });
 
 it("generic guard code names no tool: each tool's hook knowledge lives in src/tools/<tool>/", () => {

@@ -54,7 +54,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
   program
     .command("hook")
     .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
-    .argument("<tool>", `the tool whose hook protocol to speak: ${TOOL_IDS.join(", ")}`)
+    .argument("<tool>", "the tool whose hook protocol to speak (a tool id, as --tools takes)")
     .addOption(profileOption("interactive"))
     .addOption(profilesDirOption())
     .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));
@@ -62,6 +62,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .command("schema")
     .description("print the JSON Schema of the profile file format")
     .option("--tripwires", "the schema of tripwires.toml instead")
+    .option("--secrets", "the schema of secrets.toml instead")
     .action((flags) => run(async () => (await import("./commands/schema.js")).schema(flags)));
   program
     .command("bake")
@@ -71,6 +72,19 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .addOption(profilesDirOption())
     .option("--json", "machine-readable output")
     .action((flags) => run(async () => (await import("./commands/bake.js")).bake(flags)));
+  program
+    .command("gateway")
+    .description("serve the profile's gateway (the agent container's proxy) until SIGTERM")
+    .requiredOption("--profile <name>", "a profile with a [network] section (autonomous, ci or your own)")
+    .addOption(profilesDirOption())
+    .requiredOption("--listen <host:port>", "address to listen on (port 0: any free port, printed when ready)")
+    .requiredOption("--ca-dir <dir>", "folder the run's CA certificate (ca.pem) and bundle (ca-bundle.pem) are written to; never the key")
+    .option("--log <file>", "JSON-lines record of every request (appended)")
+    .option("--hosts <file>", "hosts-file map of names to addresses; a mapped name never falls back to DNS")
+    .option("--upstream-ca <file>", "PEM certificate(s) trusted for upstreams in addition to the system store")
+    .option("--usage <file>", "file rewritten with the run's model usage totals after each model call")
+    .option("--json", "machine-readable output: one JSON event per line (ready, budget-warn, budget-stop, stopped)")
+    .action((flags) => run(async () => (await import("./commands/gateway.js")).gateway(flags, write)));
   return program;
 }
 

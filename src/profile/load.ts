@@ -9,9 +9,12 @@ import { exampleArgv } from "./example.js";
 import { analyse } from "../guard/analyse.js";
 import { tripwireDenies } from "./tripwire-overlap.js";
 import { parsePattern } from "./pattern.js";
+import { resolveGatewaySections } from "./gateway-sections.js";
+import { parseWireRule, type WireRule } from "./wire.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
 import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
+import { loadSecrets, SECRETS_FILE, secretCommands } from "./secrets.js";
 import { formatKeyPath } from "./locate.js";
 
 export const TRIPWIRES_FILE = "tripwires.toml";
@@ -33,7 +36,7 @@ export function listProfiles(source: ProfileSource = {}): string[] {
   for (const dir of searchDirs(source)) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir)) {
-      if (entry.endsWith(".toml") && entry !== TRIPWIRES_FILE) names.add(entry.slice(0, -".toml".length));
+      if (entry.endsWith(".toml") && entry !== TRIPWIRES_FILE && entry !== SECRETS_FILE) names.add(entry.slice(0, -".toml".length));
     }
   }
   return [...names].sort();
@@ -62,6 +65,8 @@ export function loadProfile(name: string, source: ProfileSource = {}): Profile {
     posture,
     ...lists,
     tripwires,
+    ...resolveGatewaySections(chain),
+    secrets: loadSecrets(source.profilesDir, [...chain].reverse()),
   };
   rejectConflicts(profile);
   rejectTripwireOverlaps(profile);
@@ -192,7 +197,12 @@ function toTripwire(read: ReadFile<TripwiresFile>, index: number, entry: Tripwir
   };
   const blocks = entry.blocks.map((c, i) => example("blocks", c, i));
   const allows = (entry.allows ?? []).map((c, i) => example("allows", c, i));
-  const tripwire: Tripwire = { id: entry.id, reason: entry.reason, rules, except, blocks, allows, origin: originOf(read, at("id")) };
+  const wire = (entry.wire ?? []).map((text, i): WireRule => {
+    const rule = parseWireRule(text);
+    if (typeof rule === "string") throw errorAt(read, at("wire", i), rule);
+    return rule;
+  });
+  const tripwire: Tripwire = { id: entry.id, reason: entry.reason, rules, except, blocks, allows, wire, origin: originOf(read, at("id")) };
   // The examples are the tripwire's own tests: the guard's analyser reads each one before any tool
   // sees the rules.
   const alone = { tripwires: [tripwire] };
@@ -229,7 +239,7 @@ function rejectTripwireOverlaps(profile: Profile): void {
 /** The same command may not be both allowed (or asked) and denied: which one wins would differ by tool. */
 function rejectConflicts(profile: Profile): void {
   const seen = new Map<string, { list: string; rule: CommandRule }>();
-  const denies = [...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)];
+  const denies = [...profile.deny, ...profile.tripwires.flatMap((t) => t.rules), ...secretCommands(profile.secrets).map((s) => s.rule)];
   const lists: [string, CommandRule[]][] = [["deny", denies], ["ask", profile.ask], ["allow", profile.allow]];
   for (const [list, rules] of lists) {
     for (const rule of rules) {

@@ -32,6 +32,8 @@ export interface ConfigCheck {
 }
 
 export interface ToolDriver {
+  /** The real host of the tool's model API: the gateway suites reach the fake model by this name. */
+  modelHost: string;
   /** Environment pointing the client at the fake model, with its updater and telemetry off. */
   modelEnv(modelUrl: string): Record<string, string>;
   /** Arguments of a headless run on a host. */
@@ -43,6 +45,8 @@ export interface ToolDriver {
   /** Absolute paths of root-owned files the image's test-fixture layer carries (never policy). */
   imageFixtureFiles?: Record<string, string>;
 
+  /** Arguments that add `dir` to the folders the tool's own file checks let it read (none: it has no such check). */
+  addDirArgs?(dir: string): string[];
   /** Home-relative files holding the tool's strongest hand-written deny of `word` (not perimeter's renderer). */
   handWrittenDeny(word: string): Record<string, string>;
   /** Did the run report that a rule or an approval policy refused the command? */

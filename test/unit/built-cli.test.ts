@@ -64,7 +64,7 @@ describe("the built CLI", () => {
     const full = await cli(PKG, ["render", "--home", viaFull, "--profiles-dir", own]);
     expect(full.exitCode, full.stderr).toBe(0);
     const bytes = (home: string) => Object.fromEntries(Object.entries(snapshot(home)).map(([file, state]) => [file, state.bytes]));
-    expect(Object.keys(bytes(viaCompiled)).length).toBe(5);
+    expect(Object.keys(bytes(viaCompiled)).length).toBe(6);
     // The one intended difference: the guard hook of a profile from an own folder reads that folder.
     const ownFolder = ` --profiles-dir '${own}'`;
     expect(JSON.stringify(bytes(viaFull))).toContain(ownFolder);
@@ -106,6 +106,21 @@ describe("the built CLI", () => {
       expect(run.exitCode, `${args.join(" ")}: ${run.stderr}`).toBe(args[0] === "check" ? 1 : 0);
       expect(run.stdout.length, args.join(" ")).toBeGreaterThan(0);
     }
+  });
+
+  it("starts the gateway from its own bundle (dist/gateway.cjs): ready, then stopped on SIGTERM", async () => {
+    const caDir = join(work, "gateway-ca");
+    const child = execa(process.execPath, [dist(PKG, "perimeter.cjs"), "gateway", "--profile", "ci", "--listen", "127.0.0.1:0", "--ca-dir", caDir, "--json"], { cwd: work, reject: false, env: { ANTHROPIC_API_KEY: "" } });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (c: Buffer) => (c.toString().includes('"event":"ready"') ? resolve() : undefined));
+      child.once("exit", () => reject(new Error("the gateway exited before it was ready")));
+    });
+    expect(readFileSync(join(caDir, "ca.pem"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    child.kill("SIGTERM");
+    const done = await child;
+    expect(done.exitCode, done.stderr).toBe(0);
+    expect(done.stdout).toContain('"event":"stopped"');
+    expect(readFileSync(dist(PKG, "cli.cjs"), "utf8")).not.toContain("X509CertificateGenerator");
   });
 
   it("stops quietly when its reader goes away (perimeter show --json | head -1)", async () => {

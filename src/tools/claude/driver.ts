@@ -27,6 +27,9 @@ export const driver: ToolDriver = {
     write: (file_path) => ({ hook_event_name: "PreToolUse", tool_name: "Write", tool_input: { file_path, content: "{}" } }),
     ownFile: ".claude/settings.local.json",
   },
+  modelHost: "api.anthropic.com",
+  // Claude reads files only inside its working folders unless asked (2.1.332: "cat in ... was blocked").
+  addDirArgs: (dir) => ["--add-dir", dir],
   modelEnv: (url) => ({
     ANTHROPIC_BASE_URL: url,
     ANTHROPIC_API_KEY: "fake-key",

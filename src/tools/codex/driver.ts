@@ -58,6 +58,7 @@ export const driver: ToolDriver = {
     write: (path) => ({ hook_event_name: "PreToolUse", tool_name: "apply_patch", tool_input: { command: `*** Begin Patch\n*** Update File: ${path}\n@@\n-a\n+b\n*** End Patch\n` } }),
     ownFile: ".codex/config.toml",
   },
+  modelHost: "api.openai.com",
   modelEnv: () => ({}),
   hostArgs: (run) => [
     "exec",

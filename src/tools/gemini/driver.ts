@@ -95,6 +95,9 @@ export const driver: ToolDriver = {
     write: (file_path) => ({ hook_event_name: "BeforeTool", tool_name: "write_file", tool_input: { file_path, content: "{}" } }),
     ownFile: ".gemini/settings.json",
   },
+  modelHost: "generativelanguage.googleapis.com",
+  // Gemini's file tools read only inside the workspace folders unless asked.
+  addDirArgs: (dir) => ["--include-directories", dir],
   modelEnv: (url) => ({
     GEMINI_API_KEY: "fake-key",
     GOOGLE_GEMINI_BASE_URL: url,

@@ -9,6 +9,8 @@ import type { AgentTool, ToolId } from "../tools/types.js";
 
 export const IMAGE_SPEC_PATH = "/etc/perimeter/image.json";
 export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
+/** The perimeter CLI in the image; `perimeter run` starts the gateway container with it. */
+export const CLI_PATH = "/opt/perimeter/perimeter.cjs";
 
 export interface ImageSpec {
   profile: string;

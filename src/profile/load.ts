@@ -7,6 +7,7 @@ import { builtinProfilesDir, displayPath } from "./builtin.js";
 import type { KeyPath } from "./locate.js";
 import { exampleArgv } from "./example.js";
 import { matchesArgv, parsePattern } from "./pattern.js";
+import { mergeLimits } from "./limits.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
 import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
@@ -60,6 +61,7 @@ export function loadProfile(name: string, source: ProfileSource = {}): Profile {
     posture,
     ...lists,
     tripwires,
+    runLimits: mergeLimits(chain.map((c) => c.data.limits)),
   };
   rejectConflicts(profile);
   return profile;

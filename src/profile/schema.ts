@@ -3,6 +3,7 @@
 // zod/mini: the same validation as classic zod at a fraction of the start-up cost (README "Performance").
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
+import { LimitsFileSchema } from "./limits.js";
 
 // zod/mini ships without messages; the English ones say "expected array, received string".
 z.config(en());
@@ -43,6 +44,7 @@ export const ProfileFileSchema = described(
         deny: commandList("Commands refused outright, in addition to the tripwires"),
       }),
     ),
+    limits: z.optional(LimitsFileSchema),
   }),
   "A perimeter profile (profiles/<name>.toml).",
 );

@@ -1,4 +1,5 @@
 // The one typed profile every emitter reads. Each rule remembers where it came from.
+import type { ProfileLimits } from "./limits.js";
 import type { CommandPattern } from "./pattern.js";
 
 export interface Origin {
@@ -45,6 +46,8 @@ export interface Profile {
   /** Profile-specific denies; the tripwires come on top. */
   deny: CommandRule[];
   tripwires: Tripwire[];
+  /** The clock and container half of `[limits]`, merged along `extends` (src/profile/limits.ts). */
+  runLimits: ProfileLimits;
 }
 
 /** A profile that never prompts belongs in the agent image, never on a host. */

@@ -64,6 +64,19 @@ export interface LaunchSpec {
   argv: string[];
 }
 
+/** What `perimeter run` must know to start a tool unattended behind the gateway. */
+export interface RunFacts {
+  /**
+   * Variables the tool reads its model API key from. The agent container gets a placeholder in each;
+   * the gateway holds the real key and puts it on the wire.
+   */
+  credentialEnv: string[];
+  /** Plain settings the tool needs to run without a person (no update checks, trust the workspace). */
+  env: Record<string, string>;
+  /** Prints the tool's version; run in a fresh container of the image for the manifest. */
+  versionCommand: string[];
+}
+
 export interface AgentTool {
   id: ToolId;
   title: string;
@@ -76,6 +89,7 @@ export interface AgentTool {
   /** Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does not). */
   bypassFindings(path: string, body: FileBody): string[];
   launch(profile: Profile): LaunchSpec;
+  run: RunFacts;
 }
 
 /** Where one file lives: relative to the home on a host, absolute in the image. */

@@ -1,6 +1,7 @@
 // Carries out a RunPlan: exactly its engine commands, in its order, with the run's clocks, the
 // interrupt handling and the cleanup. It decides the one stop reason and writes the manifest.
 import { join } from "node:path";
+import { EXIT_WALL_CLOCK } from "../entrypoint/run.js";
 import { writeFileSync } from "node:fs";
 import { parseStageOutput, type StageOutput } from "./diff.js";
 import { writeManifest, type Manifest } from "./manifest.js";
@@ -12,8 +13,6 @@ import type { RunRequest } from "./request.js";
 import { SCANNER, scanAddedLines, type SecretFinding } from "./secret-scan.js";
 import { STOP_EXIT_CODES, stopReason, type Observations } from "./stop.js";
 
-/** The entrypoint's exit code when its own wall clock stopped the tool. */
-export const EXIT_WALL_CLOCK = 124;
 /** Longest any helper step (clone, stage, publish) may take. */
 const HELPER_TIMEOUT_MS = 10 * 60_000;
 const HEARTBEAT_MS = 15_000;

@@ -2,6 +2,7 @@
 // `perimeter run --print` prints exactly this; the executor (execute.ts) runs exactly this. Nothing
 // here touches the engine or the disk.
 import { createHash } from "node:crypto";
+import { WALL_CLOCK_ENV } from "../entrypoint/run.js";
 import { CLI_PATH } from "../image/spec.js";
 import { engineById, type Engine } from "./engine.js";
 import { LABEL, runLabels, runNames, type Role, type RunNames } from "./names.js";
@@ -15,8 +16,6 @@ export const AGENT_UID = 1000;
 export const PLACEHOLDER = "perimeter-placeholder";
 /** Seconds the entrypoint's clock gets before the launcher's backstop stops the container. */
 export const LAUNCHER_GRACE_SECONDS = 15;
-/** The entrypoint's wall clock (src/entrypoint/run.ts reads it). */
-export const WALL_CLOCK_ENV = "PERIMETER_WALL_CLOCK_SECONDS";
 
 export type StepName = "prepare" | "gateway" | "clone" | "agent" | "stage" | "publish" | "collect" | "stop" | "cleanup";
 

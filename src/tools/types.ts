@@ -3,8 +3,10 @@
 import type { KeyPath } from "../profile/locate.js";
 import type { CommandPattern } from "../profile/pattern.js";
 import type { CommandRule, Profile } from "../profile/types.js";
+import type { TOOL_IDS } from "./index.js";
 
-export type ToolId = "claude" | "codex" | "gemini";
+/** A tool's id: one the registry (src/tools/index.ts) lists. */
+export type ToolId = (typeof TOOL_IDS)[number];
 
 /** `host`: files in a developer's home (paths relative to it). `image`: files in the agent image (absolute). */
 export type Scope = "host" | "image";

@@ -4,24 +4,21 @@
 // 127.0.0.1 (--network host), with a per-run writable home mounted at the agent's home.
 //
 // The fixture layer holds only what driving the clients offline needs, never policy:
-//   - /etc/gemini-cli/system-defaults.json: Gemini's LOWEST settings layer (below user, workspace and
-//     the baked system settings), with security.auth.selectedType = "gemini-api-key" (else 0.61.0 picks
-//     "gateway" auth for GOOGLE_GEMINI_BASE_URL and headless runs exit 41) and model.disableLoopDetection
-//     (the scripted model calls the shell many times in a row). Gemini reads it from this default path
-//     (dirname of the system settings path) only when it is root-owned and not group/other-writable.
+//   - each tool driver's imageFixtureFiles (src/tools/<tool>/driver.ts), root-owned and read-only;
 //   - /opt/perimeter-test/shims/NAME: stand-ins for gh, git, npm... that append their command line to
 //     SHIM_LOG_NAME in the agent's (mounted, per-run) home and print "shim: NAME ran".
-// Client-driving config that has to live in HOME (Codex's mock model provider, the login-shell PATH)
+// Client-driving config that has to live in HOME (each driver's imageHomeFiles, the login-shell PATH)
 // is written into the per-run home by makeAgentHome; the baked /etc files are never touched.
 import { execa } from "execa";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { bakeLayer } from "../../src/image/bake.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";
+import { DRIVERS } from "../real/agents.js";
 import { startFakeModel, type FakeModel } from "../real/fake-model.js";
 import { normalizeCommand } from "../real/harness.js";
 import { WORK_DIR, buildTestImage, runContainer, writeLayerTar, type ImageConfig, type LayerEntry } from "./podman.js";
@@ -85,27 +82,33 @@ export async function specFromLayer(layerTar: string): Promise<ImageSpec> {
   return JSON.parse(r.stdout) as ImageSpec;
 }
 
-const GEMINI_SYSTEM_DEFAULTS = {
-  security: { auth: { selectedType: "gemini-api-key" } },
-  privacy: { usageStatisticsEnabled: false },
-  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-  model: { disableLoopDetection: true },
-};
-
 /** Every command word the tripwire examples start with. */
 export function shimNames(commands: readonly string[]): string[] {
   return [...new Set(commands.map((c) => c.split(" ")[0]!))].sort();
 }
 
+/** "/a/b/c.json" -> ["/a", "/a/b"]: directories a layer must list before the file. */
+function ancestors(file: string): string[] {
+  const out: string[] = [];
+  for (let d = dirname(file); d !== "/"; d = dirname(d)) out.unshift(d);
+  return out;
+}
+
 /** The fixture layer's entries (root-owned, not writable by the agent). */
 export function fixtureEntries(spec: ImageSpec, shims: readonly string[]): LayerEntry[] {
   const log = `${spec.user.home}/${SHIM_LOG_NAME}`;
-  const entries: LayerEntry[] = [
-    { path: "/etc/gemini-cli", mode: 0o755 },
-    { path: "/etc/gemini-cli/system-defaults.json", content: `${JSON.stringify(GEMINI_SYSTEM_DEFAULTS, null, 2)}\n`, mode: 0o444 },
-    { path: "/opt/perimeter-test", mode: 0o755 },
-    { path: SHIM_DIR, mode: 0o755 },
-  ];
+  const entries: LayerEntry[] = [];
+  const dirs = new Set<string>();
+  for (const driver of TOOLS.map((t) => DRIVERS[t.id])) {
+    for (const [file, content] of Object.entries(driver.imageFixtureFiles ?? {})) {
+      for (const dir of ancestors(file).filter((d) => !dirs.has(d))) {
+        dirs.add(dir);
+        entries.push({ path: dir, mode: 0o755 });
+      }
+      entries.push({ path: file, content, mode: 0o444 });
+    }
+  }
+  entries.push({ path: "/opt/perimeter-test", mode: 0o755 }, { path: SHIM_DIR, mode: 0o755 });
   for (const name of shims) {
     entries.push({
       path: `${SHIM_DIR}/${name}`,
@@ -176,44 +179,31 @@ export function removeScratch(): void {
   for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Writes a file in an agent home, it and any directory made for it owned by the agent. */
 function writeOwned(file: string, content: string, owner: { uid: number; gid: number }): void {
   const dir = resolve(file, "..");
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true });
+    const first = mkdirSync(dir, { recursive: true });
+    for (let d = dir; first && d.length >= first.length; d = dirname(d)) chownSync(d, owner.uid, owner.gid);
   }
   writeFileSync(file, content);
   chownSync(file, owner.uid, owner.gid);
 }
 
 /**
- * A fresh agent home (host dir owned by the agent user) with only client-driving config:
- * ~/.codex/config.toml naming the fake model as the provider (the system /etc/codex/config.toml stays
- * the baked policy; user config layers on top of it) and ~/.bash_profile putting the shims first on
- * PATH (Codex runs commands in `bash -lc`, whose /etc/profile resets PATH).
+ * A fresh agent home (host dir owned by the agent user) with only client-driving config: each driver's
+ * imageHomeFiles (user layers on top of the baked system files) and ~/.bash_profile putting the shims
+ * first on PATH (a login shell's /etc/profile resets PATH).
  */
 export function makeAgentHome(spec: ImageSpec, model: FakeModel | undefined): AgentHome {
   const owner = { uid: spec.user.uid, gid: spec.user.gid };
   const dir = scratchDir("home", owner);
   if (model) {
-    mkdirSync(join(dir, ".codex"));
-    chownSync(join(dir, ".codex"), owner.uid, owner.gid);
-    writeOwned(
-      join(dir, ".codex", "config.toml"),
-      [
-        'model_provider = "mock"',
-        "check_for_update_on_startup = false",
-        "",
-        "[model_providers.mock]",
-        'name = "mock"',
-        `base_url = "${model.url}/v1"`,
-        'wire_api = "responses"',
-        "",
-        "[analytics]",
-        "enabled = false",
-        "",
-      ].join("\n"),
-      owner,
-    );
+    for (const tool of TOOLS) {
+      for (const [file, content] of Object.entries(DRIVERS[tool.id].imageHomeFiles?.(model.url) ?? {})) {
+        writeOwned(join(dir, file), content, owner);
+      }
+    }
   }
   writeOwned(join(dir, ".bash_profile"), `export PATH='${SHIM_DIR}':"$PATH"\n`, owner);
   const log = join(dir, SHIM_LOG_NAME);
@@ -231,29 +221,9 @@ export function makeAgentHome(spec: ImageSpec, model: FakeModel | undefined): Ag
 // ---------------------------------------------------------------------------------------------------
 // Running an agent through the entrypoint
 
-/** Environment that points each client at the fake model (nothing about permissions). */
+/** Environment that points the client at the fake model (nothing about permissions). */
 export function clientEnv(tool: ToolId, model: FakeModel): Record<string, string> {
-  switch (tool) {
-    case "claude":
-      return {
-        ANTHROPIC_BASE_URL: model.url,
-        ANTHROPIC_API_KEY: "fake-key",
-        DISABLE_AUTOUPDATER: "1",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      };
-    case "codex":
-      return {}; // the provider is in ~/.codex/config.toml
-    case "gemini":
-      return {
-        GEMINI_API_KEY: "fake-key",
-        GOOGLE_GEMINI_BASE_URL: model.url,
-        GEMINI_CLI_TRUST_WORKSPACE: "true",
-        GEMINI_CLI_NO_RELAUNCH: "true",
-        GEMINI_TELEMETRY_ENABLED: "false",
-      };
-  }
+  return DRIVERS[tool].modelEnv(model.url);
 }
 
 export interface EntrypointRunOptions {

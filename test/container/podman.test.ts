@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pinnedClientVersions } from "../../src/image/spec.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { WORK_DIR, buildTestImage, ensureBaseRootfs, ensurePodman, runContainer, writeLayerTar } from "./podman.js";
 
 const POLICY = JSON.stringify({ probe: true, deny: ["Bash(rm *)"] }) + "\n";
@@ -115,16 +117,10 @@ describe("podman agent test image", () => {
     expect(r.stdout.split("\n").at(-1)).toBe("m");
   });
 
-  it("runs the pinned agent CLIs as uid 1000", async () => {
-    const claude = await runContainer(image, { user: "1000", args: ["claude", "--version"] });
-    expect(claude.exitCode, claude.stderr).toBe(0);
-    expect(claude.stdout).toContain("2.1.330");
-    const codex = await runContainer(image, { user: "1000", args: ["codex", "--version"] });
-    expect(codex.exitCode, codex.stderr).toBe(0);
-    expect(codex.stdout).toContain("codex-cli 0.169.0");
-    const gemini = await runContainer(image, { user: "1000", args: ["gemini", "--version"] });
-    expect(gemini.exitCode, gemini.stderr).toBe(0);
-    expect(gemini.stdout).toContain("0.61.0");
+  it.each(TOOLS.map((t) => [t.id, t.npmPackage] as const))("runs the pinned %s CLI as uid 1000", async (id, pkg) => {
+    const r = await runContainer(image, { user: "1000", args: [id, "--version"] });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(pinnedClientVersions()[pkg]);
   }, 120_000);
 
   it("has no setuid binaries and no sudo", async () => {

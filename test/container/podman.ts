@@ -18,7 +18,7 @@
 // - runContainer() runs a throwaway container (--rm) and returns its exit code and output.
 import { execa } from "execa";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,10 +31,17 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = path.resolve(path.dirname(THIS_FILE), "../..");
 /** The pinned agent CLIs (installed from image/clients/package-lock.json). */
 export const CLIENTS_NODE_MODULES = path.join(REPO_ROOT, "image/clients/node_modules");
+/**
+ * PERIMETER_PODMAN_DIR moves every place this module keeps state (work dir, podman storage, run root)
+ * under one directory: a cold machine can be simulated, or suites run apart from the shared caches.
+ */
+const STATE_DIR = process.env.PERIMETER_PODMAN_DIR ? path.resolve(process.env.PERIMETER_PODMAN_DIR) : undefined;
 /** Everything this module keeps on disk: config files, the cached base rootfs, locks, scratch dirs. */
-export const WORK_DIR = path.join(os.tmpdir(), "perimeter-podman");
+export const WORK_DIR = STATE_DIR ? path.join(STATE_DIR, "work") : path.join(os.tmpdir(), "perimeter-podman");
 export const CONTAINERS_CONF_PATH = path.join(WORK_DIR, "containers.conf");
 export const STORAGE_CONF_PATH = path.join(WORK_DIR, "storage.conf");
+/** Where image layouts are staged for `podman pull oci:`: a lowercase path, since podman names the image after it. */
+const OCI_STAGING_DIR = /[A-Z]/.test(WORK_DIR) ? "/var/tmp/perimeter-podman-oci" : WORK_DIR;
 
 export const AGENT_UID = 1000;
 export const AGENT_GID = 1000;
@@ -89,12 +96,22 @@ const EXCLUDED_PREFIXES = [
 /** Build-time-only inputs in image/clients/node_modules (C++ headers for node-gyp); nothing loads them. */
 const CLIENTS_EXCLUDES = ["node_modules/nan", "node_modules/node-addon-api", "node_modules/.package-lock.json"];
 
-/** /usr/local/bin entries: the same targets as node_modules/.bin, but absolute so they work from anywhere. */
-const CLIENT_BINS: Record<string, string> = {
-  claude: `${AGENT_CLIENTS_DIR}/node_modules/@anthropic-ai/claude-code/bin/claude.exe`, // native (Bun) ELF
-  codex: `${AGENT_CLIENTS_DIR}/node_modules/@openai/codex/bin/codex.js`, // node launcher -> static musl ELF
-  gemini: `${AGENT_CLIENTS_DIR}/node_modules/@google/gemini-cli/bundle/gemini.js`, // plain JS on node
-};
+/**
+ * /usr/local/bin entries, one per tool of image/clients/package.json ("perimeter.tools": id -> npm
+ * package): the package's own `bin` target, absolute so it works from anywhere.
+ */
+export function clientBins(nodeModules = CLIENTS_NODE_MODULES): Record<string, string> {
+  const read = (file: string) => JSON.parse(readFileSync(file, "utf8"));
+  const tools = read(path.join(REPO_ROOT, "image/clients/package.json")).perimeter.tools as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(tools).map(([id, pkg]) => {
+      const bin = read(path.join(nodeModules, pkg, "package.json")).bin as string | Record<string, string>;
+      const target = typeof bin === "string" ? bin : bin[id];
+      if (!target) throw new Error(`${pkg} has no bin named ${id}`);
+      return [id, `${AGENT_CLIENTS_DIR}/node_modules/${pkg}/${path.posix.normalize(target)}`];
+    }),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
@@ -201,10 +218,10 @@ async function aptInstall(pkgs: string[]): Promise<void> {
 // podman
 
 /** podman's own state for this project, apart from the host default (/var/lib/containers). */
-export const STORAGE_ROOT = "/var/lib/perimeter-podman/storage";
-const RUN_ROOT = "/run/perimeter-podman";
+export const STORAGE_ROOT = STATE_DIR ? path.join(STATE_DIR, "storage") : "/var/lib/perimeter-podman/storage";
+const RUN_ROOT = STATE_DIR ? path.join(STATE_DIR, "run") : "/run/perimeter-podman";
 
-const CONTAINERS_CONF = `# Written by test/container/podman.ts (see shared/TOOLS.md "Containers on these machines").
+const CONTAINERS_CONF = `# Written by test/container/podman.ts: cgroupfs and runc (crun fails on these hosts' hybrid cgroups).
 [containers]
 default_ulimits = []
 
@@ -484,19 +501,17 @@ async function writeStaging(dir: string): Promise<string[]> {
   await file("etc/hostname", "agent\n");
   await file("etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
   await file("etc/resolv.conf", "");
-  for (const [name, target] of Object.entries(CLIENT_BINS)) await fs.symlink(target, path.join(dir, "usr/local/bin", name));
+  for (const [name, target] of Object.entries(clientBins())) await fs.symlink(target, path.join(dir, "usr/local/bin", name));
   return (await fs.readdir(dir)).sort();
 }
 
 /**
  * Writes a rootfs tar for the agent image: a minimal Debian userland taken from this host (no network),
  * node, git, tini, CA certificates, user `agent` (1000:1000), and the pinned CLIs under /opt/agent-clients
- * with /usr/local/bin/{claude,codex,gemini}. No setuid/setgid bits, no sudo.
+ * with a /usr/local/bin link per tool. No setuid/setgid bits, no sudo.
  */
 export async function buildBaseRootfs(outTar: string): Promise<void> {
-  const installed = await installedPackages(BASE_PACKAGES);
-  const absent = BASE_PACKAGES.filter((p) => !installed.has(p));
-  if (absent.length) await withLock("apt", () => aptInstall([...absent]));
+  await ensureBasePackages();
   if (!existsSync(CLIENTS_NODE_MODULES)) {
     throw new Error(`${CLIENTS_NODE_MODULES} is missing: run \`npm ci\` in image/clients first`);
   }
@@ -534,9 +549,26 @@ export async function buildBaseRootfs(outTar: string): Promise<void> {
   }
 }
 
+/**
+ * Installs the base packages that are missing. It runs before the cache key is computed: the key names
+ * the package versions, and a key taken before the install would differ from every later one, so two
+ * test files on a cold machine would each build (and clean away) the other's base tar.
+ */
+export async function ensureBasePackages(): Promise<void> {
+  const absentNow = async () => {
+    const installed = await installedPackages(BASE_PACKAGES);
+    return BASE_PACKAGES.filter((p) => !installed.has(p));
+  };
+  if ((await absentNow()).length === 0) return;
+  await withLock("apt", async () => {
+    const absent = await absentNow();
+    if (absent.length) await aptInstall(absent);
+  });
+}
+
 /** Content key of the base rootfs: recipe (this file), package versions, node, and the CLI tree. */
 async function baseKey(): Promise<string> {
-  const parts: string[] = [await fs.readFile(THIS_FILE, "utf8")];
+  const parts: string[] = [await fs.readFile(THIS_FILE, "utf8"), await fs.readFile(path.join(REPO_ROOT, "image/clients/package.json"), "utf8")];
   const pk = await installedPackages(BASE_PACKAGES);
   parts.push(JSON.stringify([...pk]));
   const node = await fs.stat("/usr/bin/node");
@@ -560,14 +592,18 @@ let baseLayer: Promise<CachedLayer> | undefined;
 export function ensureBaseRootfs(): Promise<CachedLayer> {
   baseLayer ??= (async () => {
     await ensurePodman();
+    await ensureBasePackages();
     const key = await baseKey();
     const file = path.join(WORK_DIR, `base-${key}.tar`);
     const digestFile = `${file}.sha256`;
     return withLock("base", async () => {
-      if (!existsSync(digestFile)) {
+      // The digest file is written last, by rename: it exists only beside a complete tar.
+      if (!existsSync(digestFile) || !existsSync(file)) {
         const t0 = Date.now();
         await buildBaseRootfs(file);
-        await fs.writeFile(digestFile, await sha256File(file));
+        const tmpDigest = `${digestFile}.${process.pid}.tmp`;
+        await fs.writeFile(tmpDigest, await sha256File(file));
+        await fs.rename(tmpDigest, digestFile);
         for (const old of await fs.readdir(WORK_DIR)) {
           if (/^base-[0-9a-f]{16}\.tar(\.sha256)?$/.test(old) && !old.startsWith(`base-${key}.`)) {
             await fs.rm(path.join(WORK_DIR, old), { force: true });
@@ -665,9 +701,10 @@ export async function buildTestImage(opts: BuildTestImageOptions): Promise<strin
       }),
     );
     const manifestDigest = sha256(manifest);
-    // podman names a pulled oci: directory after its path, which must be lowercase; the name is dropped below.
-    const dir = path.join(WORK_DIR, `oci-${process.pid}-${configDigest.slice(0, 12)}-${(++ociSeq).toString(36)}`);
-    await fs.mkdir(dir);
+    // podman names a pulled oci: directory after its path, which must be lowercase (a `mktemp -d`
+    // TMPDIR is not); the name is dropped below.
+    const dir = path.join(OCI_STAGING_DIR, `oci-${process.pid}-${configDigest.slice(0, 12)}-${(++ociSeq).toString(36)}`);
+    await fs.mkdir(dir, { recursive: true });
     try {
       const blobs = path.join(dir, "blobs/sha256");
       await fs.mkdir(blobs, { recursive: true });
@@ -688,8 +725,13 @@ export async function buildTestImage(opts: BuildTestImageOptions): Promise<strin
       );
       await fs.writeFile(path.join(blobs, configDigest), config);
       await fs.writeFile(path.join(blobs, manifestDigest), manifest);
-      for (const l of layers) {
-        if (!existsSync(path.join(blobs, l.digest))) await linkOrCopy(l.file, path.join(blobs, l.digest));
+      for (const [i, l] of layers.entries()) {
+        const blob = path.join(blobs, l.digest);
+        if (existsSync(blob)) continue;
+        // Another worker may replace the base of an older key (and remove its tar) while holding the
+        // base lock: take our own link to it under that lock.
+        if (i === 0) await withLock("base", () => linkOrCopy(l.file, blob));
+        else await linkOrCopy(l.file, blob);
       }
       // A layer already in storage (the base, after the first image) is reused by digest, not re-read.
       // One pull at a time, so parallel test files don't both commit the 1 GB base layer.
@@ -790,12 +832,14 @@ export interface RunContainerOptions {
 }
 
 let runSeq = 0;
+/** PERIMETER_PODMAN_PREFIX names this run's containers, so people sharing a machine can tell theirs apart. */
+const CONTAINER_PREFIX = process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter-test";
 
 export async function runContainer(
   image: string,
   opts: RunContainerOptions = {},
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const name = `perimeter-test-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
+  const name = `${CONTAINER_PREFIX}-${process.pid}-${++runSeq}-${Date.now().toString(36)}`;
   const args = ["run", "--rm", "--name", name, "--pull=never", "--network", opts.network ?? "none"];
   if (opts.user !== undefined) args.push("--user", opts.user);
   for (const [k, v] of Object.entries(opts.env ?? {})) args.push("--env", `${k}=${v}`);

@@ -3,13 +3,13 @@
 //   (a) with no deny rule, the fake model's `touch <tmp>/marker` runs;
 //   (b) with a deny rule for `touch` in the tool's strongest form, it does not, and the CLI reports
 //       the denial.
-// Each run takes about 0.4 s (claude, codex) to 2 s (gemini).
+// Each run takes about 0.4 s to 2 s, depending on the tool.
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, it } from "vitest";
-import { AGENT_TOOLS, runMarkerCommand, type AgentTool } from "./agents.js";
+import { AGENT_TOOLS, DRIVERS, runMarkerCommand, type AgentTool } from "./agents.js";
 import { startFakeModel } from "./fake-model.js";
 
 const root = mkdtempSync(join(tmpdir(), "perimeter-real-"));
@@ -28,16 +28,9 @@ function write(home: string, rel: string, text: string): void {
   writeFileSync(p, text);
 }
 
-/** The strongest hand-written "deny touch" for each tool (see /work/shared/TOOLS.md). */
-const denyTouch: Record<AgentTool, (home: string) => void> = {
-  claude: (home) => write(home, ".claude/settings.json", JSON.stringify({ permissions: { deny: ["Bash(touch *)"] } })),
-  codex: (home) => write(home, ".codex/rules/x.rules", 'prefix_rule(pattern=["touch"], decision="forbidden")\n'),
-  gemini: (home) =>
-    write(
-      home,
-      ".gemini/policies/x.toml",
-      '[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = "touch"\ndecision = "deny"\npriority = 200\n',
-    ),
+/** The strongest hand-written "deny touch" of each tool (its driver's handWrittenDeny). */
+const denyTouch = (tool: AgentTool) => (home: string) => {
+  for (const [file, text] of Object.entries(DRIVERS[tool].handWrittenDeny("touch"))) write(home, file, text);
 };
 
 const RUN_TIMEOUT = 45_000;
@@ -59,7 +52,7 @@ describe.concurrent.each(AGENT_TOOLS)("%s against the fake model", (tool) => {
 
   it("does not run it when a hand-written deny rule for touch exists, even in bypass mode", { timeout: TEST_TIMEOUT }, async ({ expect }) => {
     const home = freshDir(`${tool}-home`);
-    denyTouch[tool](home);
+    denyTouch(tool)(home);
     const marker = join(freshDir(`${tool}-out`), "marker");
     const run = await runMarkerCommand(tool, { home, mode: "bypass", command: `touch ${marker}`, timeoutMs: RUN_TIMEOUT });
     const why = `${run.command}\nexit ${run.exitCode}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}\ntool results: ${JSON.stringify(run.toolResults)}`;

@@ -1,5 +1,5 @@
-// A fake model API for driving the REAL agent CLIs offline (see /work/shared/TOOLS.md, "Testing a
-// real agent offline"). One server speaks all three wire protocols, streamed:
+// A fake model API for driving the REAL agent CLIs offline (each tool's driver points its client here).
+// One server speaks all three wire protocols, streamed:
 //   - Anthropic Messages:  POST /v1/messages (SSE, or JSON when the request has no `stream: true`),
 //                          POST /v1/messages/count_tokens
 //   - Gemini:              POST .../models/MODEL:streamGenerateContent?alt=sse, :generateContent,

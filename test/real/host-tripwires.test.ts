@@ -1,12 +1,12 @@
 // Issue 3: the tripwires hold in the REAL agents on a host rendered with `interactive`, and the
 // same commands run when the tripwires are removed (the control). Observations feed the README table.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { matchesArgv } from "../../src/profile/pattern.js";
 import { exampleArgv } from "../../src/profile/example.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";
-import { expectedObservation, recordObservations, writeCoverageIntoReadme, type Observed } from "../report/coverage.js";
+import { expectedObservation, recordObservations, type Observed } from "../report/coverage.js";
 import { denialKind } from "./agents.js";
 import { controlProfile, createShims, renderHome, runScript, type ScriptRun } from "./harness.js";
 
@@ -31,8 +31,6 @@ beforeAll(async () => {
     }),
   );
 });
-
-afterAll(() => writeCoverageIntoReadme(profile));
 
 it("probes only commands the interactive profile really allows", () => {
   for (const command of allowed) {

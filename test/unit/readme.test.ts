@@ -9,14 +9,15 @@ import { packageRoot } from "../../src/profile/builtin.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
 import { expectedObservation } from "../report/coverage.js";
+import { VERSIONS_END, VERSIONS_START, versionsMarkdown } from "../report/versions.js";
 
 const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
 
 describe("README", () => {
-  it("lists exactly the pinned client versions", () => {
-    for (const [pkg, version] of Object.entries(pinnedClientVersions())) {
-      expect(readme).toMatch(new RegExp(`\\| \`${pkg.replace(/[/@.-]/g, "\\$&")}\` \\| ${version.replace(/\./g, "\\.")} \\|`));
-    }
+  it("lists exactly the pinned client versions, as npm run gen:readme writes them", () => {
+    const section = readme.slice(readme.indexOf(VERSIONS_START) + VERSIONS_START.length, readme.indexOf(VERSIONS_END));
+    expect(section.trim()).toBe(versionsMarkdown());
+    for (const [pkg, version] of Object.entries(pinnedClientVersions())) expect(section).toContain(`| \`${pkg}\` | ${version} |`);
   });
 
   it("has a coverage table whose every cell matches what the tools are expected to do", () => {
@@ -29,6 +30,11 @@ describe("README", () => {
       scope: h.includes("(host") ? ("host" as const) : ("image" as const),
     }));
     expect(columns.every((c) => c.tool !== undefined)).toBe(true);
+    // Headers name the pinned versions the table was observed with.
+    const versions = pinnedClientVersions();
+    columns.forEach((c, i) => expect(header[i]).toContain(`${c.tool.title} ${versions[c.tool.npmPackage]} (`));
+    // Every tool x scope column, in the registry's order: a partial run must not have dropped one.
+    expect(columns.map((c) => `${c.tool.id}/${c.scope}`)).toEqual(TOOLS.flatMap((t) => [`${t.id}/host`, `${t.id}/image`]));
     const profile = loadProfile("interactive");
     const rows = lines.slice(1).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
     const examples = profile.tripwires.flatMap((t) => t.blocks.map((e) => ({ t, e })));

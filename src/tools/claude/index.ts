@@ -1,5 +1,6 @@
 // Everything perimeter knows about Claude Code settings: file locations, keys, rule syntax, limits.
-// Facts: ../shared/TOOLS.md "Claude Code"; types: settings.generated.ts (SchemaStore schema).
+// Facts: Claude Code settings docs (code.claude.com/docs/en/settings, .../iam), checked against the
+// pinned binary by the suites (driver.ts, real.test.ts); types: settings.generated.ts (SOURCES.md).
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";

@@ -1,5 +1,6 @@
 // Everything perimeter knows about Codex CLI: config.toml keys, the Starlark `.rules` files, their
-// prefix-only matching, file locations and launch flags. Facts: ../shared/TOOLS.md "Codex CLI".
+// prefix-only matching, file locations and launch flags. Facts: openai/codex docs/config.md and
+// codex-rs/execpolicy/README.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { basename } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";

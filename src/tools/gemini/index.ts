@@ -1,5 +1,6 @@
 // Everything perimeter knows about Gemini CLI: settings keys, the policy engine's TOML rules and
-// priorities, file locations and launch flags. Facts: ../shared/TOOLS.md "Gemini CLI".
+// priorities, file locations and launch flags. Facts: google-gemini/gemini-cli docs/get-started/
+// configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type FileBody, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";

@@ -1,0 +1,98 @@
+// Codex CLI only, against the real client (the generic suites are in test/real/): the effective
+// policies of each host profile, --strict-config, the rules file's own examples, and `execpolicy check`
+// over every tripwire example (matching there is by argv, so it shows what the rules say; whether the
+// agent consults them for a given shell command is the real-agent suites' business).
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { listProfiles, loadProfile } from "../../profile/load.js";
+import { matchesArgv } from "../../profile/pattern.js";
+import { isContainerOnly } from "../../profile/types.js";
+import { runAgent } from "../../../test/real/agents.js";
+import { checkHostFiles, runClient } from "../../../test/real/clients.js";
+import { startFakeModel } from "../../../test/real/fake-model.js";
+import { renderHome } from "../../../test/real/harness.js";
+import { codex } from "./index.js";
+
+const CONFIG = ".codex/config.toml";
+const RULES = ".codex/rules/perimeter.rules";
+const hostProfiles = listProfiles().map((name) => loadProfile(name)).filter((p) => !isContainerOnly(p));
+
+/** `codex execpolicy check`: JSON decision for one argv; exit 1 when the rules file does not load. */
+const execpolicy = (rulesFile: string, argv: readonly string[]) => runClient("codex", ["execpolicy", "check", "--rules", rulesFile, ...argv], {});
+
+describe.each(hostProfiles.map((p) => [p.name, p] as const))("host profile %s", (_name, profile) => {
+  it("the config shows the sandbox and approval policy the profile asks for", async () => {
+    const { out } = await checkHostFiles("codex", renderHome(profile));
+    expect(out.exitCode, out.stderr.slice(-2000)).toBe(0);
+    const sandbox = profile.posture.edits === "auto" ? "workspace-write" : "read-only";
+    expect(out.stdout).toContain(`\`sandbox_mode\` is \`${sandbox}\``);
+    // on-request: the model is told how to ask for escalation; under "never" it is told it cannot.
+    expect(out.stdout).toContain("Escalation Requests");
+    expect(out.stdout).not.toContain("Approval policy is currently never");
+  });
+
+  it("control: a bad value fails with its file and line", async () => {
+    const home = renderHome(profile);
+    const file = join(home, CONFIG);
+    writeFileSync(file, readFileSync(file, "utf8").replace(/approval_policy = "[^"]+"/, 'approval_policy = "onrequest"'));
+    const { out } = await checkHostFiles("codex", home);
+    expect(out.exitCode).toBe(1);
+    expect(`${out.stdout}\n${out.stderr}`).toContain("config.toml:");
+  });
+
+  it("--strict-config finds no unknown key (and finds one in the control)", async () => {
+    const model = await startFakeModel({ command: "true" });
+    try {
+      const home = renderHome(profile);
+      const ok = await runAgent("codex", { home, cwd: home, model, mode: "host", extraArgs: ["--strict-config"] });
+      expect(ok.exitCode, ok.stderr.slice(-1500)).toBe(0);
+      const file = join(home, CONFIG);
+      writeFileSync(file, `perimeter_bogus_key = 1\n${readFileSync(file, "utf8")}`);
+      const bad = await runAgent("codex", { home, cwd: home, model, mode: "host", extraArgs: ["--strict-config"] });
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stderr).toMatch(/unknown configuration field/);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it("the rules file loads, its match/not_match examples checked by Codex itself (control: a broken example fails)", async () => {
+    const rules = join(renderHome(profile), RULES);
+    const loaded = await execpolicy(rules, ["true"]);
+    expect(loaded.exitCode, loaded.stderr).toBe(0);
+    // Control: an example that contradicts its rule makes Codex refuse the whole file.
+    writeFileSync(rules, readFileSync(rules, "utf8").replace('match = ["gh repo delete', 'match = ["gh repo view x", "gh repo delete'));
+    expect((await execpolicy(rules, ["true"])).exitCode).toBe(1);
+  });
+});
+
+describe("execpolicy check over every tripwire example", () => {
+  const profile = loadProfile("interactive");
+
+  async function decision(rules: string, argv: readonly string[]): Promise<string> {
+    const { exitCode, stdout, stderr } = await execpolicy(rules, argv);
+    expect(exitCode, stderr).toBe(0);
+    const json = JSON.parse(stdout.slice(stdout.indexOf("{"), stdout.lastIndexOf("}") + 1)) as { decision?: string };
+    return json.decision ?? "none";
+  }
+
+  describe.each(profile.tripwires.map((t) => [t.id, t] as const))("tripwire %s", (_id, tripwire) => {
+    const home = renderHome(profile);
+    const control = renderHome({ ...profile, tripwires: [] });
+
+    it.each(tripwire.blocks.map((e) => [e.command, e] as const))("must block %s: forbidden exactly when Codex can express it", async (_c, example) => {
+      const expressible = tripwire.rules.some((r) => codex.express(r.pattern).enforced.some((v) => matchesArgv(v, example.argv)));
+      const withTripwires = await decision(join(home, RULES), example.argv);
+      // Control: the same argv against the same profile without its tripwires is never forbidden.
+      const without = await decision(join(control, RULES), example.argv);
+      expect(without).not.toBe("forbidden");
+      // A variant Codex cannot express adds nothing: the decision is what the rest of the profile says.
+      expect(withTripwires).toBe(expressible ? "forbidden" : without);
+    });
+
+    it.each(tripwire.allows.map((e) => [e.command, e] as const))("leaves %s alone", async (_c, example) => {
+      expect(await decision(join(home, RULES), example.argv)).not.toBe("forbidden");
+    });
+  });
+});

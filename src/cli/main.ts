@@ -61,6 +61,19 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .addOption(profilesDirOption())
     .option("--json", "machine-readable output")
     .action((flags) => run(async () => (await import("./commands/bake.js")).bake(flags)));
+  program
+    .command("gateway")
+    .description("serve the profile's gateway (the agent container's proxy) until SIGTERM")
+    .requiredOption("--profile <name>", "a profile with a [network] section (autonomous, ci or your own)")
+    .addOption(profilesDirOption())
+    .requiredOption("--listen <host:port>", "address to listen on (port 0: any free port, printed when ready)")
+    .requiredOption("--ca-dir <dir>", "folder the run's CA certificate (ca.pem) and bundle (ca-bundle.pem) are written to; never the key")
+    .option("--log <file>", "JSON-lines record of every request (appended)")
+    .option("--hosts <file>", "hosts-file map of names to addresses; a mapped name never falls back to DNS")
+    .option("--upstream-ca <file>", "PEM certificate(s) trusted for upstreams in addition to the system store")
+    .option("--usage <file>", "file rewritten with the run's model usage totals after each model call")
+    .option("--json", "machine-readable output: one JSON event per line (ready, budget-warn, budget-stop, stopped)")
+    .action((flags) => run(async () => (await import("./commands/gateway.js")).gateway(flags, write)));
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
     .command("run")

@@ -6,6 +6,8 @@ import { ProfileError } from "../errors.js";
 import { builtinProfilesDir, displayPath } from "./builtin.js";
 import type { KeyPath } from "./locate.js";
 import { exampleArgv } from "./example.js";
+import { resolveGatewaySections } from "./gateway-sections.js";
+import { parseWireRule, type WireRule } from "./wire.js";
 import { matchesArgv, parsePattern } from "./pattern.js";
 import { mergeLimits } from "./limits.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
@@ -61,6 +63,7 @@ export function loadProfile(name: string, source: ProfileSource = {}): Profile {
     posture,
     ...lists,
     tripwires,
+    ...resolveGatewaySections(chain),
     runLimits: mergeLimits(chain.map((c) => c.data.limits)),
   };
   rejectConflicts(profile);
@@ -203,7 +206,12 @@ function toTripwire(read: ReadFile<TripwiresFile>, index: number, entry: Tripwir
       throw errorAt(read, at("allows", allows.indexOf(ex)), `"${ex.command}" is matched by "${hit.pattern.text}" but is listed as allowed`);
     }
   }
-  return { id: entry.id, reason: entry.reason, rules, blocks, allows, origin: originOf(read, at("id")) };
+  const wire = (entry.wire ?? []).map((text, i): WireRule => {
+    const rule = parseWireRule(text);
+    if (typeof rule === "string") throw errorAt(read, at("wire", i), rule);
+    return rule;
+  });
+  return { id: entry.id, reason: entry.reason, rules, blocks, allows, wire, origin: originOf(read, at("id")) };
 }
 
 /** The same command may not be both allowed (or asked) and denied: which one wins would differ by tool. */

@@ -1,6 +1,8 @@
 // The one typed profile every emitter reads. Each rule remembers where it came from.
 import type { ProfileLimits } from "./limits.js";
+import type { HostPattern } from "./host.js";
 import type { CommandPattern } from "./pattern.js";
+import type { WireRule } from "./wire.js";
 
 export interface Origin {
   file: string;
@@ -26,6 +28,8 @@ export interface Tripwire {
   rules: CommandRule[];
   blocks: Example[];
   allows: Example[];
+  /** What the tripwire means on the wire, refused by the gateway. */
+  wire: WireRule[];
   origin: Origin;
 }
 
@@ -48,7 +52,56 @@ export interface Profile {
   tripwires: Tripwire[];
   /** The clock and container half of `[limits]`, merged along `extends` (src/profile/limits.ts). */
   runLimits: ProfileLimits;
+  /** What may leave the agent container; undefined: the profile has no [network] (no gateway). */
+  network?: NetworkPolicy;
+  credentials: Credential[];
+  git: GitPolicy;
+  limits: Limits;
 }
+
+export interface NetworkPolicy {
+  allow: HostPattern[];
+  /** Allowed hosts whose TLS the gateway terminates even without credentials or wire rules. */
+  inspect: HostPattern[];
+}
+
+export interface Credential {
+  name: string;
+  host: string;
+  header: string;
+  scheme: "raw" | "bearer" | "basic";
+  username?: string;
+  /** Where the launcher keeps the secret: exactly one of the two. */
+  source: { env: string } | { file: string };
+  placeholderEnv: string[];
+  required: boolean;
+  origin: Origin;
+}
+
+export interface GitPolicy {
+  hosts: HostPattern[];
+  /** Ref globs the agent may update; deletions and tags are refused whatever these say. */
+  push: string[];
+}
+
+export interface Price {
+  input: number;
+  output: number;
+  cachedInput: number;
+}
+
+export interface Limits {
+  tokens?: number;
+  usd?: number;
+  warnPercent: number;
+  stopPercent: number;
+  /** Model name glob to price, in file order. */
+  prices: { model: string; price: Price }[];
+}
+
+export const DEFAULT_PUSH_REFS = ["refs/heads/agent/**"];
+export const DEFAULT_WARN_PERCENT = 70;
+export const DEFAULT_STOP_PERCENT = 100;
 
 /** A profile that never prompts belongs in the agent image, never on a host. */
 export function isContainerOnly(profile: Profile): boolean {

@@ -9,6 +9,7 @@ import { LAUNCHER_GRACE_SECONDS, sha256, type EngineCommand, type RunPlan, type 
 import { startProcess, type ProcessResult, type RunningProcess } from "./process.js";
 import { profileDigest } from "./profile-digest.js";
 import { EXIT_REFUSED, entrypointRecords, parseGatewayLog, refusalOf, requestCounts, usageFromLog, type GatewayLogLine } from "./records.js";
+import type { Profile } from "../profile/types.js";
 import type { RunRequest } from "./request.js";
 import { SCANNER, scanAddedLines, type SecretFinding } from "./secret-scan.js";
 import { STOP_EXIT_CODES, stopReason, type Observations } from "./stop.js";
@@ -311,10 +312,10 @@ function budgetLine(usage: { inputTokens: number; outputTokens: number; usd: num
   return `budget used: ${tokens}, ${usd}${usage.percent !== undefined ? ` (${usage.percent.toFixed(0)}%)` : ""}`;
 }
 
-/** The model budget of issue 13's `[limits]`, where the profile has it. */
-function budgetOf(profile: object): Manifest["budget"] {
-  const limits = (profile as { limits?: { tokens?: number; usd?: number; warnPercent?: number; stopPercent?: number } }).limits;
-  return { tokens: limits?.tokens ?? null, usd: limits?.usd ?? null, warnPercent: limits?.warnPercent ?? null, stopPercent: limits?.stopPercent ?? null };
+/** The model budget of the profile's `[limits]`, which the gateway enforces. */
+function budgetOf(profile: Profile): Manifest["budget"] {
+  const { tokens, usd, warnPercent, stopPercent } = profile.limits;
+  return { tokens: tokens ?? null, usd: usd ?? null, warnPercent, stopPercent };
 }
 
 function publishEnv(request: RunRequest, plan: RunPlan, clone: { base: string; branch: string }, stage: StageOutput): Record<string, string> {

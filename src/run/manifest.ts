@@ -35,7 +35,7 @@ export interface Manifest {
   /** The agent container: the entrypoint's exit code, whether a clock stopped it, the refusal if it refused. */
   agent: { exitCode: number | null; wallClock: boolean; refusal: { code: string; reason: string } | null };
   limits: RunLimits;
-  budget: { tokens: number | null; usd: number | null; warnPercent: number | null; stopPercent: number | null };
+  budget: { tokens: number | null; usd: number | null; warnPercent: number; stopPercent: number };
   usage: UsageSummary | null;
   gateway: { requests: number; allowed: number; refused: number; log: GatewayLogLine[] };
   refsPushed: { ref: string; commit: string }[];

@@ -225,7 +225,7 @@ export function planRun(request: RunRequest): RunPlan {
 export function gatewayCredentials(request: RunRequest): { env: string[]; files: string[] } {
   const env = new Set<string>();
   const files = new Set<string>();
-  for (const c of credentialsOf(request.profile)) {
+  for (const c of request.profile.credentials) {
     if ("env" in c.source) env.add(c.source.env);
     else files.add(c.source.file);
   }
@@ -234,16 +234,6 @@ export function gatewayCredentials(request: RunRequest): { env: string[]; files:
 
 /** Placeholders for every credential variable the profile or the tool names, and the tool's own settings. */
 export function agentEnv(request: RunRequest): [string, string][] {
-  const placeholders = new Set<string>([...credentialsOf(request.profile).flatMap((c) => c.placeholderEnv), ...request.tool.run.credentialEnv]);
+  const placeholders = new Set<string>([...request.profile.credentials.flatMap((c) => c.placeholderEnv), ...request.tool.run.credentialEnv]);
   return [...[...placeholders].sort().map((name): [string, string] => [name, PLACEHOLDER]), ...Object.entries(request.tool.run.env)];
-}
-
-/** The gateway's credential table as issue 13's profile types it; empty for a profile without one. */
-export interface CredentialRef {
-  source: { env: string } | { file: string };
-  placeholderEnv: string[];
-}
-
-export function credentialsOf(profile: object): CredentialRef[] {
-  return ((profile as { credentials?: CredentialRef[] }).credentials ?? []).map((c) => ({ source: c.source, placeholderEnv: c.placeholderEnv ?? [] }));
 }

@@ -22,6 +22,8 @@ export interface FakeModelRequest {
   method: string;
   /** Path including the query string, e.g. "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse". */
   path: string;
+  /** The request's headers (the gateway tests check which key arrived). */
+  headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
   body: unknown;
   /** What the fake answered: "tool_call" (the scripted command), "text", or "other" (metadata, errors). */
@@ -405,7 +407,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
     const url = req.url ?? "/";
     const path = url.split("?")[0] ?? "/";
     const method = req.method ?? "GET";
-    const record: FakeModelRequest = { method, path: url, body, answered: "other" };
+    const record: FakeModelRequest = { method, path: url, headers: req.headers, body, answered: "other" };
     requests.push(record);
     const b: Json = isObj(body) ? body : {};
     const model = typeof b.model === "string" ? b.model : "fake-model";

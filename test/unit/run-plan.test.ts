@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { runRequestFrom, printedPlan, type RunFlags } from "../../src/cli/commands/run.js";
 import { loadProfile } from "../../src/profile/load.js";
+import type { Credential } from "../../src/profile/types.js";
 import { LABEL } from "../../src/run/names.js";
 import { PLACEHOLDER, planRun, type EngineCommand, type RunPlan } from "../../src/run/plan.js";
 import type { RunRequest } from "../../src/run/request.js";
@@ -113,16 +114,21 @@ describe("perimeter run: the agent container", () => {
   });
 });
 
+const credential = (name: string, source: Credential["source"], placeholderEnv: string[]): Credential => ({
+  name, host: `${name}.example`, header: "authorization", scheme: "bearer", source, placeholderEnv, required: false, origin: { file: "t.toml", key: name },
+});
+
 describe("perimeter run: credentials", () => {
   const withCredentials = (r: RunRequest): RunRequest => ({
     ...r,
-    profile: Object.assign(Object.create(null), r.profile, {
+    profile: {
+      ...r.profile,
       credentials: [
-        { source: { env: "ANTHROPIC_API_KEY" }, placeholderEnv: ["ANTHROPIC_API_KEY"] },
-        { source: { env: "GH_TOKEN" }, placeholderEnv: ["GH_TOKEN"] },
-        { source: { file: "/etc/perimeter-test/openai.key" }, placeholderEnv: ["OPENAI_API_KEY"] },
+        credential("anthropic", { env: "ANTHROPIC_API_KEY" }, ["ANTHROPIC_API_KEY"]),
+        credential("github", { env: "GH_TOKEN" }, ["GH_TOKEN"]),
+        credential("openai", { file: "/etc/perimeter-test/openai.key" }, ["OPENAI_API_KEY"]),
       ],
-    }),
+    },
   });
 
   it("go to the gateway by variable name (values never in argv) and files read-only; the agent gets placeholders", async () => {
@@ -246,8 +252,13 @@ describe("perimeter run: bad input is refused before anything runs", () => {
 
   it("a profile without every limit names the missing keys", async () => {
     const dir = tempDir();
-    writeFiles(dir, { "bare.toml": 'description = "no limits"\n\n[posture]\nprompts = "never"\nedits = "auto"\noutput = "text"\n' });
+    const posture = '[posture]\nprompts = "never"\nedits = "auto"\noutput = "text"\n';
+    writeFiles(dir, {
+      "bare.toml": `description = "no limits"\n\n${posture}\n[network]\nallow = ["github.com"]\n`,
+      "closed.toml": `description = "no network"\n\n${posture}\n[limits]\nwall_clock_seconds = 5\nmemory = "1g"\ncpus = 1\npids = 64\n`,
+    });
     await expect(request({ profile: "bare", profilesDir: dir })).rejects.toThrow(/sets no \[limits\] wall_clock_seconds, memory, cpus, pids/);
+    await expect(request({ profile: "closed", profilesDir: dir })).rejects.toThrow(/has no \[network\]/);
   });
 
   it("no prompt is a usage error", async () => {

@@ -97,6 +97,9 @@ export async function runRequestFrom(prompt: string | undefined, flags: RunFlags
   if (!isContainerOnly(profile)) {
     throw new UsageError(`profile ${profile.name} prompts; perimeter run starts agents with no person to answer, so only a no-prompt profile (autonomous, ci) can run`);
   }
+  if (profile.network === undefined) {
+    throw new UsageError(`profile ${profile.name} (${profile.files.join(" <- ")}) has no [network]: a run's only way out is the gateway, which needs an allowlist`);
+  }
   const engine: EngineId = detectEngine(flags.engine, env);
   const runId = flags.runId ?? newRunId(now);
   if (!RUN_ID_PATTERN.test(runId)) throw new UsageError(`--run-id: "${runId}" must be lower-case letters, digits and dashes`);

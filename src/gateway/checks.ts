@@ -1,0 +1,60 @@
+// The checks on one request that the gateway can read: the tripwires' wire forms, the GraphQL
+// mutations, git ref updates. Each returns a Refusal or undefined; none sees a header value.
+import { nameMatches } from "../profile/host.js";
+import type { CompiledWireRule, GatewayPolicy } from "./policy.js";
+import { isZeroId, type RefUpdate } from "./receive-pack.js";
+import type { Refusal } from "./refusal.js";
+
+/** Methods a server might act on: the request's own and any override header. */
+export function effectiveMethods(method: string, headers: Record<string, string | string[] | undefined>): string[] {
+  const methods = new Set([method.toUpperCase()]);
+  for (const name of ["x-http-method-override", "x-http-method", "x-method-override"]) {
+    const value = headers[name];
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) methods.add(v.trim().toUpperCase());
+  }
+  return [...methods];
+}
+
+/** The most specific matching wire form names the refusal: a ref delete is git-delete-remote-branch, not gh-api-delete. */
+const specificity = (w: CompiledWireRule) => (w.rule.kind === "http" ? w.rule.path.replace(/\*/g, "").length + (w.rule.method === "*" ? 0 : 1) : 0);
+
+export function httpWireRefusal(policy: GatewayPolicy, host: string, methods: readonly string[], path: string): Refusal | undefined {
+  let best: CompiledWireRule | undefined;
+  for (const w of policy.wire) {
+    if (w.rule.kind !== "http" || !nameMatches(w.rule.host, host)) continue;
+    const method = w.rule.method;
+    if ((method === "*" || methods.includes(method)) && w.matchPath!(path) && (best === undefined || specificity(w) > specificity(best))) best = w;
+  }
+  return best && { rule: `tripwire:${best.tripwire}`, message: `${best.reason} (wire form "${best.rule.text}")` };
+}
+
+export function graphqlFieldsFor(policy: GatewayPolicy, host: string): Map<string, { tripwire: string; reason: string; text: string }> {
+  const fields = new Map<string, { tripwire: string; reason: string; text: string }>();
+  for (const w of policy.wire) {
+    if (w.rule.kind === "graphql" && nameMatches(w.rule.host, host) && !fields.has(w.rule.field)) {
+      fields.set(w.rule.field, { tripwire: w.tripwire, reason: w.reason, text: w.rule.text });
+    }
+  }
+  return fields;
+}
+
+export function graphqlRefusal(policy: GatewayPolicy, host: string, mutations: readonly string[] | Error): Refusal | undefined {
+  if (mutations instanceof Error) return { rule: "graphql.unreadable", message: `${mutations.message}; a request that cannot be checked is refused` };
+  const fields = graphqlFieldsFor(policy, host);
+  for (const name of mutations) {
+    const hit = fields.get(name);
+    if (hit) return { rule: `tripwire:${hit.tripwire}`, message: `${hit.reason} (wire form "${hit.text}")` };
+  }
+  return undefined;
+}
+
+export function refUpdateRefusal(policy: GatewayPolicy, updates: readonly RefUpdate[]): Refusal | undefined {
+  for (const u of updates) {
+    if (isZeroId(u.newId)) return { rule: "git.deletions", message: `deleting ${u.ref} is refused; the agent never deletes a remote ref` };
+    if (u.ref.startsWith("refs/tags/")) return { rule: "git.tags", message: `pushing the tag ${u.ref} is refused; tags are cut by people` };
+    if (!policy.pushRefs.some((r) => r.match(u.ref))) {
+      return { rule: "git.push", message: `pushing ${u.ref} is refused; the agent may push only ${policy.pushRefs.map((r) => r.glob).join(", ")}` };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,517 @@
+// `perimeter gateway`: the agent container's only way out. An HTTP(S) proxy on Node's own http, net
+// and tls (README "The gateway" says why no proxy library): hosts outside [network] are refused;
+// allowed hosts without credentials or wire rules are tunnelled as they are; the others have their
+// TLS terminated with the run's CA, each request checked, the credential put into its one header,
+// and sent on over TLS that verifies the real upstream.
+import { mkdirSync, renameSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { connect as netConnect, isIP, type AddressInfo, type Socket } from "node:net";
+import { join } from "node:path";
+import type { Duplex, Readable } from "node:stream";
+import { rootCertificates, TLSSocket } from "node:tls";
+import type { Transform } from "node:stream";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { normalHost } from "../profile/host.js";
+import type { Profile } from "../profile/types.js";
+import { createRunCa, type RunCa } from "./ca.js";
+import { effectiveMethods, graphqlFieldsFor, graphqlRefusal, httpWireRefusal, refUpdateRefusal } from "./checks.js";
+import { normalPath } from "./glob.js";
+import { mutationFields } from "./graphql.js";
+import { hostsLookup, type HostsMap } from "./hosts-file.js";
+import { loggedPath, openLog, type GatewayLog, type LogLine } from "./log.js";
+import { compilePolicy, isAllowed, isInspected, readSecret, type GatewayPolicy } from "./policy.js";
+import { ReceivePackHead, type HeadResult } from "./receive-pack.js";
+import { rawRefusal, sendRefusal, type Refusal } from "./refusal.js";
+import { Budget, modelApiOf, UsageReader, type Totals } from "./usage.js";
+
+export interface GatewayOptions {
+  profile: Profile;
+  host: string;
+  port: number;
+  caDir: string;
+  logFile?: string;
+  /** Rewritten after every model response: the run's usage totals, for the launcher. */
+  usageFile?: string;
+  hosts?: HostsMap;
+  /** PEM text trusted for upstreams in addition to the system store. */
+  upstreamCa?: string;
+  /** Where the credentials' environment variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Budget crossings and other moments a launcher may want to hear about. */
+  onEvent?: (event: Record<string, unknown>) => void;
+}
+
+export interface RunningGateway {
+  host: string;
+  port: number;
+  caFile: string;
+  bundleFile: string;
+  policy: GatewayPolicy;
+  totals(): Totals;
+  close(): Promise<Totals>;
+}
+
+export const CA_FILE = "ca.pem";
+export const BUNDLE_FILE = "ca-bundle.pem";
+
+interface Target {
+  host: string;
+  port: number;
+  /** True inside a terminated TLS tunnel; false for plain-HTTP proxy requests. */
+  secure: boolean;
+}
+
+const TARGET = Symbol("perimeter.target");
+type TaggedSocket = Socket & { [TARGET]?: Target };
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+/** Most a GraphQL request body is read for checking; a larger one is refused. */
+const MAX_GRAPHQL_BODY = 8 << 20;
+
+/** A CONNECT authority "host:port" or "[v6]:port". */
+function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(authority);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  return port > 0 && port < 65536 ? { host: normalHost(m[1] ?? m[2]!), port } : undefined;
+}
+
+function systemBundle(): string[] {
+  const file = "/etc/ssl/certs/ca-certificates.crt";
+  return existsSync(file) ? [readFileSync(file, "utf8")] : [];
+}
+
+function writeAtomically(file: string, text: string, mode: number): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode });
+  renameSync(tmp, file);
+}
+
+function decoderFor(encoding: string | undefined): Transform | undefined | "unknown" {
+  const e = (encoding ?? "").trim().toLowerCase();
+  if (e === "" || e === "identity") return undefined;
+  if (e === "gzip" || e === "x-gzip") return createGunzip();
+  if (e === "deflate") return createInflate();
+  if (e === "br") return createBrotliDecompress();
+  return "unknown";
+}
+
+function outgoingHeaders(req: IncomingMessage, drop: ReadonlySet<string>): string[] {
+  const connectionListed = new Set(
+    String(req.headers.connection ?? "")
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ""),
+  );
+  const out: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || connectionListed.has(lower) || drop.has(lower)) continue;
+    out.push(name, req.rawHeaders[i + 1]!);
+  }
+  return out;
+}
+
+function responseHeaders(res: IncomingMessage): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < res.rawHeaders.length; i += 2) {
+    const lower = res.rawHeaders[i]!.toLowerCase();
+    if (!HOP_BY_HOP.has(lower)) out.push(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  }
+  return out;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const policy = compilePolicy(options.profile, readSecret(options.env ?? process.env));
+  const budget = new Budget(options.profile.limits);
+  const log: GatewayLog = openLog(options.logFile);
+  const ca: RunCa = await createRunCa();
+  const lookup = hostsLookup(options.hosts ?? new Map());
+  const trusted = [...rootCertificates, ...systemBundle(), ...(options.upstreamCa ? [options.upstreamCa] : [])];
+  const tlsAgent = new HttpsAgent({ keepAlive: true, ca: trusted });
+  const plainAgent = new HttpAgent({ keepAlive: true });
+  const emit = options.onEvent ?? (() => {});
+  const sockets = new Set<Duplex>();
+  const track = (s: Duplex) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  };
+
+  const writeUsage = () => {
+    if (options.usageFile !== undefined) writeAtomically(options.usageFile, `${JSON.stringify(budget.totals)}\n`, 0o644);
+  };
+
+  // --- one request, inside a terminated tunnel or as a plain-HTTP proxy request -----------------
+
+  async function handle(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const started = performance.now();
+    let url = req.url ?? "/";
+    if (!url.startsWith("/")) {
+      // Absolute form inside a tunnel must still name the tunnel's host.
+      try {
+        const parsed = new URL(url);
+        if (normalHost(parsed.hostname) !== target.host) return refuse({ rule: "host-mismatch", message: `the request names ${parsed.hostname} inside a tunnel to ${target.host}` });
+        url = `${parsed.pathname}${parsed.search}`;
+      } catch {
+        return refuse({ rule: "bad-request", message: "the request target is not a path or a URL" });
+      }
+    }
+    const line: LogLine = { host: target.host, port: target.port, method: req.method, path: loggedPath(url) };
+    const path = normalPath(url);
+    const methods = effectiveMethods(req.method ?? "GET", req.headers);
+    const finish = (extra: LogLine) => log.write({ ...line, ms: Math.round((performance.now() - started) * 100) / 100, ...extra });
+
+    function refuse(refusal: Refusal): void {
+      finish({ decision: "deny", rule: refusal.rule, status: 403, detail: refusal.message });
+      req.resume();
+      sendRefusal(res, refusal);
+    }
+
+    const hostHeader = req.headers.host;
+    if (hostHeader !== undefined) {
+      const named = normalHost(hostHeader.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1"));
+      if (named !== target.host) return refuse({ rule: "host-mismatch", message: `Host ${hostHeader} inside a tunnel to ${target.host}` });
+    }
+    const wire = httpWireRefusal(policy, target.host, methods, path);
+    if (wire) return refuse(wire);
+    const api = modelApiOf(methods[0]!, path);
+    if (api !== undefined) {
+      const over = budget.refusal();
+      if (over) return refuse({ rule: "limits.stop_percent", message: over });
+    }
+    if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
+
+    // The body: read whole (GraphQL), its head read (git push), or streamed.
+    let prefix: Buffer[] = [];
+    let rest: Readable | undefined = req;
+    if (path.endsWith("/graphql") && graphqlFieldsFor(policy, target.host).size > 0) {
+      const body = await readBody(req, MAX_GRAPHQL_BODY);
+      if (body instanceof Error) return refuse({ rule: "graphql.unreadable", message: body.message });
+      const queryParam = new URL(url, "http://x").searchParams.get("query");
+      const decoded = await decodeWhole(body, req.headers["content-encoding"]);
+      if (decoded instanceof Error) return refuse({ rule: "graphql.unreadable", message: decoded.message });
+      const refusal = graphqlRefusal(policy, target.host, req.method === "GET" && !queryParam ? [] : mutationFields(decoded.toString("utf8"), queryParam));
+      if (refusal) return refuse(refusal);
+      prefix = [body];
+      rest = undefined;
+    } else if (path.endsWith("/git-receive-pack") && req.method === "POST") {
+      const head = await readPushHead(req);
+      if ("error" in head.result) return refuse({ rule: "git.unreadable", message: head.result.error });
+      const refusal = refUpdateRefusal(policy, head.result.updates);
+      if (refusal) return refuse(refusal);
+      prefix = head.chunks;
+      rest = head.ended ? undefined : req;
+      line.refs = head.result.updates.map((u) => u.ref);
+    }
+
+    const credential = target.secure ? policy.credentials.find((c) => c.host === target.host && target.port === 443) : undefined;
+    const drop = new Set<string>(credential ? [credential.header] : []);
+    if (api !== undefined) drop.add("accept-encoding");
+    const headers = outgoingHeaders(req, drop);
+    if (credential) headers.push(credential.header, credential.value);
+    if (api !== undefined) headers.push("accept-encoding", "identity");
+    if (rest === undefined && req.headers["transfer-encoding"] !== undefined) {
+      headers.push("content-length", String(prefix.reduce((n, b) => n + b.length, 0)));
+    }
+
+    const send = target.secure ? httpsRequest : httpRequest;
+    const upstream = send({
+      host: target.host,
+      port: target.port,
+      method: req.method,
+      path: url,
+      headers: headers as unknown as OutgoingHttpHeaders,
+      agent: target.secure ? tlsAgent : plainAgent,
+      lookup: lookup as never,
+      ...(target.secure && isIP(target.host) === 0 ? { servername: target.host } : {}),
+    });
+    let bytesIn = 0;
+    let bytesOut = 0;
+    for (const b of prefix) bytesIn += b.length;
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    upstream.on("error", (error) => {
+      const detail = (error as NodeJS.ErrnoException).code ?? error.message;
+      if (!res.headersSent) {
+        const body = JSON.stringify({ message: `perimeter gateway: cannot reach ${target.host}:${target.port} (${detail})` });
+        res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
+      } else res.destroy();
+      finish({ decision: "error", status: 502, detail, bytesIn });
+    });
+    upstream.on("response", (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, responseHeaders(upRes) as unknown as OutgoingHttpHeaders);
+      const reader = api === undefined ? undefined : new UsageReader(/event-stream/.test(String(upRes.headers["content-type"] ?? "")) || /stream|alt=sse/.test(url), /\/models\/([^/:]+):/.exec(path)?.[1]);
+      const decoder = reader === undefined ? undefined : decoderFor(upRes.headers["content-encoding"]);
+      const sink = decoder === "unknown" ? undefined : decoder;
+      sink?.on("data", (c: Buffer) => reader!.feed(c));
+      upRes.on("data", (chunk: Buffer) => {
+        bytesOut += chunk.length;
+        if (reader !== undefined && decoder === undefined) reader.feed(chunk);
+        else sink?.write(chunk);
+      });
+      upRes.pipe(res);
+      upRes.on("end", () => {
+        const done = () => {
+          const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut };
+          if (reader !== undefined) {
+            const usage = reader.result();
+            const { usd, crossed } = budget.add(usage);
+            extra.usage = { ...usage, usd };
+            writeUsage();
+            for (const kind of crossed) {
+              const event = kind === "warn" ? "budget-warn" : "budget-stop";
+              log.write({ event, detail: budget.describe(), totals: { ...budget.totals } });
+              emit({ event, totals: { ...budget.totals } });
+            }
+          }
+          finish(extra);
+        };
+        if (sink !== undefined) {
+          sink.once("end", done);
+          sink.once("error", done);
+          sink.end();
+        } else done();
+      });
+    });
+    for (const b of prefix) upstream.write(b);
+    if (rest === undefined) upstream.end();
+    else {
+      rest.on("data", (c: Buffer) => (bytesIn += c.length));
+      rest.pipe(upstream);
+      rest.resume();
+    }
+  }
+
+  function readBody(req: IncomingMessage, limit: number): Promise<Buffer | Error> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          req.removeAllListeners("data");
+          req.resume();
+          resolve(new Error(`the body is over ${limit} bytes`));
+        } else chunks.push(c);
+      });
+      req.once("end", () => resolve(Buffer.concat(chunks)));
+      req.once("error", (e) => resolve(e));
+    });
+  }
+
+  function decodeWhole(body: Buffer, encoding: string | undefined): Promise<Buffer | Error> {
+    const decoder = decoderFor(encoding);
+    if (decoder === undefined) return Promise.resolve(body);
+    if (decoder === "unknown") return Promise.resolve(new Error(`content-encoding ${encoding} cannot be read`));
+    return new Promise((resolve) => {
+      const out: Buffer[] = [];
+      decoder.on("data", (c: Buffer) => out.push(c));
+      decoder.once("end", () => resolve(Buffer.concat(out)));
+      decoder.once("error", (e: Error) => resolve(e));
+      decoder.end(body);
+    });
+  }
+
+  /** Reads a push until its command list is complete; the chunks read so far go upstream first. */
+  function readPushHead(req: IncomingMessage): Promise<{ chunks: Buffer[]; result: Exclude<HeadResult, { done: false }>; ended: boolean }> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      const parser = new ReceivePackHead();
+      const decoder = decoderFor(req.headers["content-encoding"]);
+      let settled = false;
+      let ended = false;
+      const settle = (result: Exclude<HeadResult, { done: false }>) => {
+        if (settled) return;
+        settled = true;
+        req.pause();
+        req.removeListener("data", onData);
+        if (decoder !== undefined && decoder !== "unknown") decoder.destroy();
+        resolve({ chunks, result, ended });
+      };
+      const feed = (c: Buffer) => {
+        const r = parser.feed(c);
+        if (r.done) settle(r);
+      };
+      if (decoder === "unknown") {
+        settle({ done: true, error: `content-encoding ${req.headers["content-encoding"]} cannot be read` });
+        return;
+      }
+      decoder?.on("data", feed);
+      decoder?.once("error", (e: Error) => settle({ done: true, error: `the push body does not decode: ${e.message}` }));
+      decoder?.once("end", () => settle({ done: true, error: "the push ended before its command list did" }));
+      const onData = (c: Buffer) => {
+        chunks.push(c);
+        if (decoder === undefined) feed(c);
+        else decoder.write(c);
+      };
+      req.on("data", onData);
+      req.once("end", () => {
+        ended = true;
+        if (decoder !== undefined) decoder.end();
+        else settle({ done: true, error: "the push ended before its command list did" });
+      });
+    });
+  }
+
+  // --- the servers -------------------------------------------------------------------------------
+
+  const inner: Server = createServer({ requestTimeout: 0 }, (req, res) => {
+    const target = (req.socket as TaggedSocket)[TARGET]!;
+    handle(req, res, target).catch((error: Error) => {
+      if (!res.headersSent) res.writeHead(500).end();
+      log.write({ host: target.host, decision: "error", detail: error.message });
+    });
+  });
+  inner.on("upgrade", (req, socket: Duplex) => {
+    const target = (req.socket as TaggedSocket)[TARGET]!;
+    socket.end(rawRefusal({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" }));
+    log.write({ host: target.host, port: target.port, method: req.method, path: loggedPath(req.url ?? "/"), decision: "deny", rule: "upgrade", status: 403 });
+  });
+
+  const outer: Server = createServer({ requestTimeout: 0 }, (req, res) => {
+    const url = req.url ?? "/";
+    let parsed: URL | undefined;
+    try {
+      parsed = url.startsWith("/") ? undefined : new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.protocol !== "http:") {
+      sendRefusal(res, { rule: "bad-request", message: "this is a proxy: send CONNECT host:port, or an absolute http:// URL" });
+      log.write({ method: req.method, path: loggedPath(url), decision: "deny", rule: "bad-request", status: 403 });
+      return;
+    }
+    const host = normalHost(parsed.hostname.replace(/^\[(.*)\]$/, "$1"));
+    const port = parsed.port === "" ? 80 : Number(parsed.port);
+    if (!isAllowed(policy, host, port)) {
+      const refusal = networkRefusal(host, port);
+      sendRefusal(res, refusal);
+      log.write({ host, port, method: req.method, path: loggedPath(`${parsed.pathname}${parsed.search}`), decision: "deny", rule: refusal.rule, status: 403 });
+      return;
+    }
+    handle(req, res, { host, port, secure: false }).catch(() => res.destroy());
+  });
+
+  const networkRefusal = (host: string, port: number): Refusal => ({
+    rule: "network.allow",
+    message: `${host}:${port} is not in network.allow of profile "${policy.profile}"`,
+  });
+
+  outer.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
+    track(client);
+    client.on("error", () => client.destroy());
+    const started = performance.now();
+    const target = parseAuthority(req.url ?? "");
+    if (target === undefined) {
+      client.end(rawRefusal({ rule: "bad-request", message: `CONNECT needs host:port, not ${JSON.stringify(req.url)}` }));
+      return;
+    }
+    const { host, port } = target;
+    if (!isAllowed(policy, host, port)) {
+      const refusal = networkRefusal(host, port);
+      client.end(rawRefusal(refusal));
+      log.write({ host, port, method: "CONNECT", decision: "deny", rule: refusal.rule, status: 403 });
+      return;
+    }
+    if (!isInspected(policy, host, port)) {
+      tunnel(client, head, host, port, started);
+      return;
+    }
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length > 0) client.unshift(head);
+    client.pause();
+    ca.contextFor(host).then(
+      (secureContext) => {
+        const tls = new TLSSocket(client, { isServer: true, secureContext, ALPNProtocols: ["http/1.1"] }) as TLSSocket & TaggedSocket;
+        tls[TARGET] = { host, port, secure: true };
+        track(tls);
+        tls.on("error", (error) => {
+          log.write({ host, port, method: "CONNECT", decision: "error", rule: "tls", detail: (error as NodeJS.ErrnoException).code ?? error.message });
+          tls.destroy();
+        });
+        inner.emit("connection", tls);
+        client.resume();
+      },
+      (error: Error) => {
+        log.write({ host, port, method: "CONNECT", decision: "error", rule: "tls", detail: error.message });
+        client.destroy();
+      },
+    );
+  });
+
+  function tunnel(client: Socket, head: Buffer, host: string, port: number, started: number): void {
+    const upstream = netConnect({ host, port, lookup: lookup as never });
+    track(upstream);
+    let bytesIn = head.length;
+    let bytesOut = 0;
+    let connected = false;
+    upstream.once("connect", () => {
+      connected = true;
+      upstream.setNoDelay(true);
+      client.setNoDelay(true);
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.length > 0) upstream.write(head);
+      client.on("data", (c: Buffer) => (bytesIn += c.length));
+      upstream.on("data", (c: Buffer) => (bytesOut += c.length));
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    upstream.on("error", (error) => {
+      const detail = (error as NodeJS.ErrnoException).code ?? error.message;
+      if (!connected) {
+        const body = `perimeter gateway: cannot reach ${host}:${port} (${detail})`;
+        client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      } else client.destroy();
+    });
+    client.on("close", () => upstream.destroy());
+    upstream.once("close", () => {
+      client.destroy();
+      log.write({ host, port, method: "CONNECT", decision: connected ? "tunnel" : "error", status: connected ? 200 : 502, bytesIn, bytesOut, ms: Math.round(performance.now() - started) });
+    });
+  }
+
+  outer.on("clientError", (_error, socket: Duplex) => socket.destroy());
+  inner.on("clientError", (_error, socket: Duplex) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    outer.once("error", reject);
+    outer.listen(options.port, options.host, () => resolve());
+  });
+  const address = outer.address() as AddressInfo;
+
+  // The certificate only, never the key; the bundle is what SSL_CERT_FILE and friends point at.
+  mkdirSync(options.caDir, { recursive: true });
+  const caFile = join(options.caDir, CA_FILE);
+  const bundleFile = join(options.caDir, BUNDLE_FILE);
+  writeAtomically(bundleFile, `${[...rootCertificates, ...systemBundle()].join("\n")}\n${ca.certPem}\n`, 0o644);
+  writeAtomically(caFile, `${ca.certPem}\n`, 0o644);
+  writeUsage();
+  log.write({ event: "start", detail: `profile ${policy.profile}`, host: address.address, port: address.port, credentials: policy.credentials.map((c) => c.name), missing: policy.missing });
+
+  return {
+    host: address.address,
+    port: address.port,
+    caFile,
+    bundleFile,
+    policy,
+    totals: () => ({ ...budget.totals }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        outer.close(() => resolve());
+        inner.close();
+        for (const s of sockets) s.destroy();
+        outer.closeAllConnections();
+        inner.closeAllConnections();
+      });
+      tlsAgent.destroy();
+      plainAgent.destroy();
+      writeUsage();
+      log.write({ event: "stop", totals: { ...budget.totals } });
+      await log.close();
+      return { ...budget.totals };
+    },
+  };
+}

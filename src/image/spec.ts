@@ -9,8 +9,8 @@ import type { AgentTool, ToolId } from "../tools/types.js";
 
 export const IMAGE_SPEC_PATH = "/etc/perimeter/image.json";
 export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
-/** The perimeter CLI in the image; `perimeter run` starts the gateway container with it. */
-export const CLI_PATH = "/opt/perimeter/perimeter.cjs";
+/** How the image starts the gateway (the perimeter CLI is on the image's PATH); `perimeter run` uses it. */
+export const GATEWAY_COMMAND = ["perimeter", "gateway"];
 
 export interface ImageSpec {
   profile: string;

@@ -14,6 +14,8 @@ export interface Engine {
    * docker has no such option, so a first root step (`prepareVolumes`) chowns them once.
    */
   volume(name: string, path: string, mode: "rw" | "ro" | "owned"): string;
+  /** `--tmpfs` options for a tmpfs the container's user owns (a home on a read-only root). */
+  ownedTmpfs(path: string, uid: number, size: string): string;
   /** Docker needs a step that makes the run's volumes belong to the agent user. */
   chownsVolumesInAStep: boolean;
   /** Starts a detached container on two networks: one command for podman, create/connect/start for docker. */
@@ -26,6 +28,8 @@ const podman: Engine = {
   id: "podman",
   volume: (name, path, mode) => `${name}:${path}${mode === "ro" ? ":ro" : mode === "owned" ? ":U" : ""}`,
   chownsVolumesInAStep: false,
+  // podman 4 refuses uid=/gid= on --tmpfs; its U option chowns the tmpfs to the container's user.
+  ownedTmpfs: (path, _uid, size) => `${path}:rw,nosuid,nodev,size=${size},U`,
   startOnTwoNetworks: (runArgs, _name, first, second) => [["podman", "run", "--detach", "--network", first, "--network", second, ...runArgs]],
   removeAll: (containers, network, volumes) => [
     ["podman", "rm", "--force", "--ignore", "--time", "0", ...containers],
@@ -38,6 +42,7 @@ const docker: Engine = {
   id: "docker",
   volume: (name, path, mode) => `${name}:${path}${mode === "ro" ? ":ro" : ""}`,
   chownsVolumesInAStep: true,
+  ownedTmpfs: (path, uid, size) => `${path}:rw,nosuid,nodev,size=${size},uid=${uid},gid=${uid},mode=0700`,
   startOnTwoNetworks: (runArgs, name, first, second) => [
     ["docker", "create", "--network", first, ...runArgs],
     ["docker", "network", "connect", second, name],

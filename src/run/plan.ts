@@ -3,7 +3,7 @@
 // here touches the engine or the disk.
 import { createHash } from "node:crypto";
 import { WALL_CLOCK_ENV } from "../entrypoint/run.js";
-import { CLI_PATH } from "../image/spec.js";
+import { GATEWAY_COMMAND } from "../image/spec.js";
 import { engineById, type Engine } from "./engine.js";
 import { LABEL, runLabels, runNames, type Role, type RunNames } from "./names.js";
 import { CONTAINER_PATHS as P } from "./paths.js";
@@ -108,7 +108,7 @@ export function planRun(request: RunRequest): RunPlan {
   // gateway: on the run's internal network and the egress network; the credentials by name only.
   const credentials = gatewayCredentials(request);
   const inputs: string[] = [];
-  const gatewayArgs = ["gateway", "--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`];
+  const gatewayArgs = ["--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`];
   const mountInput = (hostPath: string, inside: string) => inputs.push("--volume", `${hostPath}:${inside}:ro`);
   if (request.profilesDir !== undefined) {
     mountInput(request.profilesDir, `${P.gatewayInputs}/profiles`);
@@ -130,7 +130,7 @@ export function planRun(request: RunRequest): RunPlan {
     "--volume", engine.volume(names.volumes.log, P.gatewayLog, "owned"),
     ...inputs,
     ...credentials.env.flatMap((name) => ["--env", name]),
-    "--entrypoint", "tini", request.image, "--", "node", CLI_PATH, ...gatewayArgs,
+    "--entrypoint", "tini", request.image, "--", ...GATEWAY_COMMAND, ...gatewayArgs,
   ];
   for (const argv of engine.startOnTwoNetworks(gatewayRun, names.gateway, names.network, request.egressNetwork)) {
     add("gateway", argv, { passEnv: credentials.env });
@@ -150,7 +150,7 @@ export function planRun(request: RunRequest): RunPlan {
   // agent: the hardened container, on the internal network only, with the run's limits.
   add("agent", [
     e, "run", ...hardened("agent", names.agent),
-    "--tmpfs", `/home/agent:rw,nosuid,nodev,size=1g,uid=${AGENT_UID},gid=${AGENT_UID},mode=0700`,
+    "--tmpfs", engine.ownedTmpfs("/home/agent", AGENT_UID, "1g"),
     "--network", names.network,
     "--memory", request.limits.memory, "--memory-swap", request.limits.memory,
     "--cpus", String(request.limits.cpus), "--pids-limit", String(request.limits.pids),

@@ -36,7 +36,10 @@ describe("perimeter run: the agent container", () => {
     expect(argv).toContain("--read-only");
     const tmpfs = values(argv, "--tmpfs");
     expect(tmpfs.some((t) => t.startsWith("/tmp:"))).toBe(true);
-    expect(tmpfs.find((t) => t.startsWith("/home/agent:"))).toMatch(/uid=1000,gid=1000,mode=0700/);
+    // podman chowns it to the container's user (U); docker is told the owner.
+    expect(tmpfs.find((t) => t.startsWith("/home/agent:"))).toMatch(/^\/home\/agent:rw,nosuid,nodev,size=1g,U$/);
+    const docker = values(agentOf(planRun(await request({ engine: "docker" }))), "--tmpfs");
+    expect(docker.find((t) => t.startsWith("/home/agent:"))).toMatch(/uid=1000,gid=1000,mode=0700/);
     expect(values(argv, "--user")).toEqual(["1000:1000"]);
     expect(argv).not.toContain("--privileged");
     expect(argv.join(" ")).not.toMatch(/--cap-add|seccomp=unconfined|apparmor=unconfined|--pid[= ]host|--ipc[= ]host|--userns[= ]host/);
@@ -201,9 +204,9 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     const plan = planRun(await request({ hosts: "/etc/hosts", upstreamCa: "/etc/hostname", egressNetwork: "pr-upstream" }));
     const argv = plan.steps.gateway[0]!.argv;
     expect(values(argv, "--network")).toEqual([plan.names.network, "pr-upstream"]);
-    const tail = argv.slice(argv.indexOf("gateway"));
+    const tail = argv.slice(argv.indexOf("--", argv.indexOf("--entrypoint")));
     expect(tail).toEqual([
-      "gateway", "--profile", "autonomous", "--listen", "0.0.0.0:3128", "--ca-dir", "/perimeter/ca",
+      "--", "perimeter", "gateway", "--profile", "autonomous", "--listen", "0.0.0.0:3128", "--ca-dir", "/perimeter/ca",
       "--log", "/perimeter/gateway-log/requests.jsonl",
       "--hosts", "/perimeter/gateway-inputs/hosts", "--upstream-ca", "/perimeter/gateway-inputs/upstream-ca.pem",
     ]);

@@ -57,7 +57,7 @@ g add -A -- .
 tree=$(g write-tree)
 printf '%s\\n' "$tree" > ${p.base}/perimeter-tree
 printf 'PERIMETER_TREE %s\\n' "$tree"
-printf 'PERIMETER_VERSION %s\\n' "$(cd / && ${version} 2>&1 | head -n 1)"
+printf 'PERIMETER_VERSION %s\\n' "$(cd / && ${version} 2>/dev/null | grep -v '^ *$' | tail -n 1)"
 echo PERIMETER_NUMSTAT
 g diff --cached --numstat --no-renames "$from"
 echo PERIMETER_DIFF

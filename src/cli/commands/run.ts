@@ -39,6 +39,8 @@ export interface RunFlags {
   recordPrompt?: boolean;
   promptFile?: string;
   emit?: string;
+  k8sSecret?: string;
+  runtimeClass?: string;
   cleanup?: boolean;
 }
 
@@ -167,6 +169,11 @@ export async function run(prompt: string | undefined, flags: RunFlags, context: 
     return { exitCode: 0, stdout: text };
   }
   const request = await runRequestFrom(prompt, flags);
+  if (flags.emit !== undefined) {
+    if (flags.emit !== "k8s") throw new UsageError(`--emit: unknown target "${flags.emit}"; the one target is k8s`);
+    const { emitK8s } = await import("../../run/k8s.js");
+    return { exitCode: 0, stdout: emitK8s(request, { secretName: flags.k8sSecret, runtimeClassName: flags.runtimeClass }) };
+  }
   const plan = planRun(request);
   if (flags.print) return { exitCode: 0, stdout: `${JSON.stringify(printedPlan(plan), null, 2)}\n` };
   const { executeRun } = await import("../../run/execute.js");

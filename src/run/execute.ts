@@ -12,6 +12,7 @@ import { EXIT_REFUSED, entrypointRecords, parseGatewayLog, refusalOf, requestCou
 import type { Profile } from "../profile/types.js";
 import type { RunRequest } from "./request.js";
 import { SCANNER, scanAddedLines, type SecretFinding } from "./secret-scan.js";
+import { removeStaged, stageInputs } from "./staging.js";
 import { STOP_EXIT_CODES, stopReason, type Observations } from "./stop.js";
 
 /** Longest any helper step (clone, stage, publish) may take. */
@@ -143,6 +144,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   let findings: SecretFinding[] = [];
   try {
     await phase("prepare: image, network, volumes", async () => {
+      stageInputs(request);
       const [inspect, ...creates] = plan.steps.prepare;
       const made = creates.filter((c) => c.concurrent);
       const [image] = await Promise.all([
@@ -261,6 +263,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   await collectGatewayLog();
   say("cleanup: removing the run's containers, network and volumes");
   for (const command of plan.steps.cleanup) await run(command).catch(() => undefined);
+  removeStaged(plan.runId);
   manifest.leftovers = await leftovers();
 
   const reason = stopReason(obs);

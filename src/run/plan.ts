@@ -9,6 +9,7 @@ import { LABEL, runLabels, runNames, type Role, type RunNames } from "./names.js
 import { CONTAINER_PATHS as P } from "./paths.js";
 import type { RunRequest } from "./request.js";
 import { cloneScript, publishScript, stageScript } from "./scripts.js";
+import { stagedInputs } from "./staging.js";
 
 export const GATEWAY_PORT = 3128;
 export const AGENT_UID = 1000;
@@ -109,21 +110,23 @@ export function planRun(request: RunRequest): RunPlan {
   const credentials = gatewayCredentials(request);
   const inputs: string[] = [];
   const gatewayArgs = ["--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`];
+  // The gateway's host inputs go in as copies the gateway's user can read (staging.ts), never the originals.
+  const staged = stagedInputs(request);
   const mountInput = (hostPath: string, inside: string) => inputs.push("--volume", `${hostPath}:${inside}:ro`);
-  if (request.profilesDir !== undefined) {
-    mountInput(request.profilesDir, `${P.gatewayInputs}/profiles`);
+  if (staged.profilesDir !== undefined) {
+    mountInput(staged.profilesDir, `${P.gatewayInputs}/profiles`);
     gatewayArgs.push("--profiles-dir", `${P.gatewayInputs}/profiles`);
   }
   if (request.hostsFile !== undefined) {
-    mountInput(request.hostsFile, `${P.gatewayInputs}/hosts`);
+    mountInput(staged.hostsFile!, `${P.gatewayInputs}/hosts`);
     gatewayArgs.push("--hosts", `${P.gatewayInputs}/hosts`);
   }
   if (request.upstreamCa !== undefined) {
-    mountInput(request.upstreamCa, `${P.gatewayInputs}/upstream-ca.pem`);
+    mountInput(staged.upstreamCa!, `${P.gatewayInputs}/upstream-ca.pem`);
     gatewayArgs.push("--upstream-ca", `${P.gatewayInputs}/upstream-ca.pem`);
   }
   // A credential kept in a file is mounted read-only at the same path, where the profile says it is.
-  for (const file of credentials.files) mountInput(file, file);
+  for (const [file, copy] of staged.credentialFiles) mountInput(copy, file);
   const gatewayRun = [
     ...hardened("gateway", names.gateway), ...helperLimits,
     "--volume", engine.volume(names.volumes.ca, P.ca, "owned"),

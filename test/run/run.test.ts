@@ -18,6 +18,8 @@ const FIX = "echo 'export const add = (a, b) => a + b;' > src/add.js";
 /** The agent's whole environment, committed: the proof that it held placeholders, never the keys. */
 const DUMP_ENV = "env | sort > agent-env.txt";
 const PROMPT = "fix the bug in src/add.js";
+/** A command that outlives any clock here (the agents refuse or background a bare long `sleep`). */
+const HANG = "node -e 'setTimeout(() => {}, 120000)'";
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 let image: string;
@@ -97,7 +99,7 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
     expect((await up.git(["rev-parse", ref])).trim()).toBe(m.refsPushed[0]!.commit);
     expect((await up.git(["rev-list", "--count", `main..${ref}`])).trim()).toBe("1");
     expect(await up.git(["log", "-1", "--format=%B", ref])).toContain(`Run: ${m.runId}`);
-    expect(await up.git(["show", `${ref}:src/add.js`])).toBe("export const add = (a, b) => a + b;\n");
+    expect((await up.git(["show", `${ref}:src/add.js`])).trim()).toBe("export const add = (a, b) => a + b;");
   });
 
   it("records the tool's version, the diff, a clean scan, usage and the gateway's requests", async () => {
@@ -137,7 +139,7 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
 
 describe("runs that stop early", () => {
   it("the wall clock: the agent is stopped, STOP_WALL_CLOCK, nothing pushed", async () => {
-    const up = await world("clock", ["sleep 120"]);
+    const up = await world("clock", [HANG]);
     const t0 = Date.now();
     const r = await perimeterRun(runArgs(up, "claude", outDir("clock"), ["--wall-clock", "4"]), PROMPT);
     expect(r.code, r.stderr).toBe(STOP_EXIT_CODES.STOP_WALL_CLOCK);
@@ -194,7 +196,7 @@ describe("runs that stop early", () => {
   }, 300_000);
 
   it("SIGINT to perimeter run: STOP_INTERRUPTED, exit 130, no container, network or volume left", async () => {
-    const up = await world("sigint", ["sleep 120"]);
+    const up = await world("sigint", [HANG]);
     const out = outDir("sigint");
     const child = startRun(runArgs(up, "claude", out), PROMPT);
     // Wait until the agent container runs, then interrupt the launcher as Ctrl-C would.

@@ -139,7 +139,8 @@ describe("perimeter run: credentials", () => {
     const gateway = plan.steps.gateway[0]!;
     expect(values(gateway.argv, "--env")).toEqual(["ANTHROPIC_API_KEY", "GH_TOKEN"]);
     expect(gateway.passEnv).toEqual(["ANTHROPIC_API_KEY", "GH_TOKEN"]);
-    expect(values(gateway.argv, "--volume")).toContain("/etc/perimeter-test/openai.key:/etc/perimeter-test/openai.key:ro");
+    // A copy the gateway's user can read, mounted where the profile says the file is.
+    expect(values(gateway.argv, "--volume")).toContain(`/tmp/perimeter-run-testrun-0001/credentials/0-openai.key:/etc/perimeter-test/openai.key:ro`);
     const agentEnv = values(agentOf(plan), "--env");
     for (const v of ["ANTHROPIC_API_KEY", "GH_TOKEN", "OPENAI_API_KEY"]) expect(agentEnv).toContain(`${v}=${PLACEHOLDER}`);
     // Nothing but the gateway takes a credential variable by name.
@@ -210,7 +211,7 @@ describe("perimeter run: every object labelled, the steps in order", () => {
       "--log", "/perimeter/gateway-log/requests.jsonl",
       "--hosts", "/perimeter/gateway-inputs/hosts", "--upstream-ca", "/perimeter/gateway-inputs/upstream-ca.pem",
     ]);
-    expect(values(argv, "--volume")).toEqual(expect.arrayContaining(["/etc/hosts:/perimeter/gateway-inputs/hosts:ro"]));
+    expect(values(argv, "--volume")).toEqual(expect.arrayContaining(["/tmp/perimeter-run-testrun-0001/hosts:/perimeter/gateway-inputs/hosts:ro"]));
   });
 });
 

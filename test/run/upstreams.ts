@@ -40,7 +40,7 @@ function seedRepository(): void {
 
 const record = (req: IncomingMessage, extra: Record<string, unknown> = {}) => {
   const h = req.headers;
-  appendFileSync(SEEN, `${JSON.stringify({ host: h.host, method: req.method, path: req.url, authorization: h.authorization, xApiKey: h["x-api-key"], xGoogApiKey: h["x-goog-api-key"], ...extra })}\n`);
+  appendFileSync(SEEN, `${JSON.stringify({ t: Date.now(), host: h.host, method: req.method, path: req.url, authorization: h.authorization, xApiKey: h["x-api-key"], xGoogApiKey: h["x-goog-api-key"], ...extra })}\n`);
 };
 
 async function main(): Promise<void> {

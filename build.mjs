@@ -1,6 +1,6 @@
 // Bundles the CLI and the container entrypoint, each one self-contained CommonJS file (the image
-// carries exactly the entrypoint's file). For start-up time (README "Performance") the Codex
-// template is precompiled so only Handlebars' runtime ships, the built-in profiles and their host
+// carries exactly the entrypoint's file). For start-up time (README "Performance") the tools'
+// templates are precompiled so only Handlebars' runtime ships, the built-in profiles and their host
 // renderings are computed here, and the CLI gets a V8 code cache made by one run of it.
 import { build } from "esbuild";
 import Handlebars from "handlebars";
@@ -9,23 +9,29 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const precompiledRulesTemplate = {
-  name: "precompiled-rules-template",
+/**
+ * A tool's text template, precompiled: src/tools/<tool>/<kind>-template.ts is replaced by a module that
+ * holds templates/<tool>/perimeter.<kind>.hbs compiled, with the helpers of ./<kind>-helpers.js.
+ */
+const precompiledTemplates = {
+  name: "precompiled-templates",
   setup(b) {
-    b.onLoad({ filter: /src[\\/]tools[\\/]codex[\\/]rules-template\.ts$/ }, () => {
-      const source = readFileSync("templates/codex/perimeter.rules.hbs", "utf8");
+    b.onLoad({ filter: /src[\\/]tools[\\/]\w+[\\/]\w+-template\.ts$/ }, (args) => {
+      const [, tool, kind] = /src[\\/]tools[\\/](\w+)[\\/](\w+)-template\.ts$/.exec(args.path);
+      const Kind = kind[0].toUpperCase() + kind.slice(1);
+      const source = readFileSync(`templates/${tool}/perimeter.${kind}.hbs`, "utf8");
       const spec = Handlebars.precompile(source, { noEscape: true, strict: true });
       return {
         loader: "ts",
-        resolveDir: "src/tools/codex",
-        // The runtime is required on first use: only commands that write Codex rules pay for it.
-        contents: `import { registerRulesHelpers } from "./rules-helpers.js";
+        resolveDir: `src/tools/${tool}`,
+        // The runtime is required on first use: only commands that write this file pay for it.
+        contents: `import { register${Kind}Helpers } from "./${kind}-helpers.js";
 let template;
-export function rulesTemplate() {
+export function ${kind}Template() {
   if (template === undefined) {
     const runtime = require("handlebars/runtime");
     const hbs = (runtime.default ?? runtime).create();
-    registerRulesHelpers(hbs);
+    register${Kind}Helpers(hbs);
     template = hbs.template(${spec});
   }
   return template;
@@ -112,7 +118,7 @@ await build({
   ...common,
   entryPoints: ["src/cli/bin.ts"],
   outfile: `${out}/cli.cjs`,
-  plugins: [precompiledRulesTemplate, compiledDir, lazyChildProcessForCommander],
+  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander],
 });
 await build({ ...common, entryPoints: ["src/cli/launcher.ts"], outfile: `${out}/perimeter.cjs`, ...program });
 await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.cjs`, ...program });

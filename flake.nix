@@ -39,10 +39,13 @@
         agent-image = s.agentImage;
         # `perimeter bake --profile autonomous`, as built into the image.
         policy-layer = s.agentImage.passthru.policyLayer;
-        claude-code = s.clients.claude;
-        codex = s.clients.codex;
-        gemini-cli = s.clients.gemini;
-      }) bySystem;
+      }
+      # Each agent CLI under its package name (claude-code, codex, gemini-cli, ...).
+      // builtins.listToAttrs (map (client: { name = client.pname; value = client; }) (builtins.attrValues s.clients))
+      ) bySystem;
+
+      # The agent CLIs by tool id (`nix eval .#legacyPackages.x86_64-linux.clients.<id>.outPath`).
+      legacyPackages = lib.mapAttrs (system: s: { inherit (s) clients; }) bySystem;
 
       # `nix run . -- render --profile interactive --dry-run`
       apps = lib.mapAttrs (system: s: {

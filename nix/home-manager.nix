@@ -16,11 +16,8 @@ let
   cfg = config.programs.perimeter;
   inherit (lib) mkIf mkOption types;
 
-  toolIds = [
-    "claude"
-    "codex"
-    "gemini"
-  ];
+  # The registry's tools, as image/clients/package.json lists them (id -> npm package).
+  toolIds = builtins.attrNames (lib.importJSON ../image/clients/package.json).perimeter.tools;
   # The built-in profiles that never prompt: agent image only (`perimeter render` refuses them too).
   refusedNames = [
     "autonomous"

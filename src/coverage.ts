@@ -16,7 +16,7 @@ export interface CoverageRow {
 export function expectedOutcome(tool: AgentTool, tripwire: Tripwire, example: Example): Expected {
   if (tool.skipsRulesFor(example.command) !== undefined) return "runs";
   const enforced = tripwire.rules.flatMap((rule) => tool.express(rule.pattern).enforced);
-  return enforced.some((variant) => matchesArgv(variant, example.argv)) ? "blocked" : "runs";
+  return example.argv !== undefined && enforced.some((variant) => matchesArgv(variant, example.argv!)) ? "blocked" : "runs";
 }
 
 export function expectedCoverage(profile: Profile, tools: readonly AgentTool[]): CoverageRow[] {

@@ -7,13 +7,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const wanted = JSON.parse(readFileSync(join(here, "package.json"), "utf8")).dependencies;
+const manifest = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
+const wanted = manifest.dependencies;
+/** Each tool's npm bin is named like its id (package.json "perimeter.tools": id -> npm package). */
+const toolIds = Object.keys(manifest.perimeter.tools);
 
 const installed = (name) => {
   const manifest = join(here, "node_modules", name, "package.json");
   return existsSync(manifest) ? JSON.parse(readFileSync(manifest, "utf8")).version : undefined;
 };
-const bins = ["claude", "codex", "gemini"].every((b) => existsSync(join(here, "node_modules", ".bin", b)));
+const bins = toolIds.every((b) => existsSync(join(here, "node_modules", ".bin", b)));
 const current = bins && Object.entries(wanted).every(([name, version]) => installed(name) === version);
 
 if (current) {

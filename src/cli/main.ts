@@ -11,7 +11,8 @@ import { check } from "./commands/check.js";
 import { render } from "./commands/render.js";
 import { show } from "./commands/show.js";
 
-const toolsOption = () => new Option("--tools <list>", "comma-separated tools: claude,codex,gemini (default: all)");
+// The ids are the registry's (src/tools/index.ts); an unknown one is refused with the list of choices.
+const toolsOption = () => new Option("--tools <list>", "comma-separated tool ids (default: all)");
 const profileOption = (fallback: string) => new Option("--profile <name>", `profile to use (default: ${fallback})`);
 const profilesDirOption = () => new Option("--profiles-dir <dir>", "folder of your own profiles, searched before the built-in ones");
 

@@ -2,7 +2,7 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { compiledHostRendering, compiledProfile } from "../compiled/builtins.js";
+import { compiledBuiltin } from "../compiled/builtins.js";
 import type { Profile } from "../profile/types.js";
 import { renderProfile, type Rendering } from "../render.js";
 import { TOOLS, TOOL_IDS } from "../tools/index.js";
@@ -38,8 +38,8 @@ export function selectTools(list: string | undefined): AgentTool[] {
 export async function profileFrom(flags: ProfileFlags, fallback: string): Promise<Profile> {
   const name = flags.profile ?? fallback;
   if (flags.profilesDir === undefined) {
-    const compiled = compiledProfile(name);
-    if (compiled !== undefined) return compiled;
+    const compiled = compiledBuiltin(name);
+    if (compiled !== undefined) return compiled.profile;
   }
   const { loadProfile } = await import("../profile/load.js");
   return loadProfile(name, { profilesDir: flags.profilesDir });
@@ -48,8 +48,8 @@ export async function profileFrom(flags: ProfileFlags, fallback: string): Promis
 /** The profile's host rendering by `tools`: compiled with the CLI for an unchanged built-in profile. */
 export async function hostRenderingFrom(flags: ProfileFlags, tools: readonly AgentTool[]): Promise<Rendering> {
   if (flags.profilesDir === undefined) {
-    const compiled = compiledHostRendering(flags.profile ?? "interactive", tools);
-    if (compiled !== undefined) return compiled;
+    const compiled = compiledBuiltin(flags.profile ?? "interactive");
+    if (compiled !== undefined) return compiled.hostRendering(tools);
   }
   return renderProfile(await profileFrom(flags, "interactive"), tools, "host");
 }

@@ -3,47 +3,44 @@
 // zod, re-check every tripwire example and run three emitters over files that never changed
 // (README "Performance").
 //
-// Used only while each built-in file on disk is byte-for-byte the text it was compiled from; any
-// edit, added or removed file falls back to the full path. Own profile folders always take it.
+// Used only while every file a rendering may read (all of profiles/ and templates/) is byte for byte
+// the text it was compiled from; any edit, added or removed file falls back to the full path. Own
+// profile folders always take it. One lookup, compiledBuiltin(name), serves the profile and its
+// rendering; the stored form is in store.ts, the types in types.ts.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { builtinProfilesDir, displayPath, packageRoot } from "../profile/builtin.js";
+import { builtinProfilesDir, displayPath, packageRoot, templatesDir } from "../profile/builtin.js";
 import type { CommandRule, Example, Origin, Profile, Tripwire } from "../profile/types.js";
 import { withLazy } from "../lazy.js";
 import { renderProfile, type Rendering } from "../render.js";
 import { settledForHost } from "../sink/host.js";
 import { TOOLS, toolById } from "../tools/index.js";
-import type { AgentTool, EmittedFile, Gap } from "../tools/types.js";
+import type { AgentTool } from "../tools/types.js";
 import { COMPILED_DIR } from "./data.js";
 import { openCompiled } from "./store.js";
-
-/** A host rendering for every tool, whole-owned files already settled (see settledForHost). */
-export interface CompiledRendering {
-  files: EmittedFile[];
-  gaps: Gap[];
-}
-
-/** What the build embeds: the source texts it compiled, and every built-in profile resolved. */
-export interface CompiledBuiltins {
-  /** Built-in .toml file name to its exact text. */
-  sources: Record<string, string>;
-  /** Profiles as loadProfile returns them, with file paths relative to the package root. */
-  profiles: Record<string, Profile>;
-  /** Each profile's host rendering by every tool, paths relative to the package root likewise. */
-  hostRenderings: Record<string, CompiledRendering>;
-}
+import type { CompiledBuiltins, CompiledRendering } from "./types.js";
 
 type PathMap = (file: string) => string;
 
+/** Package-relative paths of every file under the folders a rendering reads at run time. */
+function inputFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.push(relative(packageRoot(), full));
+    }
+  };
+  walk(builtinProfilesDir());
+  walk(templatesDir());
+  return files.sort();
+}
+
 /** Serializable form of the built-in profiles and their host renderings. */
 export function compileBuiltins(load: (name: string) => Profile, names: readonly string[]): CompiledBuiltins {
-  const dir = builtinProfilesDir();
-  const sources = Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => f.endsWith(".toml"))
-      .sort()
-      .map((f) => [f, readFileSync(join(dir, f), "utf8")]),
-  );
+  const inputs = Object.fromEntries(inputFiles().map((f) => [f, readFileSync(join(packageRoot(), f), "utf8")]));
   const toPackage: PathMap = (file) => relative(packageRoot(), resolve(file));
   const profiles: Record<string, Profile> = {};
   const hostRenderings: Record<string, CompiledRendering> = {};
@@ -53,7 +50,7 @@ export function compileBuiltins(load: (name: string) => Profile, names: readonly
     const rendering = renderProfile(profile, TOOLS, "host");
     hostRenderings[name] = { files: rendering.files.map((f) => settledForHost(f, toolById(f.tool))), gaps: rendering.gaps.map((g) => ({ ...g, rule: relocateRule(g.rule, toPackage) })) };
   }
-  return JSON.parse(JSON.stringify({ sources, profiles, hostRenderings })) as CompiledBuiltins;
+  return JSON.parse(JSON.stringify({ inputs, profiles, hostRenderings })) as CompiledBuiltins;
 }
 
 /** A path mapping that computes each distinct file once: a profile has hundreds of origins but a few files. */
@@ -74,7 +71,7 @@ function relocate(profile: Profile, path: PathMap): Profile {
   const origin = (o: Origin): Origin => ({ file: path(o.file), line: o.line, key: o.key });
   const rule = (r: CommandRule): CommandRule => relocateRule(r, path);
   const example = (e: Example): Example => ({ ...e, origin: origin(e.origin) });
-  const tripwire = (t: Tripwire): Tripwire => ({ ...t, rules: t.rules.map(rule), blocks: t.blocks.map(example), allows: t.allows.map(example), origin: origin(t.origin) });
+  const tripwire = (t: Tripwire): Tripwire => ({ ...t, rules: t.rules.map(rule), except: t.except.map(rule), blocks: t.blocks.map(example), allows: t.allows.map(example), origin: origin(t.origin) });
   return {
     ...profile,
     files: profile.files.map(path),
@@ -85,26 +82,23 @@ function relocate(profile: Profile, path: PathMap): Profile {
   };
 }
 
-function unchangedOnDisk(sources: Record<string, string>): boolean {
-  const dir = builtinProfilesDir();
-  if (!existsSync(dir)) return false;
-  const onDisk = readdirSync(dir).filter((f) => f.endsWith(".toml")).sort();
-  const names = Object.keys(sources).sort();
+function unchangedOnDisk(inputs: Record<string, string>): boolean {
+  const onDisk = inputFiles();
+  const names = Object.keys(inputs).sort();
   if (onDisk.length !== names.length || onDisk.some((f, i) => f !== names[i])) return false;
-  return names.every((f) => readFileSync(join(dir, f), "utf8") === sources[f]);
+  return names.every((f) => readFileSync(join(packageRoot(), f), "utf8") === inputs[f]);
 }
 
-// Opened and checked against the files on disk once per process (a render asks for the profile
-// and its rendering).
+// Opened and checked against the files on disk once per process.
 let opened: { dir: string; compiled: CompiledBuiltins | undefined } | undefined;
 
-/** The compiled built-ins, or undefined when there are none or a built-in file changed since. */
+/** The compiled built-ins, or undefined when there are none or an input changed since. */
 function freshBuiltins(): CompiledBuiltins | undefined {
   const dir = COMPILED_DIR;
   if (dir === undefined) return undefined;
   if (opened?.dir !== dir) {
     const compiled = openCompiled(dir);
-    opened = { dir, compiled: compiled !== undefined && unchangedOnDisk(compiled.sources) ? compiled : undefined };
+    opened = { dir, compiled: compiled !== undefined && unchangedOnDisk(compiled.inputs) ? compiled : undefined };
   }
   return opened.compiled;
 }
@@ -112,22 +106,27 @@ function freshBuiltins(): CompiledBuiltins | undefined {
 /** Paths as the loader would give them on this machine: absolute, shown relative to the working folder. */
 const onThisMachine = (): PathMap => memoized((file) => displayPath(join(packageRoot(), file)));
 
-/** The compiled built-in profile, or undefined when there is none or the files changed since. */
-export function compiledProfile(name: string): Profile | undefined {
-  const compiled = freshBuiltins();
-  if (compiled === undefined || !(name in compiled.profiles)) return undefined;
-  return relocate(compiled.profiles[name]!, onThisMachine());
+/** A built-in profile as compiled: the profile, and its host rendering by any set of tools. */
+export interface CompiledBuiltin {
+  /** What loadProfile(name) returns. */
+  readonly profile: Profile;
+  /** What renderProfile(profile, tools, "host") returns, whole-owned files settled for the host sink. */
+  hostRendering(tools: readonly AgentTool[]): Rendering;
 }
 
-/** What renderProfile(profile, tools, "host") returns for a built-in profile, or undefined as above. */
-export function compiledHostRendering(name: string, tools: readonly AgentTool[]): Rendering | undefined {
+/** The one lookup: the compiled built-in profile `name`, or undefined when there is none or it is stale. */
+export function compiledBuiltin(name: string): CompiledBuiltin | undefined {
   const compiled = freshBuiltins();
-  const rendering = compiled?.hostRenderings[name];
-  if (rendering === undefined || !(name in compiled!.profiles)) return undefined;
-  const wanted = new Set(tools.map((t) => t.id));
+  if (compiled === undefined || !(name in compiled.profiles)) return undefined;
   const path = onThisMachine();
-  const files = rendering.files.filter((f) => wanted.has(f.tool));
-  const gaps = rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
-  // Most runs print only the profile's name: it is unpacked when first asked for.
-  return withLazy({ scope: "host" as const, files, gaps }, "profile", () => compiledProfile(name)!);
+  const hostRendering = (tools: readonly AgentTool[]): Rendering => {
+    const rendering = compiled.hostRenderings[name]!;
+    const wanted = new Set(tools.map((t) => t.id));
+    const files = rendering.files.filter((f) => wanted.has(f.tool));
+    const gaps = rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
+    // Most runs print only the profile's name: it is unpacked when first asked for.
+    return withLazy({ scope: "host" as const, files, gaps }, "profile", () => lookup.profile);
+  };
+  const lookup = withLazy({ hostRendering }, "profile", () => relocate(compiled.profiles[name]!, path));
+  return lookup;
 }

@@ -6,19 +6,20 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withLazy } from "../lazy.js";
 import type { Profile } from "../profile/types.js";
-import type { EmittedFile, FileBody } from "../tools/types.js";
-import type { CompiledBuiltins, CompiledRendering } from "./builtins.js";
+import type { HostFile } from "../sink/host.js";
+import type { FileBody } from "../tools/types.js";
+import type { CompiledBuiltins, CompiledRendering } from "./types.js";
 
 const INDEX = "index.json";
 
 interface Index {
-  sources: Record<string, string>;
+  inputs: Record<string, string>;
   names: string[];
 }
 
 /** A text body is stored as the name of its text file. */
 type StoredBody = Exclude<FileBody, { format: "text" }> | { format: "text"; textFile: string };
-type StoredRendering = Omit<CompiledRendering, "files"> & { files: (Omit<EmittedFile, "body"> & { body: StoredBody })[] };
+type StoredRendering = Omit<CompiledRendering, "files"> & { files: (Omit<HostFile, "body"> & { body: StoredBody })[] };
 
 const profileFile = (name: string) => `${name}.profile.json`;
 const renderingFile = (name: string) => `${name}.host.json`;
@@ -27,7 +28,7 @@ export function writeCompiled(dir: string, compiled: CompiledBuiltins): void {
   mkdirSync(dir, { recursive: true });
   const write = (file: string, text: string) => writeFileSync(join(dir, file), text);
   const names = Object.keys(compiled.profiles);
-  write(INDEX, JSON.stringify({ sources: compiled.sources, names } satisfies Index));
+  write(INDEX, JSON.stringify({ inputs: compiled.inputs, names } satisfies Index));
   for (const name of names) {
     write(profileFile(name), JSON.stringify(compiled.profiles[name]));
     const rendering = compiled.hostRenderings[name]!;
@@ -57,7 +58,7 @@ export function openCompiled(dir: string): CompiledBuiltins | undefined {
   }
   const rendering = (name: string): CompiledRendering => {
     const stored = JSON.parse(read(renderingFile(name))) as StoredRendering;
-    const files = stored.files.map((file): EmittedFile => {
+    const files = stored.files.map((file): HostFile => {
       const body = file.body;
       if (!("textFile" in body)) return { ...file, body };
       // Read when first asked for: a dry run into an empty home never needs the text.
@@ -66,7 +67,7 @@ export function openCompiled(dir: string): CompiledBuiltins | undefined {
     return { ...stored, files };
   };
   return {
-    sources: index.sources,
+    inputs: index.inputs,
     profiles: lazyRecord(index.names, (name) => JSON.parse(read(profileFile(name))) as Profile),
     hostRenderings: lazyRecord(index.names, rendering),
   };

@@ -8,7 +8,8 @@ import type { KeyPath } from "./locate.js";
 import { exampleArgv } from "./example.js";
 import { resolveGatewaySections } from "./gateway-sections.js";
 import { parseWireRule, type WireRule } from "./wire.js";
-import { matchesArgv, parsePattern } from "./pattern.js";
+import { analyse } from "../guard/analyse.js";
+import { parsePattern } from "./pattern.js";
 import { mergeLimits } from "./limits.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
@@ -187,31 +188,34 @@ type TripwireEntry = TripwiresFile["tripwire"][number];
 function toTripwire(read: ReadFile<TripwiresFile>, index: number, entry: TripwireEntry): Tripwire {
   const at = (...rest: (string | number)[]): KeyPath => ["tripwire", index, ...rest];
   const rules = entry.commands.map((text, i) => toRule(read, at("commands", i), text));
+  const except = (entry.except ?? []).map((text, i) => toRule(read, at("except", i), text));
   const example = (list: "blocks" | "allows", command: string, i: number): Example => {
-    const argv = exampleArgv(command);
-    if (typeof argv === "string") throw errorAt(read, at(list, i), argv);
-    return { command, argv, origin: originOf(read, at(list, i)) };
+    if (command.trim() === "") throw errorAt(read, at(list, i), "the example command is empty");
+    return { command, argv: exampleArgv(command), origin: originOf(read, at(list, i)) };
   };
   const blocks = entry.blocks.map((c, i) => example("blocks", c, i));
   const allows = (entry.allows ?? []).map((c, i) => example("allows", c, i));
-  // The examples are the tripwire's own tests: check them before any tool sees the rules.
-  for (const ex of blocks) {
-    if (!rules.some((r) => matchesArgv(r.pattern, ex.argv))) {
-      throw errorAt(read, at("blocks", blocks.indexOf(ex)), `"${ex.command}" is not matched by any of this tripwire's commands`);
-    }
-  }
-  for (const ex of allows) {
-    const hit = rules.find((r) => matchesArgv(r.pattern, ex.argv));
-    if (hit) {
-      throw errorAt(read, at("allows", allows.indexOf(ex)), `"${ex.command}" is matched by "${hit.pattern.text}" but is listed as allowed`);
-    }
-  }
   const wire = (entry.wire ?? []).map((text, i): WireRule => {
     const rule = parseWireRule(text);
     if (typeof rule === "string") throw errorAt(read, at("wire", i), rule);
     return rule;
   });
-  return { id: entry.id, reason: entry.reason, rules, blocks, allows, wire, origin: originOf(read, at("id")) };
+  const tripwire: Tripwire = { id: entry.id, reason: entry.reason, rules, except, blocks, allows, wire, origin: originOf(read, at("id")) };
+  // The examples are the tripwire's own tests: the guard's analyser reads each one before any tool
+  // sees the rules.
+  const alone = { tripwires: [tripwire] };
+  blocks.forEach((ex, i) => {
+    if (analyse(ex.command, alone).decision !== "deny") {
+      throw errorAt(read, at("blocks", i), `"${ex.command}" is not stopped by this tripwire's commands`);
+    }
+  });
+  allows.forEach((ex, i) => {
+    const verdict = analyse(ex.command, alone);
+    if (verdict.decision === "deny") {
+      throw errorAt(read, at("allows", i), `"${ex.command}" is listed as allowed but the guard denies it: ${verdict.reason}`);
+    }
+  });
+  return tripwire;
 }
 
 /** The same command may not be both allowed (or asked) and denied: which one wins would differ by tool. */

@@ -136,11 +136,17 @@ export const TripwireSchema = z.strictObject({
   ),
   reason: described(z.string().check(z.minLength(1)), "Why it is denied; shown to the agent where the tool supports a message."),
   commands: described(z.array(z.string()).check(z.minLength(1, "a tripwire needs at least one command pattern")), "Command patterns it stops."),
+  except: z.optional(
+    described(
+      z.array(z.string()),
+      "Command patterns it never stops, though one of its commands matches (`npm publish * --dry-run`). The guard hook enforces the exception; a tool whose native rules cannot say it leaves that command to the hook.",
+    ),
+  ),
   blocks: described(
     z.array(z.string()).check(z.minLength(1, "a tripwire needs at least one example it must block")),
-    "Example command lines it must stop; checked at load time and against the real agents.",
+    "Example command lines it must stop, written as an agent would (wrappers, `sh -c`, pipes included); the guard's analyser checks them at load time and the real agents try each one.",
   ),
-  allows: z.optional(described(z.array(z.string()), "Example command lines it must leave alone.")),
+  allows: z.optional(described(z.array(z.string()), "Example command lines it must leave alone (near-misses that must run).")),
   wire: z.optional(
     described(
       z.array(z.string()),

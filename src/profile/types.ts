@@ -18,7 +18,8 @@ export interface CommandRule {
 
 export interface Example {
   command: string;
-  argv: string[];
+  /** The argv of a one-command example as written; undefined for a line with shell syntax. */
+  argv: string[] | undefined;
   origin: Origin;
 }
 
@@ -26,6 +27,8 @@ export interface Tripwire {
   id: string;
   reason: string;
   rules: CommandRule[];
+  /** Patterns of commands it never stops, though a rule matches (`npm publish * --dry-run`). */
+  except: CommandRule[];
   blocks: Example[];
   allows: Example[];
   /** What the tripwire means on the wire, refused by the gateway. */

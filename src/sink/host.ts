@@ -14,8 +14,19 @@ import { editOwnedTomlKeys } from "./toml-edit.js";
 
 export type FileStatus = "create" | "update" | "unchanged";
 
+/**
+ * A whole-owned file as the host sink takes it when what depends on the file alone is done already:
+ * its final text, and the guard's findings on its content (the build does this, src/compiled/).
+ */
+export type SettledFile = Omit<EmittedFile, "body"> & { body: { format: "text"; text: string }; guardFindings: string[] };
+
+/** What the host sink plans from: a file as the emitter made it, or one already settled. */
+export type HostFile = EmittedFile | SettledFile;
+
+const isSettled = (file: HostFile): file is SettledFile => "guardFindings" in file;
+
 export interface PlannedFile {
-  file: EmittedFile;
+  file: HostFile;
   /** Absolute path on this machine. */
   target: string;
   before?: string;
@@ -42,18 +53,14 @@ function readExisting(target: string): string | undefined {
   }
 }
 
-/**
- * The file as the host sink will take it, with what depends on the file alone done now: a file
- * perimeter owns whole becomes its final text, and carries the guard's findings on its content
- * (the build does this for the built-in profiles, src/compiled/).
- */
-export function settledForHost(file: EmittedFile, tool: AgentTool): EmittedFile {
+/** The file as the host sink will take it, with what depends on the file alone done now (see SettledFile). */
+export function settledForHost(file: EmittedFile, tool: AgentTool): HostFile {
   const body = file.body;
   if (isShared(body)) return file;
   return { ...file, body: { format: "text", text: serialize(body, true) }, guardFindings: tool.bypassFindings(file.path, body) };
 }
 
-function planFile(home: string, file: EmittedFile): PlannedFile {
+function planFile(home: string, file: HostFile): PlannedFile {
   const target = join(home, file.path);
   const before = readExisting(target);
   const body = file.body;
@@ -87,7 +94,7 @@ function planFile(home: string, file: EmittedFile): PlannedFile {
   });
 }
 
-export function planHost(rendering: Rendering, home: string): HostPlan {
+export function planHost(rendering: Pick<Rendering, "scope"> & { files: readonly HostFile[] }, home: string): HostPlan {
   if (rendering.scope !== "host") throw new Error("planHost takes a host rendering");
   return { home, files: rendering.files.map((f) => planFile(home, f)) };
 }
@@ -99,7 +106,7 @@ export function planHost(rendering: Rendering, home: string): HostPlan {
 export function guardHost(plan: HostPlan, tools: readonly AgentTool[]): void {
   const findings = plan.files.flatMap((planned) => {
     const tool = tools.find((t) => t.id === planned.file.tool)!;
-    return planned.file.guardFindings ?? tool.bypassFindings(planned.file.path, planned.finalBody);
+    return isSettled(planned.file) ? planned.file.guardFindings : tool.bypassFindings(planned.file.path, planned.finalBody);
   });
   if (findings.length > 0) throw new HostGuardRefusal(findings);
 }

@@ -35,11 +35,6 @@ export interface EmittedFile {
   tool: ToolId;
   path: string;
   body: FileBody;
-  /**
-   * What the host guard found in this file, already known: set, with the body serialized to text,
-   * for the whole-owned files of compiled built-ins (src/compiled/). Emitters leave it out.
-   */
-  guardFindings?: string[];
 }
 
 /** A rule variant that a tool cannot enforce, reported instead of being dropped silently. */

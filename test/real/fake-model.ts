@@ -442,7 +442,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
     // ---- Gemini
     const gem = /\/models\/([^/:]+):([A-Za-z]+)$/.exec(path);
     if (gem) {
-      const gModel = gem[1] ?? "gemini";
+      const gModel = gem[1] ?? "model";
       const action = gem[2];
       if (action === "countTokens") return sendJson(res, 200, { totalTokens: 10 });
       if (action === "embedContent") return sendJson(res, 200, { embedding: { values: [0, 0, 0] } });

@@ -1,16 +1,19 @@
-// vitest globalSetup: forget the coverage observations of earlier runs at the start, and at the end of
-// the run (after every worker) merge this run's and rewrite the README table if, and only if, every
-// row x column cell was observed. Runs against other clients (PERIMETER_CLIENTS_DIR, npm run
+// vitest globalSetup: gives the run its own folder of coverage observations (so concurrent or earlier
+// runs never mix), and at the end of the run (after every worker) merges them and rewrites the README
+// table if, and only if, every row x column cell was observed. Runs against other clients (PERIMETER_CLIENTS_DIR, npm run
 // clients:latest) never rewrite a committed file.
 import { loadProfile } from "../../src/profile/load.js";
-import { clearObservations, readObservations, writeCoverageIntoReadme } from "./coverage.js";
+import { endRun, readObservations, startRun, writeCoverageIntoReadme } from "./coverage.js";
+
+let dir: string;
 
 export function setup(): void {
-  clearObservations();
+  dir = startRun();
 }
 
 export function teardown(): void {
-  const observed = readObservations();
+  const observed = readObservations(dir);
+  endRun(dir);
   if (observed.size === 0) return; // no real-agent suite ran
   if (process.env.PERIMETER_CLIENTS_DIR) {
     console.log("[coverage] other clients under test (PERIMETER_CLIENTS_DIR): README table left alone");

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CompiledBuiltins } from "../../src/compiled/builtins.js";
+import type { CompiledBuiltins } from "../../src/compiled/types.js";
+import type { SettledFile } from "../../src/sink/host.js";
 
 // The CLI reads the compiled built-ins from the folder data.ts names; each test writes its own.
 const data: { dir: string | undefined } = { dir: undefined };
@@ -103,7 +104,7 @@ describe("compiled built-in profiles", () => {
     const dir = join(home, "round-trip");
     writeCompiled(dir, compiled);
     const read = openCompiled(dir)!;
-    expect(plain({ sources: read.sources, profiles: read.profiles, hostRenderings: read.hostRenderings })).toEqual(plain(compiled));
+    expect(plain({ inputs: read.inputs, profiles: read.profiles, hostRenderings: read.hostRenderings })).toEqual(plain(compiled));
     expect(openCompiled(join(home, "no-such-folder"))).toBeUndefined();
   });
 
@@ -112,8 +113,9 @@ describe("compiled built-in profiles", () => {
     const emitted = renderProfile(loadProfile("interactive"), TOOLS, "host").files;
     const whole = emitted.filter((f) => !isShared(f.body)).map((f) => f.path);
     expect(whole.length).toBeGreaterThan(0);
-    expect(files.filter((f) => f.guardFindings !== undefined).map((f) => f.path)).toEqual(whole);
-    for (const f of files) if (f.guardFindings !== undefined) expect(f.body.format).toBe("text");
+    const settled = files.filter((f) => "guardFindings" in f);
+    expect(settled.map((f) => f.path)).toEqual(whole);
+    for (const f of settled) expect(f.body.format).toBe("text");
   });
 
   it("have the guard refuse on a finding compiled into a whole-owned file (control: without it, render passes)", async () => {
@@ -121,7 +123,7 @@ describe("compiled built-in profiles", () => {
     install(fresh());
     expect((await runCli(["render", "--dry-run", "--home", target])).code).toBe(0);
     const compiled = fresh();
-    const whole = compiled.hostRenderings.interactive!.files.find((f) => f.guardFindings !== undefined)!;
+    const whole = compiled.hostRenderings.interactive!.files.find((f) => "guardFindings" in f) as SettledFile;
     whole.guardFindings = [`${whole.path}: a finding the build made`];
     install(compiled);
     const refused = await runCli(["render", "--dry-run", "--home", target]);
@@ -142,9 +144,19 @@ describe("compiled built-in profiles", () => {
     const compiled = fresh();
     compiled.profiles.interactive!.description = "from the compiled copy";
     compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
-    compiled.sources["tripwires.toml"] = `${compiled.sources["tripwires.toml"]}\n# edited since the build\n`;
+    compiled.inputs["profiles/tripwires.toml"] = `${compiled.inputs["profiles/tripwires.toml"]}\n# edited since the build\n`;
     install(compiled);
     expect(plain(await cliProfile("interactive"))).toEqual(fullLoad.interactive);
+    expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
+  });
+
+  it("are ignored once a template differs from the one they were rendered with (every input is in the key)", async () => {
+    const compiled = fresh();
+    const templates = Object.keys(compiled.inputs).filter((f) => f.startsWith("templates/"));
+    expect(templates.length).toBeGreaterThan(0);
+    compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
+    compiled.inputs[templates[0]!] = `${compiled.inputs[templates[0]!]}{{! edited since the build }}`;
+    install(compiled);
     expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
   });
 
@@ -153,8 +165,8 @@ describe("compiled built-in profiles", () => {
       const compiled = fresh();
       compiled.profiles.interactive!.description = "from the compiled copy";
       compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
-      if (change === "add") compiled.sources["extra.toml"] = "description = 'x'";
-      else delete compiled.sources["ci.toml"];
+      if (change === "add") compiled.inputs["profiles/extra.toml"] = "description = 'x'";
+      else delete compiled.inputs["profiles/ci.toml"];
       install(compiled);
       expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
       expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
@@ -168,5 +180,31 @@ describe("compiled built-in profiles", () => {
     install(compiled);
     expect((await cliProfile("interactive", "profiles")).description).not.toBe("from the compiled copy");
     expect((await cliRendering("interactive", TOOLS, "profiles")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
+  });
+});
+
+describe("src/compiled/", () => {
+  it("has no import cycle among its modules (types.ts holds the types both sides use)", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const dir = join(import.meta.dirname, "../../src/compiled");
+    const modules = readdirSync(dir).filter((f) => f.endsWith(".ts"));
+    const imports = Object.fromEntries(
+      modules.map((m) => [m, [...readFileSync(join(dir, m), "utf8").matchAll(/from "\.\/([\w-]+)\.js"/g)].map((x) => `${x[1]}.ts`)]),
+    );
+    const visiting = new Set<string>();
+    const cycle = (m: string, path: string[]): string[] | undefined => {
+      if (visiting.has(m)) return [...path, m];
+      visiting.add(m);
+      for (const next of imports[m] ?? []) {
+        const found = cycle(next, [...path, m]);
+        if (found) return found;
+      }
+      visiting.delete(m);
+      return undefined;
+    };
+    for (const m of modules) expect(cycle(m, []), m).toBeUndefined();
+    // Control: the detector sees a cycle when there is one.
+    imports["store.ts"] = [...imports["store.ts"]!, "builtins.ts"];
+    expect(cycle("builtins.ts", [])).toEqual(["builtins.ts", "store.ts", "builtins.ts"]);
   });
 });

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../src/profile/load.js";
 import { matchesArgv, parsePattern, patternFromTokens, type CommandPattern } from "../../src/profile/pattern.js";
 import { exampleArgv } from "../../src/profile/example.js";
+import { nativeSplit } from "../../src/guard/native.js";
+import type { Example } from "../../src/profile/types.js";
 import type { CommandRule, Profile } from "../../src/profile/types.js";
 import { serialize } from "../../src/sink/formats.js";
 import { TOOLS, toolById } from "../../src/tools/index.js";
@@ -29,7 +31,7 @@ function pattern(text: string): CommandPattern {
 
 function argvOf(command: string): string[] {
   const argv = exampleArgv(command);
-  if (typeof argv === "string") throw new Error(argv);
+  if (argv === undefined) throw new Error(`"${command}" is not one simple command`);
   return argv;
 }
 
@@ -116,8 +118,12 @@ function geminiArgsText(command: string): string {
 const geminiMatches = (rule: GeminiRule, command: string) => new RegExp(geminiArgsPattern(rule)).test(geminiArgsText(command));
 const GEMINI_REDOS = /\([^)]*[*+?{].*\)[*+?{]/;
 
-const tripwireRules = (profile: Profile) => profile.tripwires.flatMap((t) => t.rules.map((rule) => ({ tripwire: t, rule })));
+/** The tripwire rules the native layer carries (a pattern an exception narrows is the guard hook's). */
+const tripwireRules = (profile: Profile) => profile.tripwires.flatMap((t) => nativeSplit(t).native.map((rule) => ({ tripwire: t, rule })));
+const guardOnlyRules = (profile: Profile) => profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly);
 const allExamples = (profile: Profile) => profile.tripwires.flatMap((t) => [...t.blocks, ...t.allows]);
+/** A one-command example whose text is its argv: what a tool's native text rules can be held to. */
+const writtenPlainly = (e: Example) => e.argv !== undefined && e.argv.join(" ") === e.command;
 
 describe("every built-in profile x every tool x both scopes renders", () => {
   for (const profile of PROFILES) {
@@ -270,9 +276,12 @@ describe("parity: nothing is silently dropped", () => {
         let enforcedCount = 0;
         for (const tripwire of profile.tripwires) {
           for (const example of tripwire.blocks) {
-            const matching = tripwire.rules.filter((r) => matchesArgv(r.pattern, example.argv));
-            expect(matching.length, example.command).toBeGreaterThan(0);
-            const enforced = matching.some((r) => tool.express(r.pattern).enforced.some((v) => matchesArgv(v, example.argv)));
+            // The native layer reads argv as written; the other examples are the guard hook's.
+            const argv = example.argv;
+            if (argv === undefined) continue;
+            const matching = tripwire.rules.filter((r) => matchesArgv(r.pattern, argv));
+            if (matching.length === 0) continue;
+            const enforced = matching.some((r) => tool.express(r.pattern).enforced.some((v) => matchesArgv(v, argv)));
             if (enforced) {
               enforcedCount++;
               continue;
@@ -280,7 +289,7 @@ describe("parity: nothing is silently dropped", () => {
             // not enforced: each matching rule must carry a reported gap whose variant would have blocked it
             for (const rule of matching) {
               const reported = output.gaps.some(
-                (g) => g.tool === tool.id && g.rule === rule && matchesArgv(pattern(g.variant), example.argv),
+                (g) => g.tool === tool.id && g.rule === rule && matchesArgv(pattern(g.variant), argv),
               );
               expect(reported, `${tool.id} drops "${example.command}" (${rule.pattern.text}) without a gap`).toBe(true);
             }
@@ -293,7 +302,10 @@ describe("parity: nothing is silently dropped", () => {
         for (const scope of SCOPES) {
           const output = tool.render(profile, scope);
           const rules: CommandRule[] = [...tripwireRules(profile).map((p) => p.rule), ...profile.deny, ...profile.ask, ...profile.allow];
-          const expected = rules.flatMap((rule) => tool.express(rule.pattern).missing.map((m) => `${rule.origin.file} ${rule.origin.key} ${m.variant}`));
+          const expected = [
+            ...rules.flatMap((rule) => tool.express(rule.pattern).missing.map((m) => `${rule.origin.file} ${rule.origin.key} ${m.variant}`)),
+            ...guardOnlyRules(profile).map((rule) => `${rule.origin.file} ${rule.origin.key} ${rule.pattern.text}`),
+          ];
           const actual = output.gaps.map((g) => `${g.rule.origin.file} ${g.rule.origin.key} ${g.variant}`);
           expect(actual.sort()).toEqual(expected.sort());
           for (const g of output.gaps) expect(g.tool).toBe(tool.id);
@@ -344,7 +356,8 @@ describe("Gemini commandRegex semantics, emulating the policy engine", () => {
   for (const profile of [autonomous, interactive]) {
     it(`${profile.name}: each tripwire's deny rule matches exactly the examples its pattern matches`, () => {
       const rules = geminiRules(gemini.render(profile, "host"));
-      const commands = [...allExamples(profile).map((e) => e.command), ...EXTRA_COMMANDS];
+      // Native rules read one command as written; the other examples are the guard hook's.
+      const commands = [...allExamples(profile).filter(writtenPlainly).map((e) => e.command), ...EXTRA_COMMANDS];
       let hits = 0;
       tripwireRules(profile).forEach(({ rule }, i) => {
         const policy = rules[i]!;
@@ -360,7 +373,8 @@ describe("Gemini commandRegex semantics, emulating the policy engine", () => {
     it(`${profile.name}: every blocks example is denied by some rule, and no allows example by any tripwire rule`, () => {
       const denies = geminiRules(gemini.render(profile, "host")).filter((r) => r.decision === "deny");
       for (const tripwire of profile.tripwires) {
-        for (const example of tripwire.blocks) {
+        for (const example of tripwire.blocks.filter(writtenPlainly)) {
+          if (!nativeSplit(tripwire).native.some((r) => matchesArgv(r.pattern, example.argv!))) continue;
           expect(denies.some((r) => geminiMatches(r, example.command)), `blocks: ${example.command}`).toBe(true);
         }
         for (const example of tripwire.allows) {
@@ -381,10 +395,13 @@ describe("Gemini commandRegex semantics, emulating the policy engine", () => {
     for (const [, entries] of byTripwire) {
       const tripwire = entries[0]!.tripwire;
       for (const ex of tripwire.blocks) {
-        const expected = entries.some((e) => matchesArgv(e.rule.pattern, ex.argv));
+        if (!writtenPlainly(ex)) continue;
+        const argv = ex.argv!;
+        const expected = entries.some((e) => matchesArgv(e.rule.pattern, argv));
         expect(entries.some((e) => geminiMatches(e.policy, ex.command)), ex.command).toBe(expected);
       }
       for (const ex of tripwire.allows) {
+        if (ex.argv === undefined) continue;
         expect(entries.some((e) => geminiMatches(e.policy, ex.command)), ex.command).toBe(false);
       }
     }

@@ -4,6 +4,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { runMain } from "../../src/cli/main.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { renderProfile } from "../../src/render.js";
+import { TOOLS } from "../../src/tools/index.js";
 
 export function tempDir(prefix = "perimeter-unit-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -57,13 +60,8 @@ export function listFiles(root: string): string[] {
   return Object.keys(snapshot(root)).sort();
 }
 
-export const HOST_FILES = [
-  ".claude/settings.json",
-  ".codex/config.toml",
-  ".codex/rules/perimeter.rules",
-  ".gemini/settings.json",
-  ".gemini/policies/perimeter.toml",
-] as const;
+/** The files `perimeter render` writes into a home for the built-in interactive profile, every tool's. */
+export const HOST_FILES: readonly string[] = renderProfile(loadProfile("interactive"), TOOLS, "host").files.map((f) => f.path);
 
 export function readJson(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;

@@ -240,7 +240,7 @@ describe("tripwires", () => {
       "tripwires.toml": `[[tripwire]]\nid = "t"\nreason = "r"\ncommands = ["foo bar"]\nblocks = [\n  "foo bar x",\n  "foo baz",\n]\n`,
     });
     const error = loadError(() => loadProfile("x", source));
-    expect(error.problem).toContain('"foo baz" is not matched');
+    expect(error.problem).toContain('"foo baz" is not stopped by this tripwire');
     expectLocated(error, join(dir, "tripwires.toml"), 7, "tripwire[0].blocks[1]");
   });
 
@@ -250,14 +250,19 @@ describe("tripwires", () => {
       "tripwires.toml": `[[tripwire]]\nid = "t"\nreason = "r"\ncommands = ["foo bar"]\nblocks = ["foo bar"]\nallows = ["foo", "foo bar --x"]\n`,
     });
     const error = loadError(() => loadProfile("x", source));
-    expect(error.problem).toContain('"foo bar --x" is matched by "foo bar"');
+    expect(error.problem).toContain('"foo bar --x" is listed as allowed but the guard denies it');
     expectLocated(error, join(dir, "tripwires.toml"), 6, "tripwire[0].allows[1]");
   });
 
-  it("an example that is not one simple command is an error at that example", () => {
+  it("a command line the guard does not stop is an error at that example; one it stops is fine", () => {
+    const { source: fine } = profilesDir({
+      ...PROFILE,
+      "tripwires.toml": `[[tripwire]]\nid = "t"\nreason = "r"\ncommands = ["foo"]\nblocks = ["bar && sh -c 'env foo'"]\n`,
+    });
+    expect(loadProfile("x", fine).tripwires.find((t) => t.id === "t")!.blocks[0]!.argv).toBeUndefined();
     const { dir, source } = profilesDir({
       ...PROFILE,
-      "tripwires.toml": `[[tripwire]]\nid = "t"\nreason = "r"\ncommands = ["foo"]\nblocks = ["foo && bar"]\n`,
+      "tripwires.toml": `[[tripwire]]\nid = "t"\nreason = "r"\ncommands = ["foo"]\nblocks = ["bar && baz"]\n`,
     });
     const error = loadError(() => loadProfile("x", source));
     expectLocated(error, join(dir, "tripwires.toml"), 5, "tripwire[0].blocks[0]");

@@ -16,7 +16,7 @@ function pattern(text: string): CommandPattern {
 
 function argv(command: string): string[] {
   const parsed = exampleArgv(command);
-  if (typeof parsed === "string") throw new Error(`test command "${command}" did not parse: ${parsed}`);
+  if (parsed === undefined) throw new Error(`test command "${command}" is not one simple command`);
   return parsed;
 }
 
@@ -131,15 +131,16 @@ describe("exampleArgv", () => {
   });
 
   it.each(["a && b", "a || b", "a | b", "a; b", "a > out", "a < in", "a &", "git status # comment"])(
-    "rejects shell operators: %s",
+    "has no argv for a line with shell operators: %s",
     (command) => {
-      expect(exampleArgv(command)).toMatch(/not one simple command/);
+      // Not one simple command: the native layer has no argv for it (the guard's analyser reads it).
+      expect(exampleArgv(command)).toBeUndefined();
     },
   );
 
   it("rejects an empty example", () => {
-    expect(exampleArgv("")).toMatch(/empty/);
-    expect(exampleArgv("   ")).toMatch(/empty/);
+    expect(exampleArgv("")).toBeUndefined();
+    expect(exampleArgv("   ")).toBeUndefined();
   });
 });
 

@@ -1,12 +1,13 @@
 // Issue 10, "a clone is self-contained": each tool's upstream settings schema is vendored beside its
 // module with its provenance and licence, byte for byte, and no code or comment points outside the
 // repository (to the workspace's shared folder) for its facts.
-import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { TOOL_IDS } from "../../src/tools/index.js";
+import { repoFiles } from "./tool-knowledge.js";
 
 const ROOT = packageRoot();
 
@@ -23,7 +24,9 @@ describe.each(TOOL_IDS.map((id) => [id] as const))("src/tools/%s", (id) => {
     expect(existsSync(join(ROOT, "licenses", "Apache-2.0.txt"))).toBe(true);
     // Byte for byte: the git blob of the vendored file is the one SOURCES.md records.
     const blob = /Git blob[^:]*: ([0-9a-f]{40})/.exec(sources)?.[1];
-    expect(execFileSync("git", ["hash-object", join(dir, schemas[0]!)], { encoding: "utf8" }).trim()).toBe(blob);
+    const bytes = readFileSync(join(dir, schemas[0]!));
+    const gitBlob = createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+    expect(gitBlob).toBe(blob);
   });
 
   it("generates its types from the vendored file (npm run gen:types)", () => {
@@ -34,9 +37,7 @@ describe.each(TOOL_IDS.map((id) => [id] as const))("src/tools/%s", (id) => {
 });
 
 it("no file in src/ or test/ cites the workspace's shared folder", () => {
-  const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "src", "test", "nix", "README.md"], { cwd: ROOT, encoding: "utf8" })
-    .split("\n")
-    .filter((f) => f !== "" && f !== "test/unit/self-contained.test.ts" && existsSync(join(ROOT, f)));
+  const files = repoFiles(ROOT, ["src", "test", "nix", "README.md"]).filter((f) => f !== "test/unit/self-contained.test.ts");
   const outside = ["../", "shared/"].join("");
   const hits = files.filter((f) => readFileSync(join(ROOT, f), "utf8").includes(outside) || readFileSync(join(ROOT, f), "utf8").includes(`/work/${"shared"}`));
   expect(hits).toEqual([]);

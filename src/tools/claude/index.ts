@@ -2,6 +2,7 @@
 // Facts: Claude Code settings docs (code.claude.com/docs/en/settings, .../iam), checked against the
 // pinned binary by the suites (driver.ts, real.test.ts); types: settings.generated.ts (SOURCES.md).
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { ClaudeSettings } from "./settings.generated.js";
@@ -60,7 +61,10 @@ function defaultMode(profile: Profile): DefaultMode {
 }
 
 function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
-  const deny = rulesOf([...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)], gaps);
+  const deny = rulesOf([...profile.deny, ...profile.tripwires.flatMap((t) => nativeSplit(t).native)], gaps);
+  for (const rule of profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly)) {
+    gaps.push({ tool: "claude", rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON });
+  }
   const permissions: Permissions = {
     allow: rulesOf(profile.allow, gaps),
     ask: rulesOf(profile.ask, gaps),

@@ -3,6 +3,7 @@
 // codex-rs/execpolicy/README.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { basename } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
 import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
@@ -71,15 +72,20 @@ function entries(rules: readonly CommandRule[], decision: Decision, gaps: Gap[],
       decision,
       justification: extra?.reason,
       // Codex checks these examples itself when it loads the file.
-      match: (extra?.blocks ?? []).filter((ex) => matchesArgv(variant, ex.argv)).map((ex) => ex.command),
-      notMatch: (extra?.allows ?? []).map((ex) => ex.command),
+      // Only one-command examples: Codex reads them as argv, not as shell.
+      match: (extra?.blocks ?? []).filter((ex) => ex.argv !== undefined && matchesArgv(variant, ex.argv)).map((ex) => ex.command),
+      notMatch: (extra?.allows ?? []).filter((ex) => ex.argv !== undefined && !matchesArgv(variant, ex.argv)).map((ex) => ex.command),
     }));
   });
 }
 
 function rulesFile(profile: Profile, gaps: Gap[]): string {
   const rules = [
-    ...profile.tripwires.flatMap((t) => entries(t.rules, "forbidden", gaps, { reason: t.reason, blocks: t.blocks, allows: t.allows })),
+    ...profile.tripwires.flatMap((t) => {
+      const { native, guardOnly } = nativeSplit(t);
+      for (const rule of guardOnly) gaps.push({ tool: "codex", rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON });
+      return entries(native, "forbidden", gaps, { reason: t.reason, blocks: t.blocks, allows: t.allows });
+    }),
     ...entries(profile.deny, "forbidden", gaps, { reason: `denied by profile ${profile.name}`, blocks: [], allows: [] }),
     ...entries(profile.ask, "prompt", gaps),
     ...entries(profile.allow, "allow", gaps),

@@ -2,8 +2,9 @@
 // priorities, file locations and launch flags. Facts: google-gemini/gemini-cli docs/get-started/
 // configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import { structuredBody, type AgentTool, type FileBody, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { structuredBody, type AgentTool, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
 /** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
@@ -75,7 +76,7 @@ function policyRule(rule: CommandRule, decision: PolicyRule["decision"], priorit
 
 function policy(profile: Profile): JsonObject {
   const rules: PolicyRule[] = [
-    ...profile.tripwires.flatMap((t) => t.rules.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
+    ...profile.tripwires.flatMap((t) => nativeSplit(t).native.map((r) => policyRule(r, "deny", PRIORITY.tripwire, `perimeter tripwire ${t.id}: ${t.reason}`))),
     ...profile.deny.map((r) => policyRule(r, "deny", PRIORITY.profileDeny, `denied by perimeter profile ${profile.name}`)),
     ...profile.ask.map((r) => policyRule(r, "ask_user", PRIORITY.ask)),
     ...profile.allow.map((r) => policyRule(r, "allow", PRIORITY.allow)),
@@ -92,12 +93,13 @@ function settings(profile: Profile): GeminiSettings {
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const value = settings(profile) as JsonObject;
+  const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
       { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
       { tool: "gemini", path: POLICY[scope], body: { format: "toml", value: policy(profile) } },
     ],
-    gaps: [],
+    gaps,
   };
 }
 

@@ -1,0 +1,267 @@
+// Programs that run another program: the command they really run is what the analyser must read.
+// Generic: no guarded program is named here; package runners (npx, pnpm dlx, python -m ...) are
+// part of their own program's grammar (programs/).
+import { isKnown, programName, showArgv, unknownArg, type Arg } from "./argv.js";
+
+/** What one argv runs, once wrappers are taken off. */
+export type Resolution =
+  /** A program with its arguments; `argv[0]` is its name without a directory. */
+  | { kind: "program"; argv: Arg[]; env: Record<string, Arg> }
+  /** Shell code run by a shell or `eval`; an Unknown when the analyser cannot see the text. */
+  | { kind: "code"; code: Arg; via: string }
+  /** A shell that reads its commands from standard input. */
+  | { kind: "stdin"; via: string }
+  /** A command word the analyser cannot know (`$g`, `"$(echo git)"`). */
+  | { kind: "unknown"; word: string };
+
+/** Shells whose `-c` string and standard input are read as shell code. */
+const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "posh", "fish", "rbash"]);
+
+type Unwrapper = (args: Arg[], env: Record<string, Arg>) => Resolution[] | Arg[] | undefined;
+
+/**
+ * getopt-style options: `valued` short letters and long names take a value (attached or next), the
+ * rest are flags. Stops at `--` or the first operand. Returns the index of the first operand, and
+ * the options seen (`undefined` value for flags).
+ */
+export function scanOptions(
+  args: readonly Arg[],
+  valuedShort: string,
+  valuedLong: readonly string[],
+  from = 0,
+): { operand: number; options: [string, Arg | undefined][] } {
+  const options: [string, Arg | undefined][] = [];
+  let i = from;
+  while (i < args.length) {
+    const a = args[i]!;
+    if (!isKnown(a)) break;
+    if (a === "--") return { operand: i + 1, options };
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      if (eq >= 0) options.push([name, a.slice(eq + 1)]);
+      else if (valuedLong.includes(name)) options.push([name, args[++i] ?? ""]);
+      else options.push([name, undefined]);
+      i++;
+      continue;
+    }
+    if (a.startsWith("-") && a.length > 1) {
+      for (let j = 1; j < a.length; j++) {
+        const letter = a[j]!;
+        if (valuedShort.includes(letter)) {
+          options.push([letter, j + 1 < a.length ? a.slice(j + 1) : (args[++i] ?? "")]);
+          break;
+        }
+        options.push([letter, undefined]);
+      }
+      i++;
+      continue;
+    }
+    break;
+  }
+  return { operand: i, options };
+}
+
+const rest = (args: Arg[], from: number) => args.slice(from);
+
+/** `env [-i] [-u NAME] [-C DIR] [-S STRING] [NAME=VALUE]... COMMAND` */
+const env: Unwrapper = (args, vars) => {
+  const { operand, options } = scanOptions(args, "uCS", ["unset", "chdir", "split-string"], 1);
+  const split = options.find(([name]) => name === "S" || name === "split-string");
+  let i = operand;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    const m = isKnown(a) ? /^([^=]+)=(.*)$/s.exec(a) : null;
+    if (!m) break;
+    vars[m[1]!] = m[2]!;
+  }
+  // -S splits its string into words itself, as a shell would (near enough): read it as code.
+  if (split) return [{ kind: "code", code: joinArgs([split[1]!, ...args.slice(i)]), via: "env -S" }];
+  return rest(args, i);
+};
+
+/** `command [-p] CMD`; `command -v`/`-V` only looks the name up. */
+const command: Unwrapper = (args) => {
+  const { operand, options } = scanOptions(args, "", [], 1);
+  if (options.some(([n]) => n === "v" || n === "V")) return [];
+  return rest(args, operand);
+};
+
+const plain: Unwrapper = (args) => rest(args, scanOptions(args, "", [], 1).operand);
+
+const withOptions =
+  (valuedShort: string, valuedLong: readonly string[], operandsBefore = 0): Unwrapper =>
+  (args) =>
+    rest(args, scanOptions(args, valuedShort, valuedLong, 1).operand + operandsBefore);
+
+/** `nice -n 5 CMD`, `nice -5 CMD` */
+const nice: Unwrapper = (args) => {
+  let i = 1;
+  if (isKnown(args[i]) && /^-\d+$/.test(args[i] as string)) i++;
+  return rest(args, scanOptions(args, "n", ["adjustment"], i).operand);
+};
+
+/** `sudo [options] CMD`; `-s`/`-i` with arguments run them through a shell. */
+const sudo: Unwrapper = (args) => {
+  const { operand, options } = scanOptions(args, "ugCDhprtUT", ["user", "group", "close-from", "chdir", "host", "prompt", "role", "type", "other-user", "command-timeout"], 1);
+  const shell = options.some(([n]) => n === "s" || n === "i" || n === "shell" || n === "login");
+  if (shell && operand < args.length) return [{ kind: "code", code: joinArgs(args.slice(operand)), via: "sudo -s" }];
+  return rest(args, operand);
+};
+
+/** `su [-] [user] -c CMD` and `runuser`: only the `-c` string runs. */
+const su: Unwrapper = (args) => {
+  // The user name may stand before the options: look for -c anywhere.
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-c" || a === "--command" || a === "--session-command") return [{ kind: "code", code: args[i + 1] ?? "", via: "su -c" }];
+    if (isKnown(a) && /^--(session-)?command=/.test(a)) return [{ kind: "code", code: a.slice(a.indexOf("=") + 1), via: "su -c" }];
+  }
+  return [];
+};
+
+/** `xargs [options] CMD [ARGS]`: the arguments it reads are unknown. */
+const xargs: Unwrapper = (args) => {
+  const { operand } = scanOptions(args, "adEILnPsS", ["arg-file", "delimiter", "eof", "replace", "max-lines", "max-args", "max-procs", "max-chars", "process-slot-var"], 1);
+  if (operand >= args.length) return [];
+  return [...rest(args, operand), unknownArg("<arguments xargs reads>", true)];
+};
+
+/** `timeout [options] DURATION CMD` */
+const timeout = withOptions("sk", ["signal", "kill-after"], 1);
+
+/** `find ... -exec CMD {} ;` (also -execdir, -ok, -okdir): each command runs. */
+const find: Unwrapper = (args) => {
+  const out: Resolution[] = [];
+  for (let i = 1; i < args.length; i++) {
+    if (!["-exec", "-execdir", "-ok", "-okdir"].includes(args[i] as string)) continue;
+    const start = i + 1;
+    let end = start;
+    while (end < args.length && args[end] !== ";" && args[end] !== "+") end++;
+    const argv = args.slice(start, end).map((a) => (a === "{}" ? unknownArg("{}", false) : a));
+    out.push(...resolve(argv, {}));
+    i = end;
+  }
+  return out;
+};
+
+/** `watch [options] CMD...`: joined and run by `sh -c`, unless `-x`. */
+const watch: Unwrapper = (args) => {
+  const { operand, options } = scanOptions(args, "nq", ["interval", "differences", "equexit"], 1);
+  if (options.some(([n]) => n === "x" || n === "exec")) return rest(args, operand);
+  return operand < args.length ? [{ kind: "code", code: joinArgs(args.slice(operand)), via: "watch" }] : [];
+};
+
+/** `flock [options] FILE CMD...` or `flock FILE -c CMD`. */
+const flock: Unwrapper = (args) => {
+  const { operand, options } = scanOptions(args, "wEoc", ["timeout", "conflict-exit-code", "command"], 1);
+  const code = options.find(([n]) => n === "c" || n === "command");
+  if (code) return [{ kind: "code", code: code[1]!, via: "flock -c" }];
+  const after = scanOptions(args, "c", ["command"], operand + 1);
+  const late = after.options.find(([n]) => n === "c" || n === "command");
+  if (late) return [{ kind: "code", code: late[1]!, via: "flock -c" }];
+  return rest(args, operand + 1);
+};
+
+/** A shell: `-c STRING` runs the string; no operand (or `-s`) reads standard input; a file is a script. */
+function shell(args: Arg[]): Resolution[] {
+  const name = programName(args[0] as string);
+  let i = 1;
+  let cmode = false;
+  let stdin = false;
+  while (i < args.length) {
+    const a = args[i]!;
+    if (!isKnown(a)) break;
+    if (a === "--" || a === "-") {
+      i++;
+      break;
+    }
+    if (/^--(rcfile|init-file)$/.test(a)) {
+      i += 2;
+      continue;
+    }
+    if (a === "--command" || a === "-command") {
+      cmode = true;
+      i++;
+      continue;
+    }
+    if (a.startsWith("--")) {
+      i++;
+      continue;
+    }
+    if (/^[-+][A-Za-z]+$/.test(a)) {
+      for (const letter of a.slice(1)) {
+        if (letter === "c") cmode = true;
+        if (letter === "s") stdin = true;
+        if (letter === "o" || letter === "O") i++;
+      }
+      i++;
+      continue;
+    }
+    break;
+  }
+  if (cmode) return [{ kind: "code", code: args[i] ?? "", via: `${name} -c` }];
+  if (stdin || i >= args.length) return [{ kind: "stdin", via: name }];
+  // A script file: not a command line (README "The guard": what it cannot see).
+  return [];
+}
+
+/** `eval ARGS`: the arguments joined by spaces are shell code. */
+const evaluate: Unwrapper = (args) => [{ kind: "code", code: joinArgs(args.slice(1)), via: "eval" }];
+
+/** Arguments joined by single spaces, as eval and `sh -c "$*"` do; Unknown when any part is. */
+export function joinArgs(args: readonly Arg[]): Arg {
+  return args.every(isKnown) ? args.join(" ") : unknownArg(showArgv(args), true);
+}
+
+const WRAPPERS: Record<string, Unwrapper> = {
+  env,
+  command,
+  builtin: plain,
+  exec: withOptions("a", []),
+  time: withOptions("fo", ["format", "output"]),
+  nice,
+  nohup: plain,
+  setsid: plain,
+  unbuffer: plain,
+  chronic: plain,
+  caffeinate: plain,
+  stdbuf: withOptions("ioe", ["input", "output", "error"]),
+  ionice: withOptions("cnpPu", ["class", "classdata", "pid", "pgid", "uid"]),
+  taskset: (args) => {
+    const { operand, options } = scanOptions(args, "", [], 1);
+    // `taskset MASK CMD`, or `taskset -c LIST CMD`: one operand before the command either way.
+    return rest(args, operand + (options.some(([n]) => n === "p" || n === "pid") ? 0 : 1));
+  },
+  timeout,
+  sudo,
+  doas: withOptions("uC", []),
+  su,
+  runuser: su,
+  xargs,
+  find,
+  watch,
+  flock,
+  eval: evaluate,
+};
+
+/** What an argv runs, through any number of wrappers. `env` collects the assignments on the way. */
+export function resolve(argv: Arg[], vars: Record<string, Arg>): Resolution[] {
+  for (let depth = 0; depth < 32; depth++) {
+    const word = argv[0];
+    if (word === undefined) return [];
+    if (!isKnown(word)) return [{ kind: "unknown", word: word.raw }];
+    const name = programName(word);
+    const args = [name, ...argv.slice(1)];
+    if (SHELLS.has(name) || (name === "busybox" && SHELLS.has(args[1] as string))) {
+      return shell(name === "busybox" ? args.slice(1) : args);
+    }
+    const unwrap = WRAPPERS[name];
+    if (!unwrap) return [{ kind: "program", argv: args, env: vars }];
+    const inner = unwrap(args, vars);
+    if (inner === undefined) return [{ kind: "program", argv: args, env: vars }];
+    if (inner.length > 0 && typeof inner[0] === "object" && "kind" in inner[0]) return inner as Resolution[];
+    argv = inner as Arg[];
+  }
+  return [{ kind: "unknown", word: "(wrappers nested too deep)" }];
+}

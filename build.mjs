@@ -109,6 +109,21 @@ function writeCodeCache(dir) {
   }
 }
 
+/**
+ * The gateway (proxy, certificates, GraphQL: about 400 KB) is its own bundle, dist/gateway.cjs,
+ * required only when `perimeter gateway` starts one, so no other command loads or compiles it.
+ */
+const separateGateway = {
+  name: "separate-gateway",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]gateway[\\/]server\.js$/ }, () => ({ path: "gateway-bundle", namespace: "separate-gateway" }));
+    b.onLoad({ filter: /.*/, namespace: "separate-gateway" }, () => ({
+      loader: "js",
+      contents: 'module.exports = require(require("node:path").join(__dirname, "gateway.cjs"));',
+    }));
+  },
+};
+
 // Build beside dist/ and swap it in, so a test that runs the CLI while another rebuilds never finds
 // dist/ half-written.
 const out = `dist.building-${process.pid}`;
@@ -118,8 +133,9 @@ await build({
   ...common,
   entryPoints: ["src/cli/bin.ts"],
   outfile: `${out}/cli.cjs`,
-  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander],
+  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, separateGateway],
 });
+await build({ ...common, entryPoints: ["src/gateway/server.ts"], outfile: `${out}/gateway.cjs` });
 await build({ ...common, entryPoints: ["src/cli/launcher.ts"], outfile: `${out}/perimeter.cjs`, ...program });
 await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.cjs`, ...program });
 for (const file of ["perimeter.cjs", "entrypoint.cjs"]) chmodSync(`${out}/${file}`, 0o755);

@@ -1,4 +1,6 @@
-// `perimeter gateway`: the agent container's only way out. An HTTP(S) proxy on Node's own http, net
+// `perimeter gateway`: the agent container's only way out. Bundled on its own (dist/gateway.cjs), so
+// the CLI's other commands never load the proxy, the certificates or GraphQL; it throws no
+// PerimeterError (the CLI side makes those, from its own copy of the classes). An HTTP(S) proxy on Node's own http, net
 // and tls (README "The gateway" says why no proxy library): hosts outside [network] are refused;
 // allowed hosts without credentials or wire rules are tunnelled as they are; the others have their
 // TLS terminated with the run's CA, each request checked, the credential put into its one header,
@@ -13,20 +15,22 @@ import { rootCertificates, TLSSocket } from "node:tls";
 import type { Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { normalHost } from "../profile/host.js";
-import type { Profile } from "../profile/types.js";
+import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
 import { effectiveMethods, graphqlFieldsFor, graphqlRefusal, httpWireRefusal, refUpdateRefusal } from "./checks.js";
 import { normalPath } from "./glob.js";
 import { mutationFields } from "./graphql.js";
 import { hostsLookup, type HostsMap } from "./hosts-file.js";
 import { loggedPath, openLog, type GatewayLog, type LogLine } from "./log.js";
-import { compilePolicy, isAllowed, isInspected, readSecret, type GatewayPolicy } from "./policy.js";
+import { isAllowed, isInspected, type GatewayPolicy } from "./policy.js";
 import { ReceivePackHead, type HeadResult } from "./receive-pack.js";
 import { rawRefusal, sendRefusal, type Refusal } from "./refusal.js";
 import { Budget, modelApiOf, UsageReader, type Totals } from "./usage.js";
 
 export interface GatewayOptions {
-  profile: Profile;
+  /** The profile's gateway sections with the secrets loaded (compilePolicy). */
+  policy: GatewayPolicy;
+  limits: Limits;
   host: string;
   port: number;
   caDir: string;
@@ -36,8 +40,6 @@ export interface GatewayOptions {
   hosts?: HostsMap;
   /** PEM text trusted for upstreams in addition to the system store. */
   upstreamCa?: string;
-  /** Where the credentials' environment variables are read (default process.env). */
-  env?: NodeJS.ProcessEnv;
   /** Budget crossings and other moments a launcher may want to hear about. */
   onEvent?: (event: Record<string, unknown>) => void;
 }
@@ -124,8 +126,8 @@ function responseHeaders(res: IncomingMessage): string[] {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const policy = compilePolicy(options.profile, readSecret(options.env ?? process.env));
-  const budget = new Budget(options.profile.limits);
+  const policy = options.policy;
+  const budget = new Budget(options.limits);
   const log: GatewayLog = openLog(options.logFile);
   const ca: RunCa = await createRunCa();
   const lookup = hostsLookup(options.hosts ?? new Map());

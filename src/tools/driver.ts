@@ -32,6 +32,8 @@ export interface ConfigCheck {
 }
 
 export interface ToolDriver {
+  /** The real host of the tool's model API: the gateway suites reach the fake model by this name. */
+  modelHost: string;
   /** Environment pointing the client at the fake model, with its updater and telemetry off. */
   modelEnv(modelUrl: string): Record<string, string>;
   /** Arguments of a headless run on a host. */

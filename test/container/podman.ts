@@ -823,8 +823,11 @@ export interface RunContainerOptions {
   args?: string[];
   /** Replaces the image's ENTRYPOINT; [] clears it. */
   entrypoint?: string[];
-  /** Default "none": no network at all. "host" shares the host's network namespace (127.0.0.1 included). */
-  network?: "host" | "none";
+  /**
+   * Default "none": no network at all. "host" shares the host's network namespace (127.0.0.1 included).
+   * Any other value names a network the test created (podman network create).
+   */
+  network?: string;
   /** -v specs, e.g. "/host/dir:/work:rw". */
   volumes?: string[];
   /** Default 120 s; on expiry the container is removed and an error is thrown. */

@@ -7,6 +7,7 @@ import { request as httpRequest, type RequestListener } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseHostsFile } from "../../src/gateway/hosts-file.js";
+import { compilePolicy, readSecret } from "../../src/gateway/policy.js";
 import { startGateway, type GatewayOptions, type RunningGateway } from "../../src/gateway/server.js";
 import { loadProfile } from "../../src/profile/load.js";
 import type { Profile } from "../../src/profile/types.js";
@@ -82,7 +83,7 @@ export interface World {
   profilesDir: string;
   profile: Profile;
   gitRoot: string;
-  start(overrides?: Partial<GatewayOptions> & { profile?: Profile }): Promise<RunningGateway & { usageFile: string; logLines(): Record<string, unknown>[]; logText(): string }>;
+  start(overrides?: Partial<Omit<GatewayOptions, "policy" | "limits">> & { profile?: Profile }): Promise<RunningGateway & { usageFile: string; logLines(): Record<string, unknown>[]; logText(): string }>;
   close(): Promise<void>;
 }
 
@@ -156,7 +157,8 @@ export async function startWorld(): Promise<World> {
       const logFile = join(dir, `gateway-${id}.log`);
       const usageFile = join(dir, `usage-${id}.json`);
       const g = await startGateway({
-        profile,
+        policy: compilePolicy(overrides.profile ?? profile, readSecret(SECRETS)),
+        limits: (overrides.profile ?? profile).limits,
         host: "127.0.0.1",
         port: 0,
         caDir: join(dir, `ca-${id}`),
@@ -164,7 +166,6 @@ export async function startWorld(): Promise<World> {
         usageFile,
         hosts: parseHostsFile(hostsText, "hosts"),
         upstreamCa: ca.caPem,
-        env: SECRETS,
         ...overrides,
       });
       running.push(g);

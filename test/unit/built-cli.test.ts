@@ -104,6 +104,21 @@ describe("the built CLI", () => {
     }
   });
 
+  it("starts the gateway from its own bundle (dist/gateway.cjs): ready, then stopped on SIGTERM", async () => {
+    const caDir = join(work, "gateway-ca");
+    const child = execa(process.execPath, [dist(PKG, "perimeter.cjs"), "gateway", "--profile", "ci", "--listen", "127.0.0.1:0", "--ca-dir", caDir, "--json"], { cwd: work, reject: false, env: { ANTHROPIC_API_KEY: "" } });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (c: Buffer) => (c.toString().includes('"event":"ready"') ? resolve() : undefined));
+      child.once("exit", () => reject(new Error("the gateway exited before it was ready")));
+    });
+    expect(readFileSync(join(caDir, "ca.pem"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    child.kill("SIGTERM");
+    const done = await child;
+    expect(done.exitCode, done.stderr).toBe(0);
+    expect(done.stdout).toContain('"event":"stopped"');
+    expect(readFileSync(dist(PKG, "cli.cjs"), "utf8")).not.toContain("X509CertificateGenerator");
+  });
+
   it("stops quietly when its reader goes away (perimeter show --json | head -1)", async () => {
     // pipefail: the pipeline's status is perimeter's, not head's.
     const run = await execa("bash", ["-c", `set -o pipefail; "${process.execPath}" "${dist(PKG, "perimeter.cjs")}" show --json | head -1`], { cwd: work, reject: false });

@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { readHostsFile } from "../../gateway/hosts-file.js";
+import { compilePolicy, readSecret } from "../../gateway/policy.js";
+// Its own bundle in the build (build.mjs): loaded only when a gateway starts.
 import { startGateway } from "../../gateway/server.js";
 import type { Write } from "../output.js";
 import { profileFrom, type ProfileFlags } from "../options.js";
@@ -41,8 +43,10 @@ export async function gateway(flags: GatewayFlags, write: Write): Promise<Comman
   const { host, port } = parseListen(flags.listen);
   const profile = await profileFrom(flags, "autonomous");
   const line = (event: Record<string, unknown>, text: string) => write(1, flags.json ? `${JSON.stringify(event)}\n` : `${text}\n`);
+  const policy = compilePolicy(profile, readSecret(process.env));
   const running = await startGateway({
-    profile,
+    policy,
+    limits: profile.limits,
     host,
     port,
     caDir: resolve(flags.caDir),
@@ -51,6 +55,8 @@ export async function gateway(flags: GatewayFlags, write: Write): Promise<Comman
     ...(flags.hosts !== undefined ? { hosts: readHostsFile(flags.hosts) } : {}),
     ...(flags.upstreamCa !== undefined ? { upstreamCa: readPem(flags.upstreamCa) } : {}),
     onEvent: (event) => line(event, `perimeter gateway: ${event.event}: ${JSON.stringify(event.totals)}`),
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot start the gateway on ${flags.listen} with --ca-dir ${flags.caDir}: ${error.code ?? error.message}`);
   });
   const listen = running.host.includes(":") ? `[${running.host}]:${running.port}` : `${running.host}:${running.port}`;
   line(

@@ -22,6 +22,7 @@ function doctorProblems(out: { stdout: string; stderr: string }): string | undef
 }
 
 export const driver: ToolDriver = {
+  modelHost: "api.anthropic.com",
   modelEnv: (url) => ({
     ANTHROPIC_BASE_URL: url,
     ANTHROPIC_API_KEY: "fake-key",

@@ -14,6 +14,7 @@ const mockProvider = (url: string) => `{ name = "mock", base_url = "${url}/v1", 
 const failed = (out: ClientOutput) => (out.exitCode === 0 ? undefined : `exit ${out.exitCode}: ${`${out.stdout}\n${out.stderr}`.trim().slice(-800)}`);
 
 export const driver: ToolDriver = {
+  modelHost: "api.openai.com",
   modelEnv: () => ({}),
   hostArgs: (run) => [
     "exec",

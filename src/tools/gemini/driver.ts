@@ -90,6 +90,7 @@ function startupProblems(out: ClientOutput): string | undefined {
 const CHECK_ENV = { GEMINI_API_KEY: "fake-key", GEMINI_CLI_NO_RELAUNCH: "true" };
 
 export const driver: ToolDriver = {
+  modelHost: "generativelanguage.googleapis.com",
   modelEnv: (url) => ({
     GEMINI_API_KEY: "fake-key",
     GOOGLE_GEMINI_BASE_URL: url,

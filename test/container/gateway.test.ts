@@ -1,0 +1,221 @@
+// Issue 13, "Proven here": the agent container on an --internal network whose only other member is
+// the gateway; the fake upstreams (model API over TLS, git smart HTTP, GitHub REST and GraphQL) each
+// in its own container on a second --internal network, reached by name through the gateway's
+// --hosts. Each real CLI runs through the image's entrypoint with placeholders only, and its shell
+// tries the ways out. Nothing leaves the machine: both networks are internal.
+import { build } from "esbuild";
+import { execa } from "execa";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentEnvironment } from "../../src/gateway/agent-env.js";
+import { packageRoot } from "../../src/profile/builtin.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { TOOLS } from "../../src/tools/index.js";
+import type { ToolId } from "../../src/tools/types.js";
+import { DRIVERS } from "../real/agents.js";
+import { makeTestCa } from "../gateway/test-ca.js";
+import { bakeWithCli, buildAgentImage, ensureDist, makeAgentHome, removeScratch, scratchDir, type AgentImage } from "./agent-image.js";
+import { ensureBaseRootfs, ensurePodman, podman, runContainer } from "./podman.js";
+
+const ROOT = packageRoot();
+const id = `${process.pid}`;
+const NET_UP = `gw-up-${id}`;
+const NET_AGENT = `gw-agent-${id}`;
+const GATEWAY = `gw-gateway-${id}`;
+const ROLES = ["model", "github", "git"] as const;
+const container = (role: string) => `gw-${role}-${id}`;
+const SECRETS = {
+  GW_ANTHROPIC: "sk-ant-gwtest-REAL-anthropic-0001",
+  GW_OPENAI: "sk-gwtest-REAL-openai-0002",
+  GW_GEMINI: "AIza-gwtest-REAL-gemini-0003",
+  GW_GH: "ghp_gwtestREALgithub0004",
+};
+const modelHosts = [...new Set(TOOLS.map((t) => DRIVERS[t.id].modelHost))];
+
+const PROFILE = `
+description = "gateway container proof"
+extends = "autonomous"
+
+[network]
+allow = [${[...modelHosts, "github.com", "api.github.com"].map((h) => `"${h}"`).join(", ")}]
+
+[credentials.anthropic]
+host = "api.anthropic.com"
+header = "x-api-key"
+env = "GW_ANTHROPIC"
+[credentials.openai]
+host = "api.openai.com"
+header = "Authorization"
+scheme = "bearer"
+env = "GW_OPENAI"
+[credentials.gemini]
+host = "generativelanguage.googleapis.com"
+header = "x-goog-api-key"
+env = "GW_GEMINI"
+[credentials.github-api]
+host = "api.github.com"
+header = "Authorization"
+scheme = "bearer"
+env = "GW_GH"
+[credentials.github-git]
+host = "github.com"
+header = "Authorization"
+scheme = "basic"
+username = "x-access-token"
+env = "GW_GH"
+`;
+
+// The agent's shell tries the ways out, one command per model turn. No command names a secret:
+// "REA[L]-" matches the secrets' marker but not itself.
+const releaseScript = Buffer.from("#!/bin/sh\ngit commit -q --amend -m rewritten\ngit push --force origin HEAD:main\n").toString("base64");
+const COMMANDS = [
+  "curl -sS --max-time 10 https://denied.test/ 2>&1; echo; echo denied-rc=$?",
+  "curl -sk --noproxy '*' --max-time 5 https://MODEL_IP/ >/dev/null 2>&1; echo direct-rc=$?",
+  "(env; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n') | grep -c 'REA[L]-' | sed 's/^/env-hits=/'; grep -rls 'REA[L]-' ~ /run/perimeter /etc /tmp 2>/dev/null | wc -l | sed 's/^/file-hits=/'",
+  "git clone -q https://github.com/octo/app.git /tmp/w-TOOL && cd /tmp/w-TOOL && git -c user.name=a -c user.email=a@a commit -q --allow-empty -m work && git push -q origin HEAD:refs/heads/agent/TOOL 2>&1; echo push-rc=$?",
+  `cd /tmp/w-TOOL && echo ${releaseScript} | base64 -d > release.sh && GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@a sh release.sh 2>&1; echo release-rc=$?`,
+  "curl -sS -X DELETE https://api.github.com/repos/octo/app 2>&1",
+  `curl -sS -X POST --data-binary '{"query":"mutation { deleteRepository(input: {}) { clientMutationId } }"}' https://api.github.com/graphql 2>&1`,
+  "curl -sS https://api.github.com/repos/octo/app 2>&1",
+];
+
+let image: AgentImage;
+let fixture: string;
+let gwDir: string;
+let modelIp: string;
+let seedMain: string;
+const modelRecord = () => JSON.parse(readFileSync(join(fixture, "record", "model.json"), "utf8")) as { requests: { path: string; headers: Record<string, string> }[]; turnResults: string[] };
+const gitRefs = async () => (await execa("git", ["--git-dir", join(fixture, "git/octo/app.git"), "for-each-ref", "--format=%(refname) %(objectname)"])).stdout;
+
+const ipOf = async (name: string, network: string) =>
+  (await podman(["inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, name])).stdout.trim();
+
+async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  await Promise.all([ensurePodman().then(() => ensureBaseRootfs()), ensureDist()]);
+  const layers = scratchDir("gw-layers");
+  await bakeWithCli("autonomous", join(layers, "autonomous.tar"));
+  image = await buildAgentImage("gw-agent", join(layers, "autonomous.tar"), []);
+
+  fixture = scratchDir("gw-fixture");
+  mkdirSync(join(fixture, "record"));
+  const ca = await makeTestCa([...modelHosts, "github.com", "api.github.com"]);
+  writeFileSync(join(fixture, "cert.pem"), `${ca.certPem}\n${ca.caPem}`);
+  writeFileSync(join(fixture, "key.pem"), ca.keyPem);
+  await build({ entryPoints: [join(ROOT, "test/gateway/upstream-main.ts")], bundle: true, platform: "node", format: "cjs", target: "node20", outfile: join(fixture, "upstream.cjs"), logLevel: "silent" });
+  const git = (cwd: string, ...args: string[]) => execa("git", args, { cwd, env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", HOME: fixture } });
+  mkdirSync(join(fixture, "git/octo"), { recursive: true });
+  await git(join(fixture, "git/octo"), "init", "-q", "--bare", "-b", "main", "app.git");
+  await git(join(fixture, "git/octo/app.git"), "config", "http.receivepack", "true");
+  const seed = join(fixture, "seed");
+  mkdirSync(seed);
+  await git(seed, "init", "-q", "-b", "main");
+  await git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "seed");
+  await git(seed, "push", "-q", join(fixture, "git/octo/app.git"), "main");
+  seedMain = (await git(seed, "rev-parse", "HEAD")).stdout.trim();
+
+  for (const net of [NET_UP, NET_AGENT]) await podman(["network", "create", "--internal", net]);
+  for (const role of ROLES) {
+    if (role === "model") writeFileSync(join(fixture, "commands.json"), "[]");
+    await podman(["run", "-d", "--name", container(role), "--network", NET_UP, "--user", "0", "--entrypoint", "node", "-v", `${fixture}:/fixture`, image.ref, "/fixture/upstream.cjs", role, "/fixture"]);
+  }
+  modelIp = await ipOf(container("model"), NET_UP);
+  // The script names the model's own address (the direct-connection probe); it is read per request.
+  writeFileSync(join(fixture, "commands.json"), JSON.stringify(COMMANDS.map((c) => c.replace("MODEL_IP", modelIp))));
+
+  gwDir = scratchDir("gw-gateway", { uid: 1000, gid: 1000 });
+  mkdirSync(join(gwDir, "profiles"));
+  writeFileSync(join(gwDir, "profiles", "gwc.toml"), PROFILE);
+  writeFileSync(join(gwDir, "upstream-ca.pem"), ca.caPem);
+  const hosts = [`${modelIp} ${modelHosts.join(" ")}`, `${await ipOf(container("github"), NET_UP)} api.github.com`, `${await ipOf(container("git"), NET_UP)} github.com`];
+  writeFileSync(join(gwDir, "hosts"), `${hosts.join("\n")}\n`);
+  const env = Object.entries(SECRETS).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
+  await podman([
+    "run", "-d", "--name", GATEWAY, "--network", NET_UP, "--network", NET_AGENT, "--entrypoint", "node", ...env,
+    "-v", `${ROOT}:/opt/perimeter-package:ro`, "-v", `${gwDir}:/gw`, image.ref,
+    "/opt/perimeter-package/dist/perimeter.cjs", "gateway", "--profile", "gwc", "--profiles-dir", "/gw/profiles", "--listen", "0.0.0.0:3128",
+    "--ca-dir", "/gw/ca", "--log", "/gw/gateway.log", "--hosts", "/gw/hosts", "--upstream-ca", "/gw/upstream-ca.pem", "--usage", "/gw/usage.json", "--json",
+  ]);
+  await waitFor(() => existsSync(join(gwDir, "ca", "ca.pem")), "the gateway's CA certificate");
+}, 900_000);
+
+afterAll(async () => {
+  for (const name of [GATEWAY, ...ROLES.map(container)]) await podman(["rm", "--force", "--time", "0", name], { reject: false });
+  for (const net of [NET_UP, NET_AGENT]) await podman(["network", "rm", "--force", net], { reject: false });
+  removeScratch();
+}, 120_000);
+
+const profile = () => loadProfile("gwc", { profilesDir: join(gwDir, "profiles") });
+
+async function runAgent(tool: ToolId) {
+  const driver = DRIVERS[tool];
+  const url = `https://${driver.modelHost}`;
+  const home = makeAgentHome(image.spec, { url } as never);
+  // A new script file starts a fresh record in the model container.
+  writeFileSync(join(fixture, "commands.json"), JSON.stringify(COMMANDS.map((c) => c.replace("MODEL_IP", modelIp).replaceAll("TOOL", tool))));
+  await new Promise((r) => setTimeout(r, 20));
+  const env = { ...driver.modelEnv(url), ...agentEnvironment(profile(), `http://${GATEWAY}:3128`, "/run/perimeter/ca-bundle.pem") };
+  const run = await runContainer(image.ref, { network: NET_AGENT, env, volumes: [home.volume, `${join(gwDir, "ca")}:/run/perimeter:ro`], args: [tool, "go"], timeoutMs: 300_000 });
+  const after = modelRecord();
+  return { run, env, results: after.turnResults, requests: after.requests };
+}
+
+describe.each(TOOLS.map((t) => t.id))("%s through the gateway", (tool) => {
+  let r: Awaited<ReturnType<typeof runAgent>>;
+  beforeAll(async () => {
+    r = await runAgent(tool);
+  }, 360_000);
+
+  it("runs its task: model calls go through the gateway with the real key; the container has placeholders only", () => {
+    const info = `${r.run.stdout.slice(-1500)}\n${r.run.stderr.slice(-1500)}`;
+    expect(r.results.length, info).toBe(COMMANDS.length);
+    const keys = r.requests.map((q) => q.headers["x-api-key"] ?? q.headers["x-goog-api-key"] ?? q.headers.authorization);
+    expect(keys.some((k) => Object.values(SECRETS).some((s) => k?.includes(s))), JSON.stringify(keys)).toBe(true);
+    expect(Object.values(r.env).join(" ")).not.toContain("REAL");
+    expect(r.results[2]).toContain("env-hits=0");
+    expect(r.results[2]).toContain("file-hits=0");
+  });
+
+  it("a host outside [network] is refused; a direct connection to an upstream fails", () => {
+    expect(r.results[0]).toMatch(/network\.allow|403/);
+    expect(r.results[1]).toMatch(/direct-rc=([1-9]\d*)/);
+    expect(r.results[1]).not.toContain("direct-rc=0");
+  });
+
+  it("git push to agent/... lands; the script's force push of main is refused", async () => {
+    expect(r.results[3]).toContain("push-rc=0");
+    expect(r.results[4]).toMatch(/release-rc=[1-9]/);
+    expect(r.results[4]).toMatch(/403/);
+    expect(await gitRefs()).toContain(`refs/heads/agent/${tool} `);
+    expect(await gitRefs()).toContain(`refs/heads/main ${seedMain}`);
+  });
+
+  it("a repository delete through curl and GraphQL is refused; a benign read passes", () => {
+    expect(r.results[5]).toContain("tripwire:gh-repo-delete");
+    expect(r.results[6]).toContain("tripwire:gh-repo-delete");
+    expect(r.results[7]).toContain('"full_name"');
+  });
+});
+
+describe("the controls", () => {
+  it("with the agent on the upstream network, the direct connection succeeds", async () => {
+    const run = await runContainer(image.ref, { network: NET_UP, entrypoint: ["curl"], args: ["-sk", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}", "-X", "HEAD", `https://${modelIp}/`] });
+    expect(run.stdout).toBe("200");
+  });
+
+  it("main never moved, and the gateway's log recorded every refusal without a secret", async () => {
+    expect(await gitRefs()).toContain(`refs/heads/main ${seedMain}`);
+    const log = readFileSync(join(gwDir, "gateway.log"), "utf8");
+    for (const s of Object.values(SECRETS)) expect(log).not.toContain(s);
+    const rules = log.trim().split("\n").map((l) => (JSON.parse(l) as { rule?: string }).rule);
+    expect(rules).toEqual(expect.arrayContaining(["network.allow", "git.push", "tripwire:gh-repo-delete"]));
+  });
+});

@@ -179,6 +179,8 @@ dockerTools.streamLayeredImage {
     dockerTools.caCertificates
     dockerTools.usrBinEnv
     dockerTools.binSh
+    # `perimeter gateway`: perimeter run starts the gateway container from this same image.
+    perimeter
   ]
   ++ lib.attrValues agentClients;
 

@@ -4,7 +4,7 @@
 // container, its own --internal network); the fake stamps each request with the host clock. Needs
 // root and podman; writes its lines into README.md between the run-bench markers.
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { ensureBaseRootfs, ensurePodman, podman } from "../container/podman.js";
@@ -27,7 +27,7 @@ const up = await startUpstreams("bench", image, ["true"]);
 
 /** The first model request the fake saw at or after `since` (ms since the epoch). */
 async function firstModelRequest(since: number): Promise<number> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 150; i++) {
     const hit = (await up.seen()).find((s) => s.host === MODEL_HOST && typeof s.t === "number" && (s.t as number) >= since);
     if (hit !== undefined) return hit.t as number;
     await new Promise((r) => setTimeout(r, 100));
@@ -45,10 +45,13 @@ function spawnAndWait(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 const ip = readFileSync(up.hostsFile, "utf8").split(" ")[0]!;
 const caDir = scratchDir("pr-bench-ca");
 writeFileSync(join(caDir, "ca.pem"), readFileSync(up.caFile));
+// The image's user reads it.
+chmodSync(caDir, 0o755);
+chmodSync(join(caDir, "ca.pem"), 0o644);
 const direct = (name: string) => [
   "podman", "run", "--rm", "--name", name, "--network", up.network, "--pull=never",
   ...UPSTREAM_NAMES.flatMap((n) => ["--add-host", `${n}:${ip}`]),
-  "--volume", `${caDir}:/bench-ca:ro`, "--env", "NODE_EXTRA_CA_CERTS=/bench-ca/ca.pem", "--env", "SSL_CERT_FILE=/bench-ca/ca.pem",
+  "--volume", `${caDir}:/bench-ca:ro`, "--env", "NODE_EXTRA_CA_CERTS=/bench-ca/ca.pem",
   "--env", "ANTHROPIC_API_KEY=bench", "--env", "DISABLE_AUTOUPDATER=1", "--env", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
   `localhost/${IMAGE_NAME}:latest`, TOOL, PROMPT,
 ];

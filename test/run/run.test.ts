@@ -216,4 +216,23 @@ describe("runs that stop early", () => {
     expectCommonFields(m, "claude", "STOP_INTERRUPTED");
     expect(await leftovers(runId)).toEqual([]);
   }, 300_000);
+
+  it("perimeter run --cleanup removes what a killed launcher left, and never a live run's objects", async () => {
+    const { hostname } = await import("node:os");
+    const label = (run: string, launcher: string) => ["--label", `io.perimeter.run=${run}`, "--label", "io.perimeter.prefix=pr-", "--label", `io.perimeter.launcher=${launcher}`, "--label", `io.perimeter.expires=${Math.ceil(Date.now() / 1000) + 3600}`];
+    // A launcher pid that cannot be alive, and this test's own (alive) one.
+    await podman(["network", "create", "--internal", ...label("pr-stale-run", `${hostname()}:999999999`), "pr-stale-run-net"]);
+    await podman(["volume", "create", ...label("pr-stale-run", `${hostname()}:999999999`), "pr-stale-run-work"]);
+    await podman(["network", "create", "--internal", ...label("pr-live-run", `${hostname()}:${process.pid}`), "pr-live-run-net"]);
+    try {
+      const r = await startRun(["run", "--cleanup", "--engine", "podman", "--name-prefix", "pr-", "--json"], "");
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(JSON.parse(String(r.stdout)).removed).toEqual(["network pr-stale-run-net (run pr-stale-run)", "volume pr-stale-run-work (run pr-stale-run)"]);
+      expect(await leftovers("pr-stale-run")).toEqual([]);
+      expect(await leftovers("pr-live-run")).toEqual(["pr-live-run-net"]);
+    } finally {
+      await podman(["network", "rm", "--force", "pr-live-run-net", "pr-stale-run-net"], { reject: false });
+      await podman(["volume", "rm", "--force", "pr-stale-run-work"], { reject: false });
+    }
+  }, 120_000);
 });

@@ -150,7 +150,7 @@ export function runArgs(up: Upstreams, tool: string, out: string, more: string[]
 
 /** `perimeter run` from the built CLI, as a user runs it. */
 export function startRun(args: string[], prompt = "fix the bug in src/add.js") {
-  return execa(process.execPath, [join(ROOT, "dist/perimeter.cjs"), ...args, prompt], { env: launcherEnv(), extendEnv: false, reject: false, stdin: "ignore" });
+  return execa(process.execPath, [join(ROOT, "dist/perimeter.cjs"), ...args, ...(prompt === "" ? [] : [prompt])], { env: launcherEnv(), extendEnv: false, reject: false, stdin: "ignore" });
 }
 
 export async function perimeterRun(args: string[], prompt?: string): Promise<RunResult> {

@@ -31,25 +31,39 @@ export function isStale(launcher: string, expires: number, now: number = Date.no
   return launcher.slice(0, at) === host && Number.isInteger(pid) && pid > 0 && !alive(pid);
 }
 
-const label = (engine: EngineId, key: string) => (engine === "podman" ? `{{index .Labels "${key}"}}` : `{{.Label "${key}"}}`);
+/** podman prints a JSON array; docker one JSON object per line, its labels as "k=v,k=v". */
+function parseListing(stdout: string): { name: string; labels: Record<string, string> }[] {
+  const text = stdout.trim();
+  if (text === "") return [];
+  const items = (text.startsWith("[") ? JSON.parse(text) : text.split("\n").map((l) => JSON.parse(l))) as Record<string, unknown>[];
+  return items.map((item) => {
+    const names = item.Names ?? item.Name ?? item.name;
+    const raw = item.Labels ?? item.labels ?? {};
+    const labels =
+      typeof raw === "string"
+        ? Object.fromEntries(raw.split(",").filter((p) => p.includes("=")).map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]))
+        : (raw as Record<string, string>);
+    return { name: String(Array.isArray(names) ? names[0] : names), labels };
+  });
+}
 
 async function list(engine: EngineId, prefix: string): Promise<Found[]> {
   const filter = `label=${LABEL.prefix}=${prefix}`;
-  const fields = (name: string) => [name, label(engine, LABEL.launcher), label(engine, LABEL.expires), label(engine, LABEL.run)].join("\t");
+  const format = engine === "podman" ? "json" : "{{json .}}";
   const queries: [Found["kind"], string[]][] = [
-    ["container", [engine, "ps", "--all", "--filter", filter, "--format", fields("{{.Names}}")]],
-    ["network", [engine, "network", "ls", "--filter", filter, "--format", fields("{{.Name}}")]],
-    ["volume", [engine, "volume", "ls", "--filter", filter, "--format", fields("{{.Name}}")]],
+    ["container", [engine, "ps", "--all", "--filter", filter, "--format", format]],
+    ["network", [engine, "network", "ls", "--filter", filter, "--format", format]],
+    ["volume", [engine, "volume", "ls", "--filter", filter, "--format", format]],
   ];
   const results = await Promise.all(queries.map(([, argv]) => startProcess(argv, { env: process.env }).result));
   return queries.flatMap(([kind], i) =>
-    results[i]!.stdout
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((line) => {
-        const [name, launcher, expires, run] = line.split("\t");
-        return { kind, name: name!.trim(), launcher: launcher ?? "", expires: Number(expires), run: run ?? "" };
-      }),
+    parseListing(results[i]!.stdout).map(({ name, labels }) => ({
+      kind,
+      name,
+      launcher: labels[LABEL.launcher] ?? "",
+      expires: Number(labels[LABEL.expires]),
+      run: labels[LABEL.run] ?? "",
+    })),
   );
 }
 

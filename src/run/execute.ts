@@ -165,9 +165,11 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
         gatewayStarted = true;
       })();
       const cloned = mustRun(plan.steps.clone[0]!, "cloning through the gateway", { PERIMETER_REPO_URL: request.repo.url });
-      // Both at once: the clone waits inside its container until the gateway listens.
-      const [g, c] = await Promise.allSettled([gateway, cloned]);
+      const created = mustRun(plan.steps.agent[0]!, "creating the agent container", { AGENT_PROMPT: request.prompt });
+      // All at once: the clone waits inside its container until the gateway listens.
+      const [g, c, a] = await Promise.allSettled([gateway, cloned, created]);
       if (g.status === "rejected") throw g.reason;
+      if (a.status === "rejected") throw a.reason;
       if (c.status === "rejected") {
         const failure = c.reason as StepFailed;
         if (failure.result?.exitCode === 4) obs.setupFailure = "clone";
@@ -189,7 +191,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
       }, (request.limits.wallClockSeconds + LAUNCHER_GRACE_SECONDS) * 1000);
       const heartbeat = options.progress === undefined ? undefined : setInterval(() => void heartbeatLine().then(say), HEARTBEAT_MS);
       try {
-        const result = await run(plan.steps.agent[0]!, { AGENT_PROMPT: request.prompt }, { stdoutFile: files.agentStdout, stderrFile: files.agentStderr });
+        const result = await run(plan.steps.agent[1]!, {}, { stdoutFile: files.agentStdout, stderrFile: files.agentStderr });
         manifest.agent.exitCode = result.exitCode;
         manifest.entrypoint.records = entrypointRecords(result.stderr);
         const refusal = refusalOf(result.stderr);

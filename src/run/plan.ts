@@ -150,9 +150,10 @@ export function planRun(request: RunRequest): RunPlan {
     ...script(cloneScript(P)),
   ], { passEnv: ["PERIMETER_REPO_URL"], concurrent: true });
 
-  // agent: the hardened container, on the internal network only, with the run's limits.
+  // agent: the hardened container, on the internal network only, with the run's limits. Created
+  // while the gateway and the clone start (so its creation is off the critical path), started after.
   add("agent", [
-    e, "run", ...hardened("agent", names.agent),
+    e, "create", ...hardened("agent", names.agent),
     "--tmpfs", engine.ownedTmpfs("/home/agent", AGENT_UID, "1g"),
     "--network", names.network,
     "--memory", request.limits.memory, "--memory-swap", request.limits.memory,
@@ -166,7 +167,8 @@ export function planRun(request: RunRequest): RunPlan {
     "--env", "AGENT_PROMPT",
     ...request.engineArgs,
     request.image, request.tool.id,
-  ], { passEnv: ["AGENT_PROMPT"] });
+  ], { passEnv: ["AGENT_PROMPT"], concurrent: true });
+  add("agent", [e, "start", "--attach", names.agent], { when: "the clone succeeded" });
 
   // After the tool: stage the final tree (no network), scan it on the host, then publish through the gateway.
   const runEnv = ["PERIMETER_BASE"];

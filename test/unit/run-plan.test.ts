@@ -164,7 +164,7 @@ describe("perimeter run: every object labelled, the steps in order", () => {
   it("every container, network and volume the run creates carries the run's labels", async () => {
     const plan = planRun(await request());
     const made = creates(plan);
-    expect(made.length).toBe(1 + 4 + 1 + 1 + 1 + 1 + 1); // network, 4 volumes, gateway, clone, agent, stage, publish
+    expect(made.length).toBe(1 + 4 + 1 + 1 + 1 + 1 + 1); // network, 4 volumes, gateway, clone, agent (create), stage, publish
     for (const c of made) {
       const labels = values(c.argv, "--label");
       expect(labels, c.argv.join(" ")).toContain(`${LABEL.run}=testrun-0001`);
@@ -181,6 +181,10 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     const order = ["prepare", "gateway", "clone", "agent", "stage", "publish", "collect", "cleanup"].map(firstOf);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(plan.steps.clone[0]!.concurrent).toBe(true);
+    // The agent container is created beside them and started once the clone is there.
+    expect(plan.steps.agent.map((c) => c.argv.slice(0, 2))).toEqual([["podman", "create"], ["podman", "start"]]);
+    expect(plan.steps.agent[0]!.concurrent).toBe(true);
+    expect(plan.steps.agent[1]!.argv).toEqual(["podman", "start", "--attach", plan.names.agent]);
     const removed = plan.steps.cleanup.flatMap((c) => c.argv);
     for (const name of [plan.names.agent, plan.names.gateway, plan.names.clone, plan.names.stage, plan.names.publish, plan.names.network, ...Object.values(plan.names.volumes)]) {
       expect(removed).toContain(name);

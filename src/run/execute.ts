@@ -97,7 +97,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   writeManifest(request.outDir, manifest);
 
   /** Runs one planned command; `env` holds the values of the variables it passes by name. */
-  const run = (command: EngineCommand, env: Record<string, string> = {}, extra: { stdoutFile?: string; stderrFile?: string; timeoutMs?: number } = {}) => {
+  const run = (command: EngineCommand, env: Record<string, string> = {}, extra: { stdoutFile?: string; stderrFile?: string; timeoutMs?: number; onStdout?: (text: string) => void } = {}) => {
     const proc = startProcess(command.argv, { env: { ...baseEnv, ...env }, ...extra });
     running.add(proc);
     return proc.result.finally(() => running.delete(proc));
@@ -139,6 +139,8 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   };
 
   let detail = "";
+  /** The clone's container, still being removed when the agent starts. */
+  let cloneDone: Promise<unknown> = Promise.resolve();
   let clone: { base: string; branch: string } | undefined;
   let stage: StageOutput | undefined;
   let findings: SecretFinding[] = [];
@@ -164,19 +166,34 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
         for (const c of plan.steps.gateway) await mustRun(c, "starting the gateway");
         gatewayStarted = true;
       })();
-      const cloned = mustRun(plan.steps.clone[0]!, "cloning through the gateway", { PERIMETER_REPO_URL: request.repo.url });
+      // The clone's last line is its result: the agent may start then, while its container is removed.
+      let printed = "";
+      let onResult: (m: RegExpExecArray) => void = () => undefined;
+      const result = new Promise<RegExpExecArray>((resolve) => (onResult = resolve));
+      const cloneCommand = plan.steps.clone[0]!;
+      const cloned = run(cloneCommand, { PERIMETER_REPO_URL: request.repo.url }, {
+        timeoutMs: HELPER_TIMEOUT_MS,
+        onStdout: (text) => {
+          printed += text;
+          const m = /^PERIMETER_CLONE (\S+) (\S+)\n/m.exec(printed);
+          if (m !== null) onResult(m);
+        },
+      }).then((r) => {
+        if (r.exitCode !== 0) {
+          if (r.exitCode === 4) obs.setupFailure = "clone";
+          throw new StepFailed("clone", r, `cloning through the gateway failed (exit ${r.exitCode}): ${r.spawnError ?? lastLines(r.stderr)}`);
+        }
+        return r;
+      });
+      cloneDone = cloned.catch(() => undefined);
       const created = mustRun(plan.steps.agent[0]!, "creating the agent container", { AGENT_PROMPT: request.prompt });
       // All at once: the clone waits inside its container until the gateway listens.
-      const [g, c, a] = await Promise.allSettled([gateway, cloned, created]);
+      const [g, c, a] = await Promise.allSettled([gateway, Promise.race([result, cloned]), created]);
       if (g.status === "rejected") throw g.reason;
       if (a.status === "rejected") throw a.reason;
-      if (c.status === "rejected") {
-        const failure = c.reason as StepFailed;
-        if (failure.result?.exitCode === 4) obs.setupFailure = "clone";
-        throw failure;
-      }
-      const m = /^PERIMETER_CLONE (\S+) (\S+)$/m.exec(c.value.stdout);
-      if (m === null) throw new Error(`the clone step printed no result: ${lastLines(c.value.stdout)}`);
+      if (c.status === "rejected") throw c.reason;
+      const m = Array.isArray(c.value) ? c.value : /^PERIMETER_CLONE (\S+) (\S+)$/m.exec((c.value as ProcessResult).stdout);
+      if (m === null) throw new Error(`the clone step printed no result: ${lastLines(printed)}`);
       clone = { base: m[1]!, branch: m[2]! };
     });
     checkInterrupted();
@@ -217,6 +234,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
     });
     checkInterrupted();
 
+    await cloneDone;
     if (!obs.refused && !obs.engineFailedDuringAgent) {
       await phase("stage and scan the diff", async () => {
         const result = await mustRun(plan.steps.stage[0]!, "staging the final tree", { PERIMETER_BASE: clone!.base });

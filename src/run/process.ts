@@ -23,6 +23,8 @@ export interface SpawnOptions {
   stderrFile?: string;
   /** Kill the process after this long. */
   timeoutMs?: number;
+  /** Called with each piece of standard output as it arrives. */
+  onStdout?: (text: string) => void;
 }
 
 /** Most output kept in memory per stream; files get all of it. */
@@ -45,6 +47,7 @@ export function startProcess(argv: readonly string[], options: SpawnOptions): Ru
     return () => Buffer.concat(chunks).toString("utf8");
   };
   const stdout = capture(child.stdout!, options.stdoutFile);
+  if (options.onStdout !== undefined) child.stdout!.on("data", (chunk: Buffer) => options.onStdout!(chunk.toString("utf8")));
   const stderr = capture(child.stderr!, options.stderrFile);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
   const result = new Promise<ProcessResult>((resolve) => {

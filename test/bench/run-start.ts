@@ -10,7 +10,9 @@ import { packageRoot } from "../../src/profile/builtin.js";
 import { ensureBaseRootfs, ensurePodman, podman } from "../container/podman.js";
 import { removeScratch, scratchDir } from "../container/agent-image.js";
 import { IMAGE_NAME, UPSTREAM_NAMES, buildRunImage, launcherEnv, outDir, runArgs, startUpstreams } from "../run/world.js";
-import { formatLine, replaceBetweenMarkers, summarize, type CaseResult } from "./lib.js";
+import { formatLine, median, replaceBetweenMarkers, summarize, type CaseResult } from "./lib.js";
+import type { Manifest } from "../../src/run/manifest.js";
+import { cpus, loadavg } from "node:os";
 
 const RUNS = Number(process.env.PERIMETER_BENCH_RUNS ?? 7);
 const ROOT = packageRoot();
@@ -57,11 +59,19 @@ const direct = (name: string) => [
 ];
 
 const runTimes: number[] = [];
+/** Per counted run: ms from the start to the end of prepare, the gateway's ready line, the clone's end. */
+const marks: { prepare: number; gateway: number; clone: number }[] = [];
+function phaseMarks(out: string): { prepare: number; gateway: number; clone: number } {
+  const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest;
+  const t0 = Date.parse(m.startedAt);
+  return { prepare: m.phases[0]!.endedMs, gateway: Date.parse(String(m.gateway.log[0]!.time)) - t0, clone: m.phases[1]!.endedMs };
+}
 const directTimes: number[] = [];
 const env = { ...launcherEnv() };
 for (let i = 0; i < RUNS + 1; i++) {
   const t0 = Date.now();
-  const done = spawnAndWait([process.execPath, join(ROOT, "dist/perimeter.cjs"), ...runArgs(up, TOOL, outDir(`bench-${i}`)), PROMPT], env);
+  const out = outDir(`bench-${i}`);
+  const done = spawnAndWait([process.execPath, join(ROOT, "dist/perimeter.cjs"), ...runArgs(up, TOOL, out), PROMPT], env);
   const t1 = await firstModelRequest(t0);
   await done;
   const t2 = Date.now();
@@ -71,6 +81,7 @@ for (let i = 0; i < RUNS + 1; i++) {
   // The first round warms the page cache and the engine; it is not counted.
   if (i === 0) continue;
   runTimes.push(t1 - t0);
+  marks.push(phaseMarks(out));
   directTimes.push(t3 - t2);
 }
 await up.remove();
@@ -85,7 +96,8 @@ const result: CaseResult = {
   baseline: summarize(directTimes),
   goal: { op: "<=", ratio: 1.5 },
 };
-const line = formatLine(result);
+const med = (k: "prepare" | "gateway" | "clone") => median(marks.map((m) => m[k])).toFixed(0);
+const line = `${formatLine(result)}\n  where the run's time goes (medians, ms from its start): image, network and volumes ready ${med("prepare")}; gateway listening ${med("gateway")}; clone done ${med("clone")}; the agent's first model request ${median(runTimes).toFixed(0)}. Load average ${loadavg().map((l) => l.toFixed(1)).join(", ")} on ${cpus().length} cores.`;
 console.log(line);
 const readmePath = join(ROOT, "README.md");
 const block = `\n\`\`\`text\n${new Date().toISOString()}, ${RUNS} runs each after one warm-up round, interleaved\n${line}\n\`\`\`\n`;

@@ -85,6 +85,8 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
   it("ends STOP_DONE, exit 0, and prints the manifest it wrote", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(run.manifest);
+    // --json is quiet: no progress lines.
+    expect(run.stderr).not.toMatch(/perimeter run \S+ \[/);
     expectCommonFields(run.manifest, tool, "STOP_DONE");
   });
 
@@ -198,7 +200,8 @@ describe("runs that stop early", () => {
   it("SIGINT to perimeter run: STOP_INTERRUPTED, exit 130, no container, network or volume left", async () => {
     const up = await world("sigint", [HANG]);
     const out = outDir("sigint");
-    const child = startRun(runArgs(up, "claude", out), PROMPT);
+    // Without --json: progress for a person on stderr.
+    const child = startRun(runArgs(up, "claude", out).filter((a) => a !== "--json"), PROMPT);
     // Wait until the agent container runs, then interrupt the launcher as Ctrl-C would.
     let runId = "";
     for (let i = 0; i < 600 && runId === ""; i++) {
@@ -212,6 +215,11 @@ describe("runs that stop early", () => {
     child.kill("SIGINT");
     const r = await child;
     expect(r.exitCode, String(r.stderr)).toBe(130);
+    const progress = String(r.stderr);
+    for (const phase of ["prepare", "gateway and clone", "agent: claude", "SIGINT", "cleanup", "STOP_INTERRUPTED"]) {
+      expect(progress).toMatch(new RegExp(`^perimeter run ${runId} \\[\\d+\\.\\ds\\] .*${phase}`, "m"));
+    }
+    expect(String(r.stdout)).toMatch(/^STOP_INTERRUPTED: /);
     const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest;
     expectCommonFields(m, "claude", "STOP_INTERRUPTED");
     expect(await leftovers(runId)).toEqual([]);

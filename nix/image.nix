@@ -92,7 +92,7 @@ let
     (
       set -euo pipefail
       # 1. The policy layer exactly as perimeter baked it: root-owned read-only policy files, the
-      #    image spec, the entrypoint bundle, the agent-owned run-record folder.
+      #    image spec and the entrypoint bundle with their sha256 baked in.
       tar --extract --file ${policyLayer}/layer.tar --same-owner --same-permissions --numeric-owner
 
       # 2. The config of this image came from nix/image-spec.json; it must be the baked spec.
@@ -120,10 +120,6 @@ let
           echo "policy file $f is not a root-owned 0444 file in the image" >&2; exit 1
         fi
       done
-      run_dir=${lib.escapeShellArg (dirOf spec.runRecord)}
-      if [ "$(stat -c '%u:%g' ".$run_dir")" != "${uid}:${gid}" ]; then
-        echo "run-record folder $run_dir is not owned by ${user.name}" >&2; exit 1
-      fi
       # No setuid/setgid file (the Nix store has none; this layer must not add one), no sudo.
       if [ -n "$(find . -xdev -perm /6000 -print -quit)" ]; then
         echo "setuid/setgid file in the image:" >&2; find . -xdev -perm /6000 >&2; exit 1
@@ -179,8 +175,6 @@ dockerTools.streamLayeredImage {
     dockerTools.caCertificates
     dockerTools.usrBinEnv
     dockerTools.binSh
-    # `perimeter gateway`: perimeter run starts the gateway container from this same image.
-    perimeter
   ]
   ++ lib.attrValues agentClients;
 

@@ -60,8 +60,9 @@ export class HostGuardRefusal extends PerimeterError {
   readonly exitCode = ExitCode.refused;
   constructor(readonly findings: readonly string[]) {
     super(
-      `refusing to write bypass-mode settings onto a host; nothing was written:\n` +
+      `refusing to write bypass-mode settings onto a host (bypass-level behaviour would be in force); nothing was written:\n` +
         findings.map((f) => `  - ${f}`).join("\n") +
+        `\nperimeter rewrites only the keys it owns; remove the others from the files named.` +
         `\nNo-prompt profiles exist only inside the agent image (perimeter bake).`,
     );
   }

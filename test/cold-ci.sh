@@ -28,6 +28,7 @@ dirs=(
   /tmp/perimeter-nix-store
   image/clients/node_modules node_modules dist test/.results               # this clone's installs and results
 )
+[ -n "${PERIMETER_PODMAN_DIR:-}" ] && dirs+=("$PERIMETER_PODMAN_DIR")          # a relocated podman state
 
 run() {
   echo "+ $*"
@@ -50,7 +51,9 @@ for mnt in $(awk '$2 ~ /perimeter-podman/ {print $2}' /proc/mounts | sort -r); d
 run env DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq
 for d in "${dirs[@]}"; do [ -e "$d" ] && run rm -rf "$d"; done
 run npm cache clean --force
-run rm -rf "${npm_config_cache:-$HOME/.npm}/_cacache" /tmp/perimeter-*
+run rm -rf "${npm_config_cache:-$HOME/.npm}/_cacache"
+# The suites' scratch folders (test homes, layers, shims) that were left behind.
+run find /tmp -maxdepth 1 -name 'perimeter-*' -exec rm -rf {} +
 
 if [ "$mode" = "--dry-run" ]; then
   echo "(dry run: nothing removed, .ci/run not started)"

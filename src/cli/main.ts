@@ -23,6 +23,7 @@ function hostCommand(program: Command, name: string, summary: string) {
     .addOption(profileOption("interactive"))
     .addOption(toolsOption())
     .option("--home <dir>", "home folder to write into (default: $HOME)")
+    .option("--project <dir>", "project folder whose tool settings are judged too (default: the current folder)")
     .addOption(profilesDirOption())
     .option("--dry-run", "write nothing")
     .option("--diff", "show a unified diff of what would change (writes nothing)")
@@ -49,6 +50,13 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .addOption(profilesDirOption())
     .option("--json", "machine-readable output")
     .action((flags) => run(async () => show(flags)));
+  program
+    .command("hook")
+    .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
+    .argument("<tool>", "the tool whose hook protocol to speak: claude, codex or gemini")
+    .addOption(profileOption("interactive"))
+    .addOption(profilesDirOption())
+    .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));
   program
     .command("schema")
     .description("print the JSON Schema of the profile file format")

@@ -6,7 +6,7 @@ import { compiledBuiltin } from "../compiled/builtins.js";
 import type { Profile } from "../profile/types.js";
 import { renderProfile, type Rendering } from "../render.js";
 import { TOOLS, TOOL_IDS } from "../tools/index.js";
-import type { AgentTool } from "../tools/types.js";
+import type { AgentTool, HostPlace } from "../tools/types.js";
 
 export interface ProfileFlags {
   profile?: string;
@@ -16,6 +16,7 @@ export interface ProfileFlags {
 export interface HostFlags extends ProfileFlags {
   tools?: string;
   home?: string;
+  project?: string;
   dryRun?: boolean;
   diff?: boolean;
   json?: boolean;
@@ -56,4 +57,9 @@ export async function hostRenderingFrom(flags: ProfileFlags, tools: readonly Age
 
 export function homeFrom(flags: HostFlags): string {
   return resolve(flags.home ?? process.env.HOME ?? homedir());
+}
+
+/** What the tools will see when they run from here: this environment and this project folder. */
+export function placeFrom(flags: HostFlags): Omit<HostPlace, "home"> {
+  return { env: process.env, project: resolve(flags.project ?? process.cwd()) };
 }

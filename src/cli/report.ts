@@ -35,10 +35,17 @@ export function gapsJson(gaps: readonly Gap[]) {
   return gaps.map((g) => ({ tool: g.tool, variant: g.variant, pattern: g.rule.pattern.text, origin: g.rule.origin, reason: g.reason }));
 }
 
-export function planJson(rendering: Rendering, plan: HostPlan, written?: WrittenFile[]) {
+/** One line per tool whose folder a location variable moved: the output says where it wrote. */
+export function locationLines(plan: HostPlan): string[] {
+  return plan.dirs.filter((d) => d.variable !== undefined).map((d) => `${d.tool} reads ${d.dir} (${d.variable})`);
+}
+
+export function planJson(rendering: Rendering, plan: HostPlan, written?: WrittenFile[], bypass?: readonly string[]) {
   return {
     profile: rendering.profile.name,
     home: plan.home,
+    locations: plan.dirs.map((d) => ({ tool: d.tool, dir: d.dir, variable: d.variable ?? null })),
+    ...(bypass !== undefined ? { bypass } : {}),
     files: plan.files.map((f, i) => ({
       tool: f.file.tool,
       path: f.target,

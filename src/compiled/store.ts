@@ -5,12 +5,20 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withLazy } from "../lazy.js";
+import { packageRoot } from "../profile/builtin.js";
 import type { Profile } from "../profile/types.js";
 import type { HostFile } from "../sink/host.js";
 import type { FileBody } from "../tools/types.js";
 import type { CompiledBuiltins, CompiledRendering } from "./types.js";
 
 const INDEX = "index.json";
+
+/**
+ * Host renderings name the package's own folder (the guard hook runs its CLI from there), and the
+ * package may be built in one folder and installed in another: the folder is stored as this mark.
+ */
+const PACKAGE_ROOT = "@@perimeter-package-root@@";
+const jsonText = (text: string) => JSON.stringify(text).slice(1, -1);
 
 interface Index {
   inputs: Record<string, string>;
@@ -38,7 +46,7 @@ export function writeCompiled(dir: string, compiled: CompiledBuiltins): void {
       write(textFile, file.body.text);
       return { ...file, body: { format: "text" as const, textFile } };
     });
-    write(renderingFile(name), JSON.stringify({ ...rendering, files } satisfies StoredRendering));
+    write(renderingFile(name), JSON.stringify({ ...rendering, files } satisfies StoredRendering).replaceAll(jsonText(packageRoot()), PACKAGE_ROOT));
   }
 }
 
@@ -57,7 +65,7 @@ export function openCompiled(dir: string): CompiledBuiltins | undefined {
     return undefined;
   }
   const rendering = (name: string): CompiledRendering => {
-    const stored = JSON.parse(read(renderingFile(name))) as StoredRendering;
+    const stored = JSON.parse(read(renderingFile(name)).replaceAll(PACKAGE_ROOT, jsonText(packageRoot()))) as StoredRendering;
     const files = stored.files.map((file): HostFile => {
       const body = file.body;
       if (!("textFile" in body)) return { ...file, body };

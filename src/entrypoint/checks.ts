@@ -1,125 +1,178 @@
 // The entrypoint's refusals: each names one reason, with its own code, so a log line says exactly
 // why an agent did not start. Every check reads the environment it is given, so tests can run them.
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
+import { realCredentials } from "./credentials.js";
+import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
+import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
+import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
 
-export type RefusalCode =
-  | "E_SANDBOX_FLAG"
-  | "E_ROOT"
-  | "E_CONTAINER_SOCKET"
-  | "E_POLICY_MISSING"
-  | "E_POLICY_WRITABLE"
-  | "E_PRIVILEGED";
+/**
+ * Most specific first: when several apply, the first is the one reported (`--privileged` also drops
+ * seccomp and may add capabilities, and is reported as E_PRIVILEGED). README "Refusal codes".
+ */
+export const REFUSAL_CODES = [
+  "E_PRIVILEGED",
+  "E_HOST_PID",
+  "E_ROOT",
+  "E_CAPABILITIES",
+  "E_SECCOMP",
+  "E_CONTAINER_SOCKET",
+  "E_CREDENTIAL",
+  "E_POLICY_TAMPERED",
+  "E_POLICY_MISSING",
+  "E_POLICY_WRITABLE",
+  "E_SANDBOX_FLAG",
+] as const;
+
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 export interface Refusal {
   code: RefusalCode;
   reason: string;
 }
 
-export interface Environment {
+export interface Environment extends SocketScanIo {
   env: NodeJS.ProcessEnv;
   uid: number;
-  /** Reads a file, or undefined when it does not exist (for /proc). */
-  readText(path: string): string | undefined;
-  exists(path: string): boolean;
   /** True when this process could write the path (or replace it through its folder). */
   writable(path: string): boolean;
   ownerUid(path: string): number | undefined;
+  readLink(path: string): string | undefined;
+  /** The file's sha256 in hex, or undefined when it cannot be read. */
+  sha256(path: string): string | undefined;
 }
 
-export const realEnvironment = (): Environment => ({
+function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+function kindOf(stats: { isDirectory(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): DirEntry["kind"] {
+  if (stats.isDirectory()) return "dir";
+  if (stats.isSocket()) return "socket";
+  return stats.isCharacterDevice() || stats.isBlockDevice() ? "device" : "other";
+}
+
+/**
+ * node:net is required only when there is a socket to probe: most starts have none. A require, not
+ * import(): in the CommonJS bundle import() would start Node's ESM loader first.
+ */
+function probe(path: string): Promise<string | undefined> {
+  const { connect } = createRequire(import.meta.url)("node:net") as typeof import("node:net");
+  return new Promise((resolve) => {
+    let answer = "";
+    const socket = connect(path);
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(engineFromAnswer(answer));
+    };
+    const timer = setTimeout(done, PROBE_TIMEOUT_MS);
+    socket.setEncoding("latin1");
+    socket.on("connect", () => socket.write(PING_REQUEST));
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+      if (answer.includes("\r\n\r\n") || answer.length > 8192) done();
+    });
+    socket.on("error", done);
+    socket.on("close", done);
+  });
+}
+
+/**
+ * The real process and its files. `root` prefixes every path read (the benchmark points it at an
+ * unpacked image with a container's /proc texts); inside the image it is empty.
+ */
+export const realEnvironment = (root = ""): Environment => ({
   env: process.env,
   uid: process.getuid?.() ?? -1,
-  readText: (path) => {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      return undefined;
-    }
-  },
-  exists: (path) => existsSync(path),
-  writable: (path) => {
-    for (const target of [path, dirname(path)]) {
-      try {
-        accessSync(target, constants.W_OK);
-        return true;
-      } catch {
-        // not writable: keep looking
-      }
-    }
-    return false;
-  },
-  ownerUid: (path) => {
-    try {
-      return statSync(path).uid;
-    } catch {
-      return undefined;
-    }
-  },
+  readText: (path) => attempt(() => readFileSync(root + path, "utf8")),
+  exists: (path) => existsSync(root + path),
+  writable: (path) => [path, dirname(path)].some((target) => canWrite(root + target)),
+  ownerUid: (path) => attempt(() => statSync(root + path).uid),
+  readLink: (path) => attempt(() => readlinkSync(root + path)),
+  sha256: (path) => attempt(() => createHash("sha256").update(readFileSync(root + path)).digest("hex")),
+  kindOf: (path) => attempt(() => kindOf(lstatSync(root + path))),
+  listDir: (path) => attempt(() => readdirSync(root + path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: kindOf(d) }))),
+  probeEngine: (path) => probe(root + path),
 });
 
-/** Where Docker and Podman put their API sockets; a mounted one lets the agent start a host container. */
-const SOCKET_PATHS = ["/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock", "/var/run/podman/podman.sock"];
-
-const ENGINE_ADDRESS_VARS = ["DOCKER_HOST", "CONTAINER_HOST"] as const;
-
-function socketFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  for (const name of ENGINE_ADDRESS_VARS) {
-    const value = env[name];
-    if (value?.startsWith("unix://")) return value.slice("unix://".length);
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
 }
 
-/** An engine reached over the network (tcp://, ssh://, ...), named to the agent by the environment. */
-function remoteEngineFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  for (const name of ENGINE_ADDRESS_VARS) {
-    const value = env[name];
-    if (value !== undefined && value !== "" && !value.startsWith("unix://")) return `${name}=${value}`;
-  }
-  return undefined;
-}
-
-function mountedSockets(mountinfo: string | undefined): string[] {
-  if (mountinfo === undefined) return [];
-  return mountinfo
-    .split("\n")
-    .map((line) => line.split(" ")[4])
-    .filter((mountPoint): mountPoint is string => mountPoint !== undefined && /(docker|podman)\.sock$/.test(mountPoint));
-}
-
-/** The bounding set is full only in a privileged container (or on a bare host). */
-function hasFullCapabilities(status: string | undefined, lastCap: string | undefined): boolean {
-  const bounding = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status ?? "")?.[1];
-  const last = Number.parseInt(lastCap ?? "", 10);
-  if (bounding === undefined || Number.isNaN(last)) return false;
-  const full = (1n << BigInt(last + 1)) - 1n;
-  return (BigInt(`0x${bounding}`) & full) === full;
-}
-
-export function refusals(spec: ImageSpec, e: Environment): Refusal[] {
+function kernelRefusals(e: Environment): Refusal[] {
   const found: Refusal[] = [];
-  if (e.env.AGENT_SANDBOX !== "1") {
-    found.push({ code: "E_SANDBOX_FLAG", reason: `AGENT_SANDBOX must be exactly "1" (it is ${JSON.stringify(e.env.AGENT_SANDBOX ?? null)}); this entrypoint only runs inside the agent image` });
+  const status = e.readText("/proc/self/status");
+  // Device nodes only: Kubernetes mounts a plain file at /dev/termination-log.
+  const devices = e.listDir("/dev")?.filter((d) => d.kind === "device").map((d) => d.name);
+  const privileged = privilegedSignals(e.readText("/proc/self/mountinfo"), devices);
+  const noSeccomp = seccompOff(status);
+  if (privileged.length > 0) {
+    const signals = noSeccomp ? ["seccomp is off", ...privileged] : privileged;
+    found.push({ code: "E_PRIVILEGED", reason: `a privileged container (${signals.join("; ")}); the container would not be a wall` });
   }
-  if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
-  const sockets = [...SOCKET_PATHS, socketFromEnv(e.env)].filter((p): p is string => p !== undefined && e.exists(p));
-  sockets.push(...mountedSockets(e.readText("/proc/self/mountinfo")).filter((p) => !sockets.includes(p)));
-  const remote = remoteEngineFromEnv(e.env);
-  if (remote !== undefined) sockets.push(remote);
-  if (sockets.length > 0) {
-    found.push({ code: "E_CONTAINER_SOCKET", reason: `a container engine socket is reachable (${sockets.join(", ")}); it would let the agent start a container on the host` });
+  if (noSeccomp) found.push({ code: "E_SECCOMP", reason: "no seccomp filter (seccomp=unconfined): every system call reaches the host's kernel" });
+  const caps = heldCapabilities(status);
+  if (caps !== undefined) {
+    found.push({ code: "E_CAPABILITIES", reason: `the agent holds capabilities (${caps.join(", ")}); start it with --cap-drop ALL and no --cap-add` });
   }
-  for (const file of spec.policyFiles) {
+  const hostPid = hostPidNamespace(e.readLink("/proc/self/ns/pid"), e.readLink("/proc/self/ns/mnt"), e.readLink("/proc/1/ns/mnt"));
+  if (hostPid !== undefined) found.push({ code: "E_HOST_PID", reason: `the host's PID namespace (--pid host): ${hostPid}` });
+  return found;
+}
+
+function policyRefusals(spec: ImageSpec, e: Environment, digests: PolicyDigests | undefined): Refusal[] {
+  const found: Refusal[] = [];
+  if (digests === undefined) {
+    found.push({ code: "E_POLICY_MISSING", reason: "this entrypoint carries no policy digests: it is not the one `perimeter bake` wrote" });
+  } else {
+    const changed = tamperedFiles(digests, e.sha256);
+    if (changed.length > 0) {
+      found.push({ code: "E_POLICY_TAMPERED", reason: `policy file ${changed.join(", ")} differs from what perimeter bake wrote (a file mounted over it?)` });
+    }
+    const mounts = parseMountinfo(e.readText("/proc/self/mountinfo")).filter((m) => !PSEUDO_FS.has(m.fsType)).map((m) => m.point);
+    const added = mountsIntoPolicy(digests, mounts);
+    if (added.length > 0) {
+      found.push({ code: "E_POLICY_TAMPERED", reason: `${added.join(", ")} is mounted into a policy folder; the tools read every file there` });
+    }
+  }
+  const files = [...new Set([...spec.policyFiles, ...Object.keys(digests ?? {})])].sort();
+  for (const file of files) {
     if (!e.exists(file)) {
       found.push({ code: "E_POLICY_MISSING", reason: `policy file ${file} is missing` });
     } else if (e.writable(file) || e.ownerUid(file) !== 0) {
       found.push({ code: "E_POLICY_WRITABLE", reason: `policy file ${file} is not root-owned and read-only for the agent` });
     }
   }
-  if (hasFullCapabilities(e.readText("/proc/self/status"), e.readText("/proc/sys/kernel/cap_last_cap"))) {
-    found.push({ code: "E_PRIVILEGED", reason: "the process has the full capability set (a privileged container); the container would not be a wall" });
-  }
   return found;
+}
+
+/** Every refusal that applies, most specific first (REFUSAL_CODES). */
+export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyDigests | undefined): Promise<Refusal[]> {
+  const found: Refusal[] = [];
+  if (e.env.AGENT_SANDBOX !== "1") {
+    found.push({ code: "E_SANDBOX_FLAG", reason: `AGENT_SANDBOX must be exactly "1" (it is ${JSON.stringify(e.env.AGENT_SANDBOX ?? null)}); this entrypoint only runs inside the agent image` });
+  }
+  if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
+  found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
+  const credentials = realCredentials(e.env);
+  if (credentials.length > 0) {
+    found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
+  }
+  const engine = await engineReachable(e.env, e);
+  if (engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: engine });
+  return found.sort((a, b) => REFUSAL_CODES.indexOf(a.code) - REFUSAL_CODES.indexOf(b.code));
 }

@@ -1,16 +1,17 @@
 // The agent image's entrypoint (bundled to dist/entrypoint.cjs, run behind tini as PID 1):
 //   entrypoint [TOOL] [PROMPT...]   or AGENT_TOOL / AGENT_PROMPT.
 // It refuses to start, exit 64 with one line on stderr, unless it is really inside the sandbox.
-import { readFileSync } from "node:fs";
 import { IMAGE_SPEC_PATH, type ImageSpec } from "../image/spec.js";
 import type { ToolId } from "../tools/types.js";
 import { realEnvironment, refusals, type Environment } from "./checks.js";
+import { bakedDigests, type PolicyDigests } from "./digests.js";
+import { EXIT_REFUSED, formatRefusal } from "./record.js";
 import { runTool, type RunRequest } from "./run.js";
 
-export const EXIT_REFUSED = 64;
+export { EXIT_REFUSED, realEnvironment };
 
 function refuse(code: string, reason: string): number {
-  process.stderr.write(`perimeter-entrypoint: refused (${code}): ${reason}\n`);
+  process.stderr.write(formatRefusal(code, reason));
   return EXIT_REFUSED;
 }
 
@@ -26,11 +27,16 @@ export function parseRequest(spec: ImageSpec, args: readonly string[], env: Node
   return { tool: tool as ToolId, prompt };
 }
 
-export async function main(args: readonly string[], environment: Environment = realEnvironment(), specPath = IMAGE_SPEC_PATH): Promise<number> {
+export async function main(
+  args: readonly string[],
+  environment: Environment = realEnvironment(),
+  specPath = IMAGE_SPEC_PATH,
+  digests: PolicyDigests | undefined = bakedDigests(),
+): Promise<number> {
   const specText = environment.readText(specPath);
   if (specText === undefined) return refuse("E_POLICY_MISSING", `the image spec ${specPath} is missing`);
   const spec = JSON.parse(specText) as ImageSpec;
-  const found = refusals(spec, environment);
+  const found = await refusals(spec, environment, digests);
   if (found.length > 0) {
     const others = [...new Set(found.slice(1).map((r) => r.code))].filter((c) => c !== found[0]!.code);
     const more = others.length > 0 ? ` (also: ${others.join(", ")})` : "";

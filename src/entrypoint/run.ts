@@ -1,16 +1,15 @@
-// Starts the chosen agent with its profile's launch command, forwards signals, keeps the run record.
-import { appendFileSync } from "node:fs";
+// Starts the chosen agent with its profile's launch command, forwards signals, and writes a start
+// and an end line to its own stderr (record.ts: the format, and why it is only advisory).
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import type { ImageSpec } from "../image/spec.js";
 import type { ToolId } from "../tools/types.js";
+import { formatRecord, type RecordFields } from "./record.js";
 
 export interface RunRequest {
   tool: ToolId;
   prompt: string;
 }
-
-type RecordLine = Record<string, unknown>;
 
 /** Exit code when the wall clock stopped the tool, as timeout(1) has it. */
 export const EXIT_WALL_CLOCK = 124;
@@ -25,13 +24,8 @@ export function wallClockMs(env: NodeJS.ProcessEnv): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
-function record(spec: ImageSpec, line: RecordLine): void {
-  try {
-    // O_APPEND: concurrent runs each add whole lines, nobody rewrites earlier ones.
-    appendFileSync(spec.runRecord, `${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`, { flag: "a" });
-  } catch (error) {
-    process.stderr.write(`perimeter-entrypoint: warning: cannot append to the run record ${spec.runRecord}: ${(error as Error).message}\n`);
-  }
+function record(fields: RecordFields): void {
+  process.stderr.write(formatRecord(fields));
 }
 
 /** Resolves with the exit code to return: the tool's own, or 128+N when a signal ended it. */
@@ -40,7 +34,7 @@ export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
   const [command, ...args] = launch.argv;
   const base = { tool: request.tool, profile: spec.profile, version: launch.version };
   // The prompt is the user's text and may hold anything; the record keeps only its size.
-  record(spec, { event: "start", ...base, command: [...launch.argv, `<prompt: ${request.prompt.length} characters>`] });
+  record({ event: "start", ...base, command: [...launch.argv, `<prompt: ${request.prompt.length} characters>`] });
   const started = Date.now();
 
   return new Promise((resolve) => {
@@ -64,7 +58,7 @@ export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
       if (clock !== undefined) clearTimeout(clock);
       if (outOfTime) [exitCode, stopReason] = [EXIT_WALL_CLOCK, `wall-clock: ${limit! / 1000} s`];
       for (const [signal, handler] of handlers) process.off(signal, handler);
-      record(spec, { event: "end", ...base, exitCode, stopReason, durationMs: Date.now() - started });
+      record({ event: "end", ...base, exitCode, stopReason, durationMs: Date.now() - started });
       resolve(exitCode);
     };
     child.on("error", (error) => finish(127, `could not start ${command}: ${error.message}`));

@@ -12,15 +12,29 @@ import { grammarFor } from "./programs/index.js";
 import type { Reading } from "./programs/types.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve, type Resolution } from "./unwrap.js";
+import { protectedPath, protectedReason } from "./protected.js";
 
 /** What the analyser needs of a profile: its tripwires (a Profile is one). */
 export interface GuardPolicy {
   tripwires: readonly Tripwire[];
+  /** Files no command may write (the tools' own settings and hook files); none when absent. */
+  protectedPaths?: readonly RegExp[];
 }
 
 export type Verdict =
   | { decision: "deny"; reason: string; tripwire?: Tripwire; command?: string }
   | { decision: "none" };
+
+/** Redirections that write their target. */
+const WRITE_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>", "<>"]);
+/**
+ * Programs that change the files named in their arguments. A command that names a protected file
+ * through one of them is denied; reading one (cat, grep) is not.
+ */
+const FILE_WRITERS = new Set([
+  "cp", "mv", "rm", "ln", "tee", "touch", "truncate", "install", "dd", "chmod", "chown", "rsync", "sed", "perl", "patch",
+  "unlink", "shred", "mkdir", "rmdir", "tar", "unzip", "sponge", "ed", "ex", "vi", "vim", "nano",
+]);
 
 /** The deepest nesting of `sh -c`, eval, runners and aliases the analyser follows. */
 const MAX_DEPTH = 16;
@@ -77,6 +91,7 @@ class Analysis {
     let stdin: Stdin;
     for (const r of redirects) {
       this.words([r.target], depth);
+      if (WRITE_REDIRECTS.has(r.op)) this.checkWrite(r.target.text);
       if (r.heredoc) stdin = { text: r.heredoc.body };
       else if (r.op === "<<<") stdin = r.target.value !== undefined ? { text: r.target.value } : { unknown: `the here-string ${r.target.raw}` };
       else if (r.op === "<") stdin = { unknown: `the file ${r.target.raw}` };
@@ -143,7 +158,15 @@ class Analysis {
     this.script(script, depth);
   }
 
+  /** A write to one of the tools' own settings or hook files is denied. */
+  private checkWrite(path: string): void {
+    if (this.policy.protectedPaths !== undefined && protectedPath(path, this.policy.protectedPaths)) {
+      this.denials.push({ decision: "deny", reason: protectedReason(path).replace(/^perimeter guard: /, "") });
+    }
+  }
+
   private program(argv: Arg[], env: Record<string, Arg>, depth: number): void {
+    if (FILE_WRITERS.has(argv[0] as string)) for (const a of argv.slice(1)) this.checkWrite(isKnown(a) ? a : a.raw);
     const grammar = grammarFor(argv[0] as string);
     // A program without a grammar is read as written; one with a grammar only as it reads it.
     const reading: Reading = grammar ? grammar.read(argv, env) : { forms: [argv] };

@@ -1,6 +1,7 @@
 // Builds the agent image's policy layer from a no-prompt profile: each tool's system/managed files,
 // the image spec and the entrypoint bundle, all root-owned and read-only.
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ProfilePlacementError } from "../errors.js";
 import { packageRoot } from "../profile/builtin.js";
@@ -9,7 +10,7 @@ import { renderProfile } from "../render.js";
 import { serialize } from "../sink/formats.js";
 import { writeLayer, type LayerEntry } from "../sink/layer.js";
 import type { AgentTool, Gap } from "../tools/types.js";
-import { ENTRYPOINT_PATH, IMAGE_SPEC_PATH, imageSpec, type ImageSpec } from "./spec.js";
+import { ENTRYPOINT_PATH, IMAGE_SPEC_PATH, imageSpec, PACKAGE_PATH, type ImageSpec } from "./spec.js";
 
 const READ_ONLY = 0o444;
 
@@ -19,10 +20,43 @@ export interface BakeResult {
   gaps: Gap[];
 }
 
-function entrypointBundle(): Buffer {
+/**
+ * The CLI the guard hooks run, as an installed package: its package.json, the built-in profiles and
+ * dist/ (launcher, bundle, code cache, compiled built-ins, and the gateway's bundle: `perimeter run`
+ * starts the gateway container from this same image). Root-owned and read-only like the rest.
+ */
+function cliPackage(): LayerEntry[] {
+  const root = packageRoot();
+  const dist = join(root, "dist");
+  if (!existsSync(join(dist, "perimeter.cjs"))) throw new Error(`${dist}/perimeter.cjs is missing: run \`npm run build\` first`);
+  const files = [
+    "package.json",
+    ...readdirSync(join(root, "profiles")).filter((f) => f.endsWith(".toml")).map((f) => `profiles/${f}`),
+    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "gateway.cjs"].map((f) => `dist/${f}`),
+    ...readdirSync(join(dist, "compiled")).map((f) => `dist/compiled/${f}`),
+  ];
+  return files.map((file) => ({
+    path: `${PACKAGE_PATH}/${file}`,
+    content: readFileSync(join(root, file)),
+    mode: file === "dist/perimeter.cjs" ? 0o555 : READ_ONLY,
+  }));
+}
+
+/** The string literal in the entrypoint bundle that bake replaces (src/entrypoint/digests.ts). */
+export const DIGESTS_PLACEHOLDER = '"@@perimeter-policy-digests@@"';
+
+/**
+ * The entrypoint bundle with the sha256 of every other file in the layer baked in, so the entrypoint
+ * can tell a file mounted over one of them. Whatever bake ships is covered, the guard's files included.
+ */
+function entrypointBundle(others: readonly LayerEntry[]): Buffer {
   const file = join(packageRoot(), "dist", "entrypoint.cjs");
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
-  return readFileSync(file);
+  const bundle = readFileSync(file, "utf8");
+  const parts = bundle.split(DIGESTS_PLACEHOLDER);
+  if (parts.length !== 2) throw new Error(`${file} must hold ${DIGESTS_PLACEHOLDER} exactly once (it holds it ${parts.length - 1} times)`);
+  const digests = Object.fromEntries(others.map((e) => [e.path, createHash("sha256").update(e.content).digest("hex")]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
+  return Buffer.from(parts.join(JSON.stringify(JSON.stringify(digests))));
 }
 
 export function bakeEntries(profile: Profile, tools: readonly AgentTool[]): BakeResult {
@@ -34,17 +68,14 @@ export function bakeEntries(profile: Profile, tools: readonly AgentTool[]): Bake
   const rendering = renderProfile(profile, tools, "image");
   const policy: LayerEntry[] = rendering.files.map((f) => ({ path: f.path, content: serialize(f.body, true), mode: READ_ONLY }));
   const spec = imageSpec(profile, tools, policy.map((p) => p.path));
-  const entries: LayerEntry[] = [
-    ...policy,
-    { path: IMAGE_SPEC_PATH, content: `${JSON.stringify(spec, null, 2)}\n`, mode: READ_ONLY },
-    { path: ENTRYPOINT_PATH, content: entrypointBundle(), mode: 0o555 },
-  ];
+  // Every file bake writes, the guard's CLI package included, is digested into the entrypoint.
+  const others: LayerEntry[] = [...policy, { path: IMAGE_SPEC_PATH, content: `${JSON.stringify(spec, null, 2)}\n`, mode: READ_ONLY }, ...cliPackage()];
+  const entries: LayerEntry[] = [...others, { path: ENTRYPOINT_PATH, content: entrypointBundle(others), mode: 0o555 }];
   return { spec, entries, gaps: rendering.gaps };
 }
 
 export async function bakeLayer(profile: Profile, tools: readonly AgentTool[], out: string): Promise<BakeResult> {
   const result = bakeEntries(profile, tools);
-  const runDir = result.spec.runRecord.slice(0, result.spec.runRecord.lastIndexOf("/"));
-  await writeLayer(out, result.entries, [{ path: runDir, mode: 0o755, uid: result.spec.user.uid, gid: result.spec.user.gid }]);
+  await writeLayer(out, result.entries);
   return result;
 }

@@ -9,8 +9,11 @@ import type { AgentTool, ToolId } from "../tools/types.js";
 
 export const IMAGE_SPEC_PATH = "/etc/perimeter/image.json";
 export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
-/** How the image starts the gateway (the perimeter CLI is on the image's PATH); `perimeter run` uses it. */
-export const GATEWAY_COMMAND = ["perimeter", "gateway"];
+/** The CLI bundle the guard hooks run (with its package.json, profiles/ and dist/compiled/ beside it). */
+export const PACKAGE_PATH = "/opt/perimeter/package";
+export const CLI_PATH = `${PACKAGE_PATH}/dist/perimeter.cjs`;
+/** How the image starts the gateway, from that same package; `perimeter run` uses it. */
+export const GATEWAY_COMMAND = ["node", CLI_PATH, "gateway"];
 
 export interface ImageSpec {
   profile: string;
@@ -20,8 +23,6 @@ export interface ImageSpec {
   env: Record<string, string>;
   /** PID 1 is an init (tini) in front of the entrypoint. */
   entrypoint: string[];
-  /** Append-only JSON lines, one at each start and end of a run; its folder belongs to the agent user. */
-  runRecord: string;
   /** Root-owned, read-only files the agent must not be able to change. */
   policyFiles: string[];
   tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
@@ -50,7 +51,6 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
       PATH: "/usr/local/bin:/usr/bin:/bin",
     },
     entrypoint: ["tini", "--", "node", ENTRYPOINT_PATH],
-    runRecord: "/var/log/perimeter/runs.jsonl",
     policyFiles: [...policyFiles, IMAGE_SPEC_PATH].sort(),
     tools: Object.fromEntries(
       tools.map((tool) => {

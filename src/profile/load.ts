@@ -9,6 +9,7 @@ import { exampleArgv } from "./example.js";
 import { resolveGatewaySections } from "./gateway-sections.js";
 import { parseWireRule, type WireRule } from "./wire.js";
 import { analyse } from "../guard/analyse.js";
+import { tripwireDenies } from "./tripwire-overlap.js";
 import { parsePattern } from "./pattern.js";
 import { mergeLimits } from "./limits.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
@@ -68,6 +69,7 @@ export function loadProfile(name: string, source: ProfileSource = {}): Profile {
     runLimits: mergeLimits(chain.map((c) => c.data.limits)),
   };
   rejectConflicts(profile);
+  rejectTripwireOverlaps(profile);
   return profile;
 }
 
@@ -216,6 +218,22 @@ function toTripwire(read: ReadFile<TripwiresFile>, index: number, entry: Tripwir
     }
   });
   return tripwire;
+}
+
+/** A pattern the profile allows or asks for that a tripwire denies: which one holds would differ by layer. */
+function rejectTripwireOverlaps(profile: Profile): void {
+  for (const list of ["allow", "ask"] as const) {
+    for (const rule of profile[list]) {
+      const denied = tripwireDenies(rule.pattern, profile.tripwires);
+      if (denied !== undefined) {
+        throw new ProfileError(
+          { file: rule.origin.file, line: rule.origin.line, key: rule.origin.key },
+          `"${rule.pattern.text}" is ${list === "allow" ? "allowed" : "asked"} here, but a tripwire denies it: ${denied}`,
+          "tripwires are denied in every profile; remove the pattern or narrow it",
+        );
+      }
+    }
+  }
 }
 
 /** The same command may not be both allowed (or asked) and denied: which one wins would differ by tool. */

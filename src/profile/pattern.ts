@@ -20,7 +20,18 @@ export interface CommandPattern {
 const SHELL_SYNTAX = /[;&|<>`$(){}\\"']/;
 
 /** Parses a pattern; returns an error message instead of throwing so callers can add the location. */
+/**
+ * C0 controls (NUL, ESC...), DEL and C1 controls: never part of a command a rule can name. Tab, line
+ * feed and carriage return separate words like spaces do (and are normalized away).
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
 export function parsePattern(source: string): CommandPattern | string {
+  const control = CONTROL.exec(source);
+  if (control !== null) {
+    const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    return `the pattern contains the control character U+${code}; a pattern is one line of printable text`;
+  }
   const words = source.trim().split(/\s+/).filter((w) => w !== "");
   if (words.length === 0) return "the command pattern is empty";
   const bad = words.find((w) => SHELL_SYNTAX.test(w));

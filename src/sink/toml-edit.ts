@@ -28,14 +28,43 @@ function trailingComment(text: string): string {
 }
 
 /**
+ * The lines with the array of tables at `path` (`[[a.b]]` blocks and their `[[a.b.x]]` sub-tables)
+ * taken out and, when `merged` has a value there, written again at the end of the file.
+ */
+function replaceTableArray(lines: string[], path: string[], merged: JsonObject): string[] | undefined {
+  let value: unknown = merged;
+  for (const key of path) value = typeof value === "object" && value !== null ? (value as JsonObject)[key] : undefined;
+  if (value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === "object" && v !== null && !Array.isArray(v)))) return undefined;
+  const name = path.join("\\.");
+  const own = new RegExp(`^\\s*\\[\\[?\\s*${name}(\\.[A-Za-z0-9_.-]+)?\\s*\\]\\]?`);
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (TABLE_HEADER.test(line)) inside = own.test(line);
+    if (!inside) out.push(line);
+  }
+  if (value === undefined) return out;
+  while (out.length > 0 && out[out.length - 1]!.trim() === "") out.pop();
+  let nested: unknown = value;
+  for (const key of [...path].reverse()) nested = { [key]: nested };
+  return [...out, "", ...stringify(nested as JsonObject).trim().split("\n"), ""];
+}
+
+/**
  * `before` with each owned key set to its value in `merged` (removed when absent there), or undefined
  * when that cannot be done line by line: an owned key that is not a bare top-level key, a value that
  * is a table, or a result that does not parse back to `merged`.
  */
 export function editOwnedTomlKeys(before: string, merged: JsonObject, owned: readonly KeyPath[]): string | undefined {
-  const keys = owned.map((path) => (path.length === 1 ? String(path[0]) : undefined));
-  if (keys.some((key) => key === undefined || !BARE_KEY.test(key))) return undefined;
-  const lines = before.split("\n");
+  const tablePaths = owned.filter((path) => path.length > 1);
+  const keys = owned.filter((path) => path.length === 1).map((path) => String(path[0]));
+  if ([...keys, ...tablePaths.flat().map(String)].some((key) => !BARE_KEY.test(key))) return undefined;
+  let lines = before.split("\n");
+  for (const path of tablePaths) {
+    const edited = replaceTableArray(lines, path.map(String), merged);
+    if (edited === undefined) return undefined;
+    lines = edited;
+  }
   // A file saved with CRLF keeps its line ends on the lines written here too.
   const lineEnd = before.includes("\r\n") ? "\r" : "";
   const line = (key: string, value: unknown, comment = "") => `${assignment(key, value)}${comment}${lineEnd}`;

@@ -74,6 +74,43 @@ export interface RunFacts {
   versionCommand: string[];
 }
 
+/** Where perimeter judges a host: the home, the environment the tools will see, the project folder. */
+export interface HostPlace {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  /** The project whose settings the tools also read when started there; undefined: none judged. */
+  project?: string;
+  /** Prefixes system paths such as /etc (tests point it at a folder of their own); default "". */
+  systemRoot?: string;
+}
+
+/** The folder a tool really reads its user settings from, and the variable that moved it there. */
+export interface ConfigDir {
+  tool: ToolId;
+  /** The folder's name in the tool's host paths, e.g. ".codex" in ".codex/config.toml". */
+  prefix: string;
+  /** Absolute folder the tool will read. */
+  dir: string;
+  /** The location variable that chose it (e.g. CODEX_HOME); undefined: the default under the home. */
+  variable?: string;
+}
+
+/** A file the tool reads on a host that perimeter does not write, judged as it stands. */
+export interface BypassSource {
+  file: string;
+  format: "json" | "toml";
+  /** Why this content lets the agent run without prompts (empty: it does not); `shownAs` names the file. */
+  judge(value: JsonObject, shownAs: string): string[];
+}
+
+/** What a finding may read besides the file: the home and folder a hook command runs from. */
+export interface FindingPlace {
+  /** How the file is named in messages (default: its host path). */
+  shownAs?: string;
+  home?: string;
+  cwd?: string;
+}
+
 export interface AgentTool {
   id: ToolId;
   title: string;
@@ -83,10 +120,47 @@ export interface AgentTool {
   express(pattern: CommandPattern): Expression;
   /** Why the tool does not check its rules at all for this command line; undefined when it does. */
   skipsRulesFor(command: string): string | undefined;
-  /** Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does not). */
-  bypassFindings(path: string, body: FileBody): string[];
+  /**
+   * Why this file, as it would end up on a host, lets the agent run without prompts (empty: it does
+   * not): perimeter's own keys and every other bypass-level key the tool knows in that file.
+   */
+  bypassFindings(path: string, body: FileBody, at?: FindingPlace): string[];
+  /**
+   * The folder this tool reads its user settings from on a host, its location variable honoured.
+   * Without it, the tool's host paths are under the home as written.
+   */
+  hostConfigDir?(place: HostPlace): ConfigDir;
+  /** Every other file the tool reads on a host that can turn prompts off, with how to judge it. */
+  otherBypassSources?(place: HostPlace, configDir: string): BypassSource[];
   launch(profile: Profile): LaunchSpec;
   run: RunFacts;
+  /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */
+  hook: ToolHook;
+}
+
+/** What one hook call asks the guard about, read from the tool's own hook input. */
+export type GuardRequest =
+  | { kind: "command"; command: string }
+  | { kind: "write"; paths: string[] }
+  /** A tool call the guard has no opinion on. */
+  | { kind: "other" };
+
+/** A hook's answer: what it prints and how it exits. */
+export interface HookAnswer {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ToolHook {
+  /** Reads the tool's hook input (parsed JSON); throws when it is not the shape the tool sends. */
+  read(input: unknown): GuardRequest;
+  /** The answer that refuses the call, in the tool's own hook protocol. */
+  deny(reason: string): HookAnswer;
+  /** The tool's own settings and hook files, in the workspace or the home: an agent may not edit them. */
+  protectedPaths: readonly RegExp[];
+  /** The exit code with which a hook blocks the call in this tool. */
+  blockingExitCode: number;
 }
 
 /** Where one file lives: relative to the home on a host, absolute in the image. */

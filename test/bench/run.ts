@@ -29,6 +29,8 @@ import {
 import { agentStartCommands, type AgentStartSetup } from "./agent-start.js";
 import { AGENT_TOOLS } from "../real/agents.js";
 import { copyPackageSource } from "../package-source.js";
+import { parseRecords } from "../../src/entrypoint/record.js";
+import { writeContainerView } from "./container-proc.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const NODE = process.execPath;
@@ -121,7 +123,6 @@ let entrySkip: string | undefined;
 let nodeEntryArgv: string[] = [];
 const nodeToolArgv = [NODE, "-e", "0", "benchmark prompt"];
 let entryOptions: SpawnSyncOptions = {};
-let entryRecord = "";
 let agentSetup: AgentStartSetup | undefined;
 let agentSkip: string | undefined;
 {
@@ -131,23 +132,23 @@ let agentSkip: string | undefined;
   const baked = JSON.parse(readFileSync(join(IMAGE_ROOT, "etc", "perimeter", "image.json"), "utf8")) as {
     user: { uid: number; gid: number };
     env: Record<string, string>;
-    runRecord: string;
     policyFiles: string[];
     tools: Record<string, { argv: string[] }>;
   };
-  entryRecord = join(IMAGE_ROOT, baked.runRecord);
+  writeContainerView(IMAGE_ROOT);
+  /** A copy of the spec with other tools, at a path under IMAGE_ROOT as the entrypoint reads it. */
   const writeSpec = (name: string, tools: Record<string, string[]>): string => {
-    const spec = { ...baked, policyFiles: baked.policyFiles.map((file) => join(IMAGE_ROOT, file)), runRecord: entryRecord, tools: structuredClone(baked.tools) };
+    const spec = { ...baked, tools: structuredClone(baked.tools) };
     for (const [tool, argv] of Object.entries(tools)) spec.tools[tool]!.argv = argv;
-    const path = join(IMAGE_ROOT, "etc", "perimeter", `${name}.json`);
-    writeFileSync(path, `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o444 });
+    const path = `/etc/perimeter/${name}.json`;
+    writeFileSync(join(IMAGE_ROOT, path), `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o444 });
     return path;
   };
   const nodeSpec = writeSpec("node", Object.fromEntries(Object.keys(baked.tools).map((tool) => [tool, [NODE, "-e", "0"]])));
   const driver = join(TMP, "entry-driver.cjs");
   copyFileSync(join(ROOT, "test", "bench", "entry-driver.cjs"), driver);
   chmodSync(driver, 0o644);
-  const entryCommand = [NODE, driver, join(IMAGE_ROOT, "opt", "perimeter", "entrypoint.cjs")];
+  const entryCommand = [NODE, driver, join(IMAGE_ROOT, "opt", "perimeter", "entrypoint.cjs"), IMAGE_ROOT];
   nodeEntryArgv = [...entryCommand, nodeSpec, "codex", "benchmark prompt"];
   entryOptions = { cwd: TMP, env: { ...baked.env }, uid: baked.user.uid, gid: baked.user.gid };
   if (process.getuid?.() !== 0) {
@@ -156,6 +157,8 @@ let agentSkip: string | undefined;
     const trial = spawnSync(nodeEntryArgv[0]!, nodeEntryArgv.slice(1), { ...entryOptions, encoding: "utf8" });
     if (trial.error !== undefined || trial.status !== 0) {
       entrySkip = `the entrypoint would not start the tool here (${trial.error?.message ?? `exit ${trial.status}`}): ${String(trial.stderr).trim()}`;
+    } else if (parseRecords(String(trial.stderr)).length !== 2) {
+      throw new Error(`the entrypoint's stderr has no start and end record:\n${String(trial.stderr)}`);
     } else if (!existsSync(join(ROOT, "image", "clients", "node_modules", ".bin", "claude"))) {
       agentSkip = "the pinned agent CLIs are not installed (node image/clients/ensure.mjs)";
     } else {
@@ -244,13 +247,6 @@ await agents?.close();
 for (const dir of [join(RULESYNC_PROJECT, ".claude"), join(RULESYNC_PROJECT, ".codex")]) {
   if (existsSync(dir)) throw new Error(`rulesync --dry-run wrote ${dir}`);
 }
-// Every entrypoint run (the trial, the warm-up and the timed ones) kept its start and end record.
-if (entrySkip === undefined) {
-  const records = readFileSync(entryRecord, "utf8").split("\n").filter((l) => l !== "").length;
-  const runs = 1 + rounds * commands.filter((c) => c.key.startsWith("entrypoint-") || c.key.endsWith("-entrypoint")).length;
-  if (records !== 2 * runs) throw new Error(`the entrypoint's run record has ${records} lines, expected ${2 * runs}`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Results
 

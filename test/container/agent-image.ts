@@ -234,6 +234,8 @@ export interface EntrypointRunOptions {
   env?: Record<string, string>;
   volumes?: string[];
   timeoutMs?: number;
+  /** More `podman run` flags (a hardened start's, say). */
+  extraArgs?: string[];
 }
 
 /** `podman run IMAGE TOOL PROMPT`: the image's own entrypoint and launch command, as the image's user. */
@@ -245,6 +247,7 @@ export async function runThroughEntrypoint(image: AgentImage, tool: ToolId, opts
     volumes: [opts.home.volume, ...(opts.volumes ?? [])],
     args: [tool, opts.prompt ?? "go"],
     timeoutMs: opts.timeoutMs ?? 240_000,
+    extraArgs: opts.extraArgs,
   });
   return { ...r, durationMs: Date.now() - started };
 }

@@ -8,7 +8,7 @@
 // Agents talk to the fake model (test/real/fake-model.ts) on the host's 127.0.0.1 via --network host.
 // Each image is built once per run; agent containers run a few at a time (see `pool`).
 import { createHash } from "node:crypto";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -17,6 +17,7 @@ import type { ImageSpec } from "../../src/image/spec.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";
+import { parseRecords, RECORD_PREFIX } from "../../src/entrypoint/record.js";
 import { expectedObservation, recordObservations, type Observed } from "../report/coverage.js";
 import { DRIVERS, denialKind } from "../real/agents.js";
 import { startFakeModel } from "../real/fake-model.js";
@@ -308,38 +309,34 @@ describe("5. the agent user cannot modify or delete any policy file", () => {
 });
 
 describe("6. the run record", () => {
-  it("has a start and an end line per run, with the exit code, without the prompt", async () => {
+  it("is a start and an end line on the entrypoint's stderr per run, with the exit code, without the prompt", async () => {
     const spec: ImageSpec = real.spec;
-    const logDir = scratchDir("runlog", { uid: spec.user.uid, gid: spec.user.gid });
-    const recordDir = spec.runRecord.slice(0, spec.runRecord.lastIndexOf("/"));
-    const file = join(logDir, spec.runRecord.slice(recordDir.length + 1));
-    let failedCode = -1;
     const prompt = "please do the secret thing 7f3a9c";
     const model = await startFakeModel({ commands: [PROBE] });
+    const runs: { stderr: string; exitCode: number }[] = [];
     try {
       const home = makeAgentHome(spec, model);
-      const volumes = [`${logDir}:${recordDir}`];
-      const ok = await pool(() => runThroughEntrypoint(real, FAILING, { home, model, prompt, volumes }));
+      const ok = await pool(() => runThroughEntrypoint(real, FAILING, { home, model, prompt }));
       expect(ok.exitCode, ok.stderr).toBe(0);
-      // A second run whose tool fails (its driver's failingEnv: no credentials) appends its own two lines.
-      const failed = await pool(() =>
-        runThroughEntrypoint(real, FAILING, { home, model, prompt, volumes, env: DRIVERS[FAILING].failingEnv }),
-      );
+      // A second run whose tool fails (its driver's failingEnv: no credentials) has its own two lines.
+      const failed = await pool(() => runThroughEntrypoint(real, FAILING, { home, model, prompt, env: DRIVERS[FAILING].failingEnv }));
       expect(failed.exitCode).not.toBe(0);
-      failedCode = failed.exitCode;
+      runs.push(ok, failed);
     } finally {
       await model.close();
     }
-    const text = readFileSync(file, "utf8");
-    expect(text).not.toContain(prompt);
-    expect(text).not.toContain("secret");
-    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    const base = { tool: FAILING, profile: "autonomous", version: spec.tools[FAILING].version };
-    expect(lines).toEqual([
-      { time: expect.any(String), event: "start", ...base, command: [...spec.tools[FAILING].argv, `<prompt: ${prompt.length} characters>`] },
-      { time: expect.any(String), event: "end", ...base, exitCode: 0, stopReason: "exited", durationMs: expect.any(Number) },
-      { time: expect.any(String), event: "start", ...base, command: [...spec.tools[FAILING].argv, `<prompt: ${prompt.length} characters>`] },
-      { time: expect.any(String), event: "end", ...base, exitCode: failedCode, stopReason: "exited", durationMs: expect.any(Number) },
-    ]);
+    const base = { v: 1, tool: FAILING, profile: "autonomous", version: spec.tools[FAILING].version };
+    const start = { time: expect.any(String), event: "start", ...base, command: [...spec.tools[FAILING].argv, `<prompt: ${prompt.length} characters>`] };
+    for (const run of runs) {
+      expect(run.stderr).not.toContain(prompt);
+      expect(run.stderr.split("\n").filter((l) => l.startsWith(RECORD_PREFIX))).toHaveLength(2);
+      expect(parseRecords(run.stderr)).toEqual([
+        start,
+        { time: expect.any(String), event: "end", ...base, exitCode: run.exitCode, stopReason: "exited", durationMs: expect.any(Number) },
+      ]);
+    }
+    // No agent-owned record file any more.
+    const listing = await runContainer(real.ref, { entrypoint: [], args: ["sh", "-c", "ls -d /var/log/perimeter 2>&1 || true"] });
+    expect(listing.stdout).toContain("No such file");
   });
 });

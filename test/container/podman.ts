@@ -654,6 +654,18 @@ let ociSeq = 0;
 
 /** Builds (or reuses) localhost/NAME:latest = base rootfs + the given layers; returns the image ref. */
 export async function buildTestImage(opts: BuildTestImageOptions): Promise<string> {
+  try {
+    return await assembleTestImage(opts);
+  } catch (error) {
+    // A worker whose inputs changed mid-run (another base key) may have replaced the base tar this
+    // process cached: forget it and build once more from a fresh key.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    baseLayer = undefined;
+    return assembleTestImage(opts);
+  }
+}
+
+async function assembleTestImage(opts: BuildTestImageOptions): Promise<string> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.name)) throw new Error(`bad image name ${JSON.stringify(opts.name)}`);
   const base = await ensureBaseRootfs();
   const layers: CachedLayer[] = [base];
@@ -832,6 +844,8 @@ export interface RunContainerOptions {
   volumes?: string[];
   /** Default 120 s; on expiry the container is removed and an error is thrown. */
   timeoutMs?: number;
+  /** More `podman run` flags, before the image (e.g. ["--cap-add", "SYS_ADMIN"]). */
+  extraArgs?: string[];
 }
 
 let runSeq = 0;
@@ -849,6 +863,7 @@ export async function runContainer(
   for (const k of opts.unsetEnv ?? []) args.push("--unsetenv", k);
   for (const v of opts.volumes ?? []) args.push("--volume", v);
   if (opts.entrypoint !== undefined) args.push(`--entrypoint=${JSON.stringify(opts.entrypoint)}`);
+  args.push(...(opts.extraArgs ?? []));
   args.push(image, ...(opts.args ?? []));
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const r = await podman(args, { reject: false, timeoutMs });

@@ -123,7 +123,6 @@ interface Spec {
   workdir: string;
   env: Record<string, string>;
   entrypoint: string[];
-  runRecord: string;
   policyFiles: string[];
   tools: Record<string, { package: string; version: string }>;
 }
@@ -354,7 +353,7 @@ describe.skipIf(!nix.ok)("flake.nix, evaluated against nix/stub-nixpkgs", () => 
       // The layer is `perimeter bake` by the package this flake builds, for the spec's profile.
       expect(policyLayer.nativeBuildInputs).toContain(pkg.path);
       expect(policyLayer.buildCommand).toMatch(/perimeter bake --profile autonomous --out "\$out\/layer\.tar"/);
-      // ... unpacked keeping owners and modes (root-owned read-only policy, agent-owned run-record folder) ...
+      // ... unpacked keeping owners and modes (root-owned read-only policy files and entrypoint) ...
       expect(cmds).toContain(`tar --extract --file ${policyLayer.path}/layer.tar --same-owner --same-permissions --numeric-owner`);
       // ... and the build fails unless the committed spec is the baked one.
       expect(cmds).toMatch(/if ! cmp -s \/nix\/store\/[a-z0-9]{32}-image-spec\.json \.\/etc\/perimeter\/image\.json; then/);

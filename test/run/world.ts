@@ -3,18 +3,17 @@
 // --internal network, with a test CA the gateway is told to trust. Everything is named `pr-...`.
 import { build } from "esbuild";
 import { execa } from "execa";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { packageRoot } from "../../src/profile/builtin.js";
 import type { Manifest } from "../../src/run/manifest.js";
 import { bakeWithCli, ensureDist, fixtureEntries, imageConfig, scratchDir, specFromLayer } from "../container/agent-image.js";
-import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, buildTestImage, podman, writeLayerTar, type LayerEntry } from "../container/podman.js";
+import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, buildTestImage, podman, writeLayerTar } from "../container/podman.js";
 import { makeTestCa } from "../gateway/test-ca.js";
 
 const ROOT = packageRoot();
 export const PREFIX = "pr-";
 export const IMAGE_NAME = "pr-run-agent";
-const CLI_DIR = "/opt/perimeter-cli";
 
 /** Names the fake internet answers for. */
 export const UPSTREAM_NAMES = ["api.anthropic.com", "api.openai.com", "generativelanguage.googleapis.com", "github.com", "api.github.com"];
@@ -27,23 +26,6 @@ export const REAL_SECRETS = {
   GH_TOKEN: "ghp_REALruntesttoken0000000000000000000001",
 };
 
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** The perimeter CLI as a package folder in the image, and `perimeter` on PATH. */
-function cliEntries(): LayerEntry[] {
-  const files = ["package.json", ...["dist", "profiles", "templates"].flatMap((d) => walk(join(ROOT, d)).map((f) => relative(ROOT, f)))];
-  const dirs = new Set<string>();
-  for (const f of files) for (let d = f.split("/").slice(0, -1).join("/"); d !== ""; d = d.split("/").slice(0, -1).join("/")) dirs.add(d);
-  return [
-    { path: CLI_DIR, mode: 0o755 },
-    ...[...dirs].sort().map((d) => ({ path: `${CLI_DIR}/${d}`, mode: 0o755 })),
-    ...files.map((f) => ({ path: `${CLI_DIR}/${f}`, content: readFileSync(join(ROOT, f)), mode: statSync(join(ROOT, f)).mode & 0o111 ? 0o555 : 0o444 })),
-    { path: "/usr/local/bin/perimeter", content: `#!/bin/sh\nexec node ${CLI_DIR}/dist/perimeter.cjs "$@"\n`, mode: 0o555 },
-  ];
-}
-
 /** localhost/pr-run-agent: what `nix build .#agent-image` makes, assembled from the same parts. */
 export async function buildRunImage(): Promise<string> {
   await ensureDist();
@@ -53,9 +35,8 @@ export async function buildRunImage(): Promise<string> {
   const spec = await specFromLayer(baked);
   const fixture = join(dir, "pr-fixture.tar");
   await writeLayerTar(fixture, fixtureEntries(spec, []));
-  const cli = join(dir, "pr-cli.tar");
-  await writeLayerTar(cli, cliEntries());
-  return buildTestImage({ name: IMAGE_NAME, layers: [baked, fixture, cli], config: imageConfig(spec) });
+  // The baked layer carries the perimeter package too: the gateway container runs it.
+  return buildTestImage({ name: IMAGE_NAME, layers: [baked, fixture], config: imageConfig(spec) });
 }
 
 export interface Upstreams {

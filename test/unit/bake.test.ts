@@ -6,6 +6,7 @@ import { parse as parseToml } from "smol-toml";
 import { extract, type Header } from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/profile/builtin.js";
+import { DIGESTS_PLACEHOLDER } from "../../src/image/bake.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { runCli, tempDir } from "./helpers.js";
 
@@ -107,9 +108,28 @@ describe("perimeter bake", () => {
     expect(spec.policyFiles).toEqual(POLICY_FILES.map((p) => `/${p}`).sort());
   });
 
-  it("contains the five tool files, the image spec and the entrypoint", () => {
+  it("contains the five tool files, the image spec, the entrypoint and the CLI package the guard hooks run", () => {
     const names = layer.filter((e) => e.header.type === "file").map((e) => e.header.name);
-    expect(names.sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
+    const cli = names.filter((n) => n.startsWith("opt/perimeter/package/"));
+    expect(names.filter((n) => !cli.includes(n)).sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
+    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/compiled/index.json"]) {
+      expect(cli).toContain(`opt/perimeter/package/${file}`);
+    }
+    // Every file of it is root-owned and nobody can write it.
+    for (const e of layer.filter((x) => x.header.name.startsWith("opt/perimeter/package/") && x.header.type === "file")) {
+      expect([e.header.uid, e.header.gid, (e.header.mode ?? 0) & 0o222]).toEqual([0, 0, 0]);
+    }
+  });
+
+  it("managed settings run the guard hook (PreToolUse and PreSkillShellCommand) and allow managed hooks only", () => {
+    const settings = JSON.parse(entry(layer, "etc/claude-code/managed-settings.json").body.toString("utf8")) as {
+      allowManagedHooksOnly?: boolean;
+      hooks: Record<string, { hooks: { command: string }[] }[]>;
+    };
+    expect(settings.allowManagedHooksOnly).toBe(true);
+    for (const event of ["PreToolUse", "PreSkillShellCommand"]) {
+      expect(settings.hooks[event]![0]!.hooks[0]!.command).toBe("node '/opt/perimeter/package/dist/perimeter.cjs' hook claude --profile 'autonomous' || exit 2");
+    }
   });
 
   it("managed-settings.json sets allowManagedPermissionRulesOnly and denies the tripwires", () => {
@@ -123,8 +143,10 @@ describe("perimeter bake", () => {
   });
 
   it("the codex config, codex rules and gemini files are the image's versions", () => {
-    const config = parseToml(entry(layer, "etc/codex/config.toml").body.toString("utf8"));
-    expect(config).toEqual({ approval_policy: "never", sandbox_mode: "danger-full-access" });
+    const config = parseToml(entry(layer, "etc/codex/config.toml").body.toString("utf8")) as Record<string, unknown>;
+    expect({ ...config, hooks: undefined }).toEqual({ approval_policy: "never", sandbox_mode: "danger-full-access", hooks: undefined });
+    // The guard hook runs the CLI the layer carries, and a failure before it answers still blocks.
+    expect(JSON.stringify(config.hooks)).toContain("node '/opt/perimeter/package/dist/perimeter.cjs' hook codex --profile 'autonomous' || exit 2");
     expect(entry(layer, "etc/codex/rules/perimeter.rules").body.toString("utf8")).toContain('decision = "forbidden"');
     const policy = parseToml(entry(layer, "etc/gemini-cli/policies/perimeter.toml").body.toString("utf8")) as { rule: { decision: string }[] };
     expect(policy.rule.length).toBeGreaterThan(0);
@@ -159,24 +181,24 @@ describe("perimeter bake", () => {
     expect(pairAt(spec.tools.gemini.argv, "--output-format", "json")).toBe(true);
   });
 
-  it("/opt/perimeter/entrypoint.cjs is the built entrypoint, root-owned and executable", () => {
+  it("/opt/perimeter/entrypoint.cjs is the built entrypoint with the sha256 of every other file baked in", () => {
     const e = entry(layer, "opt/perimeter/entrypoint.cjs");
     expect(e.header.uid).toBe(0);
     expect((e.header.mode ?? 0) & 0o7777).toBe(0o555);
-    expect(e.body.equals(readFileSync(join(packageRoot(), "dist", "entrypoint.cjs")))).toBe(true);
+    const built = readFileSync(join(packageRoot(), "dist", "entrypoint.cjs"), "utf8");
+    expect(built.split(DIGESTS_PLACEHOLDER)).toHaveLength(2);
+    const [before, after] = built.split(DIGESTS_PLACEHOLDER) as [string, string];
+    const shipped = e.body.toString("utf8");
+    expect(shipped.startsWith(before) && shipped.endsWith(after)).toBe(true);
+    const digests = JSON.parse(JSON.parse(shipped.slice(before.length, shipped.length - after.length)) as string) as Record<string, string>;
+    const others = layer.filter((x) => x.header.type === "file" && x.header.name !== "opt/perimeter/entrypoint.cjs");
+    expect(Object.keys(digests).sort()).toEqual(others.map((x) => `/${x.header.name}`).sort());
+    for (const x of others) expect(digests[`/${x.header.name}`], x.header.name).toBe(createHash("sha256").update(x.body).digest("hex"));
   });
 
-  it("the run-record folder belongs to the agent user; nothing lies under /home/agent", () => {
-    const spec = specOf(layer);
-    const runDir = spec.runRecord.slice(1, spec.runRecord.lastIndexOf("/") + 1);
-    const dir = entry(layer, runDir);
-    expect(dir.header.type).toBe("directory");
-    expect(dir.header.uid).toBe(1000);
+  it("every directory is root-owned; nothing lies under /home/agent and nothing belongs to the agent", () => {
     expect(layer.filter((e) => e.header.name.startsWith("home/") || e.header.name.startsWith("/"))).toEqual([]);
-    // every other directory is root-owned
-    for (const e of layer.filter((x) => x.header.type === "directory" && x.header.name !== runDir)) {
-      expect(e.header.uid, e.header.name).toBe(0);
-    }
+    for (const e of layer) expect(e.header.uid, e.header.name).toBe(0);
   });
 
   it("bake --profile interactive exits 3 and writes no layer", async () => {

@@ -1,13 +1,10 @@
 // Issue 14: the entrypoint enforces the run's wall clock too (the launcher is the backstop).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { parseRecords } from "../../src/entrypoint/record.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { EXIT_WALL_CLOCK, runTool, WALL_CLOCK_ENV } from "../../src/entrypoint/run.js";
-import { tempDir } from "./helpers.js";
 
 function spec(argv: string[]): ImageSpec {
-  const dir = tempDir();
   return {
     profile: "autonomous",
     output: "text",
@@ -15,15 +12,25 @@ function spec(argv: string[]): ImageSpec {
     workdir: "/work",
     env: {},
     entrypoint: [],
-    runRecord: join(dir, "runs.jsonl"),
     policyFiles: [],
     tools: { claude: { argv, package: "x", version: "1" } } as ImageSpec["tools"],
   };
 }
 
-const endLine = (s: ImageSpec) => JSON.parse(readFileSync(s.runRecord, "utf8").trim().split("\n").at(-1)!) as { stopReason: string; exitCode: number };
+/** The entrypoint's record lines go to its stderr: captured here. */
+let stderr = "";
+const endLine = (_s: ImageSpec) => parseRecords(stderr).filter((r) => r.event === "end").at(-1) as { stopReason: string; exitCode: number };
+
+beforeEach(() => {
+  stderr = "";
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+});
 
 afterEach(() => {
+  vi.restoreAllMocks();
   delete process.env[WALL_CLOCK_ENV];
 });
 

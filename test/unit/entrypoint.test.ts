@@ -1,16 +1,35 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { refusals, type Environment, type RefusalCode } from "../../src/entrypoint/checks.js";
+import { realEnvironment, refusals, type Environment, type RefusalCode } from "../../src/entrypoint/checks.js";
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
+import { parseRecords, parseRefusal, RECORD_PREFIX } from "../../src/entrypoint/record.js";
 import { runTool } from "../../src/entrypoint/run.js";
+import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { tempDir } from "./helpers.js";
 
 const SPEC_PATH = "/etc/perimeter/image.json";
 const POLICY = ["/etc/claude-code/managed-settings.json", "/etc/codex/config.toml", SPEC_PATH];
-const NORMAL_CAPS = "Name:\tnode\nCapInh:\t0000000000000000\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\n";
-const FULL_CAPS = "Name:\tnode\nCapBnd:\t000001ffffffffff\n";
+const DIGESTS = Object.fromEntries(POLICY.map((p) => [p, `sha-of-${p}`]));
+
+// /proc texts as rootful podman 4.3 gave them to uid 1000 (runc, this machine, 2026-12-01).
+const NORMAL_STATUS = "Name:\tnode\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t2\nSeccomp_filters:\t1\n";
+const CAP_ADD_SYS_ADMIN = NORMAL_STATUS.replace(/^(CapInh|CapPrm|CapEff|CapAmb):\t0+$/gm, "$1:\t0000000000200000");
+const PRIVILEGED_STATUS = NORMAL_STATUS.replace("00000000a80425fb", "000001fffeffffff").replace("Seccomp:\t2", "Seccomp:\t0");
+const UNCONFINED_STATUS = NORMAL_STATUS.replace("Seccomp:\t2", "Seccomp:\t0");
+const MOUNTINFO = [
+  "73 48 0:44 / / rw,relatime - overlay overlay rw",
+  "74 73 0:45 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw",
+  "75 73 0:46 / /dev rw,nosuid,noexec - tmpfs tmpfs rw,size=65536k,mode=755",
+  "78 73 0:49 / /sys ro,nosuid,nodev,noexec,relatime - sysfs sysfs ro",
+  "52 74 0:45 /sys /proc/sys ro,nosuid,nodev,noexec,relatime - proc proc rw",
+  "84 73 254:0 /run/x/hostname /etc/hostname ro,nosuid,nodev,noexec,relatime - ext4 /dev/vda rw",
+].join("\n");
+const PRIVILEGED_MOUNTINFO = MOUNTINFO.replace(" /sys ro,", " /sys rw,").split("\n").filter((l) => !l.includes(" /proc/sys ")).join("\n");
+const DEV = ["fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"];
+const OWN_NS = { "/proc/self/ns/pid": "pid:[4026532182]", "/proc/self/ns/mnt": "mnt:[4026532178]", "/proc/1/ns/mnt": "mnt:[4026532178]" };
 
 function spec(overrides: Partial<ImageSpec> = {}): ImageSpec {
   return {
@@ -20,7 +39,6 @@ function spec(overrides: Partial<ImageSpec> = {}): ImageSpec {
     workdir: "/work",
     env: { AGENT_SANDBOX: "1" },
     entrypoint: ["tini", "--", "node", "/opt/perimeter/entrypoint.cjs"],
-    runRecord: join(tempDir("perimeter-run-"), "runs.jsonl"),
     policyFiles: POLICY,
     tools: {
       claude: { argv: ["node", "-e", "process.exit(0)"], package: "@anthropic-ai/claude-code", version: "1" },
@@ -38,32 +56,52 @@ interface FakeOptions {
   existing?: string[];
   writable?: string[];
   owners?: Record<string, number>;
+  links?: Record<string, string | undefined>;
+  dev?: string[];
+  /** Folder path to its entries; a path listed as a socket entry is a socket. */
+  dirs?: Record<string, DirEntry[]>;
+  engines?: Record<string, string>;
+  sha?: Record<string, string>;
 }
 
 /** A sandbox that passes every check, changed by `o`. */
 function fakeEnvironment(o: FakeOptions = {}): Environment {
   const files: Record<string, string> = {
-    "/proc/self/status": NORMAL_CAPS,
-    "/proc/sys/kernel/cap_last_cap": "40\n",
-    "/proc/self/mountinfo": "22 1 0:21 / / rw,relatime - overlay overlay rw\n",
+    "/proc/self/status": NORMAL_STATUS,
+    "/proc/self/mountinfo": MOUNTINFO,
     ...o.files,
   };
   const existing = new Set([...POLICY, ...(o.existing ?? [])]);
+  const links: Record<string, string | undefined> = { ...OWN_NS, ...o.links };
+  const dirs: Record<string, DirEntry[]> = {
+    "/dev": [...(o.dev ?? DEV).map((name): DirEntry => ({ name, kind: ["fd", "mqueue", "pts", "shm"].includes(name) ? "dir" : "device" })), { name: "termination-log", kind: "other" }],
+    ...o.dirs,
+  };
+  const socketPaths = new Set(Object.entries(dirs).flatMap(([dir, entries]) => entries.filter((e) => e.kind === "socket").map((e) => `${dir}/${e.name}`)));
   return {
     env: o.env ?? { AGENT_SANDBOX: "1" },
     uid: o.uid ?? 1000,
     readText: (path) => files[path],
-    exists: (path) => existing.has(path) || path in files,
+    exists: (path) => existing.has(path) || path in files || socketPaths.has(path),
     writable: (path) => (o.writable ?? []).includes(path),
     ownerUid: (path) => (existing.has(path) ? (o.owners?.[path] ?? 0) : undefined),
+    readLink: (path) => links[path],
+    sha256: (path) => (existing.has(path) ? (o.sha?.[path] ?? DIGESTS[path]) : undefined),
+    kindOf: (path) => (path in dirs ? "dir" : socketPaths.has(path) ? "socket" : existing.has(path) || path in files ? "other" : undefined),
+    listDir: (path) => dirs[path],
+    probeEngine: async (path) => o.engines?.[path],
   };
 }
 
-const codes = (e: Environment): RefusalCode[] => refusals(spec(), e).map((r) => r.code);
+const codes = async (e: Environment): Promise<RefusalCode[]> => (await refusals(spec(), e, DIGESTS)).map((r) => r.code);
+const only = async (e: Environment) => {
+  const found = await refusals(spec(), e, DIGESTS);
+  return { codes: found.map((r) => r.code), reason: found[0]?.reason ?? "" };
+};
 
 describe("refusals", () => {
-  it("a clean sandbox yields none", () => {
-    expect(refusals(spec(), fakeEnvironment())).toEqual([]);
+  it("a clean sandbox yields none", async () => {
+    expect(await refusals(spec(), fakeEnvironment(), DIGESTS)).toEqual([]);
   });
 
   it.each([
@@ -71,72 +109,206 @@ describe("refusals", () => {
     ['"0"', { AGENT_SANDBOX: "0" }],
     ['"true"', { AGENT_SANDBOX: "true" }],
     ['" 1"', { AGENT_SANDBOX: " 1" }],
-  ])("E_SANDBOX_FLAG alone when AGENT_SANDBOX is %s", (_label, env) => {
-    expect(codes(fakeEnvironment({ env }))).toEqual(["E_SANDBOX_FLAG"]);
+  ])("E_SANDBOX_FLAG alone when AGENT_SANDBOX is %s", async (_label, env) => {
+    expect(await codes(fakeEnvironment({ env }))).toEqual(["E_SANDBOX_FLAG"]);
   });
 
-  it("E_ROOT alone for uid 0", () => {
-    expect(codes(fakeEnvironment({ uid: 0 }))).toEqual(["E_ROOT"]);
+  it("E_ROOT alone for uid 0", async () => {
+    expect(await codes(fakeEnvironment({ uid: 0 }))).toEqual(["E_ROOT"]);
   });
 
-  it("E_CONTAINER_SOCKET alone when /var/run/docker.sock exists", () => {
-    const found = refusals(spec(), fakeEnvironment({ existing: ["/var/run/docker.sock"] }));
-    expect(found.map((r) => r.code)).toEqual(["E_CONTAINER_SOCKET"]);
-    expect(found[0]!.reason).toContain("/var/run/docker.sock");
+  it("E_CONTAINER_SOCKET alone when /var/run/docker.sock exists", async () => {
+    const found = await only(fakeEnvironment({ existing: ["/var/run/docker.sock"] }));
+    expect(found.codes).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(found.reason).toContain("/var/run/docker.sock");
   });
 
-  it("E_CONTAINER_SOCKET alone when DOCKER_HOST names a unix socket that exists", () => {
+  it("E_CONTAINER_SOCKET alone when DOCKER_HOST names a unix socket that exists", async () => {
     const environment = fakeEnvironment({ env: { AGENT_SANDBOX: "1", DOCKER_HOST: "unix:///tmp/engine.sock" }, existing: ["/tmp/engine.sock"] });
-    const found = refusals(spec(), environment);
-    expect(found.map((r) => r.code)).toEqual(["E_CONTAINER_SOCKET"]);
-    expect(found[0]!.reason).toContain("/tmp/engine.sock");
+    const found = await only(environment);
+    expect(found.codes).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(found.reason).toContain("/tmp/engine.sock");
     // the same variable pointing at nothing is not a socket (control)
-    expect(codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", DOCKER_HOST: "unix:///tmp/engine.sock" } }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", DOCKER_HOST: "unix:///tmp/engine.sock" } }))).toEqual([]);
   });
 
-  it("E_CONTAINER_SOCKET alone when DOCKER_HOST or CONTAINER_HOST names an engine over the network", () => {
+  it("E_CONTAINER_SOCKET alone when DOCKER_HOST or CONTAINER_HOST names an engine over the network", async () => {
     for (const [name, value] of [["DOCKER_HOST", "tcp://10.0.0.1:2375"], ["CONTAINER_HOST", "ssh://core@host/run/podman/podman.sock"]] as const) {
-      const found = refusals(spec(), fakeEnvironment({ env: { AGENT_SANDBOX: "1", [name]: value } }));
-      expect(found.map((r) => r.code)).toEqual(["E_CONTAINER_SOCKET"]);
-      expect(found[0]!.reason).toContain(`${name}=${value}`);
+      const found = await only(fakeEnvironment({ env: { AGENT_SANDBOX: "1", [name]: value } }));
+      expect(found.codes).toEqual(["E_CONTAINER_SOCKET"]);
+      expect(found.reason).toContain(`${name}=${value}`);
     }
     // Control: the variables empty, as some launchers leave them, name no engine.
-    expect(codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", DOCKER_HOST: "", CONTAINER_HOST: "" } }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", DOCKER_HOST: "", CONTAINER_HOST: "" } }))).toEqual([]);
   });
 
-  it("E_CONTAINER_SOCKET alone when a socket is bind-mounted (mountinfo)", () => {
-    const mountinfo = "22 1 0:21 / / rw - overlay overlay rw\n40 22 0:5 /docker.sock /run/user/docker.sock rw - tmpfs tmpfs rw\n";
-    expect(codes(fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo } }))).toEqual(["E_CONTAINER_SOCKET"]);
+  it("E_CONTAINER_SOCKET for an engine answering on a socket mounted anywhere, or inside a mounted folder", async () => {
+    const mountinfo = `${MOUNTINFO}\n90 73 0:5 /podman.sock /srv/any\\040name.sock rw - tmpfs tmpfs rw\n91 73 254:0 /data /work rw - ext4 /dev/vda rw`;
+    const dirs: Record<string, DirEntry[]> = {
+      "/work": [{ name: "src", kind: "dir" }, { name: "ssh-agent.sock", kind: "socket" }],
+      "/work/src": [{ name: "deep", kind: "dir" }],
+      "/work/src/deep": [{ name: "engine.sock", kind: "socket" }],
+    };
+    // a socket as the mount point itself (the name unescaped from mountinfo)
+    const direct = fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs: { ...dirs, "/srv": [{ name: "any name.sock", kind: "socket" }] }, engines: { "/srv/any name.sock": "Libpod/4.3.1 (linux)" } });
+    const a = await only(direct);
+    expect(a.codes).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(a.reason).toContain("/srv/any name.sock, answered as Libpod/4.3.1 (linux)");
+    expect(a.reason).not.toContain("ssh-agent.sock");
+    // a socket deep inside a mounted workspace
+    const nested = await only(fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs, engines: { "/work/src/deep/engine.sock": "Docker/27.0" } }));
+    expect(nested.reason).toContain("/work/src/deep/engine.sock, answered as Docker/27.0");
+    // Control: the same sockets, none answering as an engine (an ssh agent, a dead socket), pass.
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs }))).toEqual([]);
   });
 
-  it("E_POLICY_WRITABLE alone when a policy file is writable", () => {
-    const found = refusals(spec(), fakeEnvironment({ writable: ["/etc/codex/config.toml"] }));
-    expect(found.map((r) => r.code)).toEqual(["E_POLICY_WRITABLE"]);
-    expect(found[0]!.reason).toContain("/etc/codex/config.toml");
+  it("E_CONTAINER_SOCKET for an engine socket mounted under /dev: the scan goes by file system, not by place", async () => {
+    const mountinfo = `${MOUNTINFO}\n96 75 0:5 /podman.sock /dev/engine.sock rw - tmpfs tmpfs rw`;
+    const dirs = { "/dev": [...DEV.map((name): DirEntry => ({ name, kind: "device" })), { name: "engine.sock", kind: "socket" as const }] };
+    const found = await only(fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs, engines: { "/dev/engine.sock": "Libpod/4.3.1" } }));
+    expect(found.codes).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(found.reason).toContain("/dev/engine.sock, answered as Libpod/4.3.1");
   });
 
-  it("E_POLICY_WRITABLE alone when a policy file is not root-owned", () => {
-    expect(codes(fakeEnvironment({ owners: { "/etc/claude-code/managed-settings.json": 1000 } }))).toEqual(["E_POLICY_WRITABLE"]);
+  it("the scan of mounted trees is bounded: past the entry budget a deeper socket is not looked for", async () => {
+    const mountinfo = `${MOUNTINFO}\n91 73 254:0 /data /work rw - ext4 /dev/vda rw`;
+    const many: DirEntry[] = Array.from({ length: SCAN_LIMITS.maxEntries + 10 }, (_, i) => ({ name: `d${i}`, kind: "dir" }));
+    const listed: string[] = [];
+    const environment = fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs: { "/work": many, "/work/d0": [{ name: "engine.sock", kind: "socket" }] }, engines: { "/work/d0/engine.sock": "Docker/27.0" } });
+    const counting: Environment = { ...environment, listDir: (p) => (listed.push(p), environment.listDir(p)) };
+    // Depth first: /work/d0 is listed (and its engine found); the thousands of siblings are not all walked.
+    expect(await codes(counting)).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(listed.filter((p) => p.startsWith("/work/")).length).toBeLessThanOrEqual(SCAN_LIMITS.maxEntries);
+    // With the budget spent before the socket's folder, it is not found: the bound is real.
+    const late = fakeEnvironment({ files: { "/proc/self/mountinfo": mountinfo }, dirs: { "/work": [...many, { name: "z", kind: "dir" }], "/work/z": [{ name: "engine.sock", kind: "socket" }] }, engines: { "/work/z/engine.sock": "Docker/27.0" } });
+    expect(await codes(late)).toEqual([]);
   });
 
-  it("E_POLICY_MISSING alone when a policy file is missing", () => {
+  it("an engine's answer to /_ping is told from another HTTP server's", () => {
+    expect(engineFromAnswer("HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nLibpod-Api-Version: 4.3.1\r\nServer: Libpod/4.3.1 (linux)\r\n\r\nOK")).toBe("Libpod/4.3.1 (linux)");
+    expect(engineFromAnswer("HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nDocker-Experimental: false\r\nServer: Docker/27.0.3 (linux)\r\n\r\nOK")).toBe("Docker/27.0.3 (linux)");
+    expect(engineFromAnswer("HTTP/1.1 404 Not Found\r\nServer: nginx\r\n\r\n")).toBeUndefined();
+    expect(engineFromAnswer("SSH-2.0-OpenSSH_9.2\r\n")).toBeUndefined();
+  });
+
+  it("E_POLICY_WRITABLE alone when a policy file is writable", async () => {
+    const found = await only(fakeEnvironment({ writable: ["/etc/codex/config.toml"] }));
+    expect(found.codes).toEqual(["E_POLICY_WRITABLE"]);
+    expect(found.reason).toContain("/etc/codex/config.toml");
+  });
+
+  it("E_POLICY_WRITABLE alone when a policy file is not root-owned", async () => {
+    expect(await codes(fakeEnvironment({ owners: { "/etc/claude-code/managed-settings.json": 1000 } }))).toEqual(["E_POLICY_WRITABLE"]);
+  });
+
+  it("E_POLICY_MISSING alone when a policy file is missing", async () => {
     const environment = fakeEnvironment();
-    const missing: Environment = { ...environment, exists: (p) => p !== "/etc/codex/config.toml" && environment.exists(p) };
-    expect(codes(missing)).toEqual(["E_POLICY_MISSING"]);
+    const missing: Environment = { ...environment, exists: (p) => p !== "/etc/codex/config.toml" && environment.exists(p), sha256: (p) => (p === "/etc/codex/config.toml" ? undefined : environment.sha256(p)) };
+    expect(await codes(missing)).toEqual(["E_POLICY_MISSING"]);
   });
 
-  it("E_PRIVILEGED alone for the full bounding set with cap_last_cap 40; a normal container's CapBnd passes", () => {
-    expect(codes(fakeEnvironment({ files: { "/proc/self/status": FULL_CAPS } }))).toEqual(["E_PRIVILEGED"]);
-    expect(codes(fakeEnvironment({ files: { "/proc/self/status": NORMAL_CAPS } }))).toEqual([]);
-    // one capability short of full is not privileged
-    expect(codes(fakeEnvironment({ files: { "/proc/self/status": "CapBnd:\t000001fffffffffe\n" } }))).toEqual([]);
-    // a newer kernel (more capabilities) with the old full set is not "full"
-    expect(codes(fakeEnvironment({ files: { "/proc/self/status": FULL_CAPS, "/proc/sys/kernel/cap_last_cap": "41\n" } }))).toEqual([]);
+  it("E_POLICY_TAMPERED alone when a root-owned read-only file differs from what bake wrote", async () => {
+    const found = await only(fakeEnvironment({ sha: { "/etc/codex/config.toml": "other" } }));
+    expect(found.codes).toEqual(["E_POLICY_TAMPERED"]);
+    expect(found.reason).toContain("/etc/codex/config.toml");
   });
 
-  it("several problems are all reported, each with its own code", () => {
-    const environment = fakeEnvironment({ env: {}, uid: 0, existing: ["/run/docker.sock"], files: { "/proc/self/status": FULL_CAPS } });
-    expect(codes(environment).sort()).toEqual(["E_CONTAINER_SOCKET", "E_PRIVILEGED", "E_ROOT", "E_SANDBOX_FLAG"]);
+  it("E_POLICY_TAMPERED for a mount that adds a file to a policy folder; a mount elsewhere passes", async () => {
+    const at = (point: string) => `${MOUNTINFO}\n95 73 254:0 /x ${point} ro,relatime - ext4 /dev/vda rw`;
+    for (const point of ["/etc/codex/rules/allow.rules", "/etc/claude-code/managed-settings.d", "/etc/perimeter/extra.json"]) {
+      const found = await only(fakeEnvironment({ files: { "/proc/self/mountinfo": at(point) } }));
+      expect(found.codes, point).toEqual(["E_POLICY_TAMPERED"]);
+      expect(found.reason).toContain(`${point} is mounted into a policy folder`);
+    }
+    // Controls: a mount exactly on a digested file is judged by its digest (same bytes pass), and /etc itself holds no policy file.
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": at("/etc/codex/config.toml") } }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": at("/etc/resolv.conf") } }))).toEqual([]);
+  });
+
+  it("a digested file the spec does not list (a guard hook) is checked too", async () => {
+    const digests = { ...DIGESTS, "/opt/perimeter/hook.cjs": "h" };
+    const environment = fakeEnvironment({ existing: ["/opt/perimeter/hook.cjs"], sha: { "/opt/perimeter/hook.cjs": "changed" } });
+    expect((await refusals(spec(), environment, digests)).map((r) => r.code)).toEqual(["E_POLICY_TAMPERED"]);
+    expect(await refusals(spec(), fakeEnvironment({ existing: ["/opt/perimeter/hook.cjs"], sha: { "/opt/perimeter/hook.cjs": "h" } }), digests)).toEqual([]);
+  });
+
+  it("E_POLICY_MISSING when the entrypoint carries no digests (not baked)", async () => {
+    expect((await refusals(spec(), fakeEnvironment(), undefined)).map((r) => r.code)).toEqual(["E_POLICY_MISSING"]);
+  });
+
+  it("E_CAPABILITIES alone for a capability in the effective, permitted or ambient set, naming it", async () => {
+    const found = await only(fakeEnvironment({ files: { "/proc/self/status": CAP_ADD_SYS_ADMIN } }));
+    expect(found.codes).toEqual(["E_CAPABILITIES"]);
+    expect(found.reason).toContain("SYS_ADMIN");
+    for (const set of ["CapEff", "CapPrm", "CapAmb"]) {
+      const status = NORMAL_STATUS.replace(new RegExp(`^${set}:\\t0+$`, "m"), `${set}:\t00000000000000c2`);
+      const r = await only(fakeEnvironment({ files: { "/proc/self/status": status } }));
+      expect(r.codes, set).toEqual(["E_CAPABILITIES"]);
+      expect(r.reason).toContain("DAC_OVERRIDE, SETGID, SETUID");
+    }
+    // an unreadable status fails closed
+    const environment = fakeEnvironment();
+    expect(await codes({ ...environment, readText: (p) => (p === "/proc/self/status" ? undefined : environment.readText(p)) })).toEqual(["E_CAPABILITIES"]);
+  });
+
+  it("E_SECCOMP alone for seccomp unconfined", async () => {
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/status": UNCONFINED_STATUS } }))).toEqual(["E_SECCOMP"]);
+  });
+
+  it("E_PRIVILEGED first for --privileged's signals, each one alone enough", async () => {
+    const privileged = await only(fakeEnvironment({ files: { "/proc/self/status": PRIVILEGED_STATUS, "/proc/self/mountinfo": PRIVILEGED_MOUNTINFO }, dev: [...DEV, "kmsg", "vda", "kvm"] }));
+    expect(privileged.codes).toEqual(["E_PRIVILEGED", "E_SECCOMP"]);
+    expect(privileged.reason).toMatch(/seccomp is off; \/sys is mounted writable; \/proc\/sys is mounted writable; host devices are present \(\/dev\/kmsg, \/dev\/kvm, \/dev\/vda\)/);
+    expect(await codes(fakeEnvironment({ dev: [...DEV, "vda"] }))).toEqual(["E_PRIVILEGED"]);
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": MOUNTINFO.replace(" /sys ro,", " /sys rw,") } }))).toEqual(["E_PRIVILEGED"]);
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": MOUNTINFO.replace(" /proc/sys ro,", " /proc/sys rw,") } }))).toEqual(["E_PRIVILEGED"]);
+  });
+
+  it("E_CREDENTIAL alone for a real key in the environment, naming the variable and never the value", async () => {
+    const keys = {
+      ANTHROPIC_API_KEY: `sk-ant-api03-${"a".repeat(40)}`,
+      GH_TOKEN: `ghp_${"b".repeat(36)}`,
+      AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+    };
+    const found = await only(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...keys } }));
+    expect(found.codes).toEqual(["E_CREDENTIAL"]);
+    expect(found.reason).toContain("ANTHROPIC_API_KEY (Anthropic API key), AWS_ACCESS_KEY_ID (AWS access key id), GH_TOKEN (GitHub token)");
+    for (const value of Object.values(keys)) expect(found.reason).not.toContain(value);
+    // Control: placeholders and the test suites' fake keys are no credential.
+    const fakes = { ANTHROPIC_API_KEY: "perimeter-placeholder-anthropic", GEMINI_API_KEY: "fake-key", OPENAI_API_KEY: "sk-short" };
+    expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fakes } }))).toEqual([]);
+  });
+
+  it("E_HOST_PID alone in the host's PID namespace, by inode or by a PID 1 that is not this container's", async () => {
+    expect(await codes(fakeEnvironment({ links: { "/proc/self/ns/pid": "pid:[4026531836]" } }))).toEqual(["E_HOST_PID"]);
+    expect(await codes(fakeEnvironment({ links: { "/proc/1/ns/mnt": undefined } }))).toEqual(["E_HOST_PID"]);
+    expect(await codes(fakeEnvironment({ links: { "/proc/1/ns/mnt": "mnt:[4026531840]" } }))).toEqual(["E_HOST_PID"]);
+  });
+
+  it("several problems are all reported, most specific first", async () => {
+    const environment = fakeEnvironment({ env: {}, uid: 0, existing: ["/run/docker.sock"], files: { "/proc/self/status": PRIVILEGED_STATUS, "/proc/self/mountinfo": PRIVILEGED_MOUNTINFO } });
+    expect(await codes(environment)).toEqual(["E_PRIVILEGED", "E_ROOT", "E_SECCOMP", "E_CONTAINER_SOCKET", "E_SANDBOX_FLAG"]);
+  });
+
+  it("the real environment probes a real socket: an engine-like answer is found, a silent socket is not", async () => {
+    const dir = tempDir("pw-sock-");
+    const listen = (path: string, answer?: string) =>
+      new Promise<ReturnType<typeof createServer>>((resolve) => {
+        const server = createServer((c) => (answer === undefined ? c.on("data", () => undefined) : c.end(answer)));
+        server.listen(path, () => resolve(server));
+      });
+    const engine = await listen(join(dir, "e.sock"), "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nServer: Libpod/4.3.1 (linux)\r\n\r\nOK");
+    const silent = await listen(join(dir, "s.sock"));
+    try {
+      const real = realEnvironment();
+      expect(real.kindOf(join(dir, "e.sock"))).toBe("socket");
+      expect(await real.probeEngine(join(dir, "e.sock"))).toBe("Libpod/4.3.1 (linux)");
+      expect(await real.probeEngine(join(dir, "s.sock"))).toBeUndefined();
+      expect(await real.probeEngine(join(dir, "none.sock"))).toBeUndefined();
+    } finally {
+      engine.close();
+      silent.close();
+    }
   });
 });
 
@@ -184,69 +356,85 @@ describe("main", () => {
 
   it("returns 64 and prints exactly one stderr line when refused, naming the first code and the others", async () => {
     const stderr = captureStderr();
-    const code = await main(["claude", "hi"], withSpec(spec(), { env: {}, uid: 0 }), SPEC_PATH);
+    const code = await main(["claude", "hi"], withSpec(spec(), { env: {}, uid: 0 }), SPEC_PATH, DIGESTS);
     expect(code).toBe(EXIT_REFUSED);
     expect(code).toBe(64);
     const lines = stderr().split("\n").filter((l) => l !== "");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^perimeter-entrypoint: refused \(E_SANDBOX_FLAG\): /);
-    expect(lines[0]).toContain("(also: E_ROOT)");
+    expect(parseRefusal(lines[0]!)?.code).toBe("E_ROOT");
+    expect(lines[0]).toContain("(also: E_SANDBOX_FLAG)");
     expect(stderr().endsWith("\n")).toBe(true);
   });
 
   it("returns 64 with E_POLICY_MISSING when the image spec is missing", async () => {
     const stderr = captureStderr();
-    const code = await main(["claude", "hi"], fakeEnvironment(), SPEC_PATH);
+    const code = await main(["claude", "hi"], fakeEnvironment(), SPEC_PATH, DIGESTS);
     expect(code).toBe(64);
     expect(stderr()).toMatch(/^perimeter-entrypoint: refused \(E_POLICY_MISSING\)/);
   });
 
   it("returns 64 with one line for a bad request in a clean sandbox", async () => {
     const stderr = captureStderr();
-    const code = await main([], withSpec(spec()), SPEC_PATH);
+    const code = await main([], withSpec(spec()), SPEC_PATH, DIGESTS);
     expect(code).toBe(64);
     expect(stderr().trim().split("\n")).toHaveLength(1);
     expect(stderr()).toContain("E_USAGE");
   });
 
   it("runs the tool in a clean sandbox and returns its exit code", async () => {
+    captureStderr();
     const s = spec({ tools: { ...spec().tools, codex: { argv: ["node", "-e", "process.exit(5)"], package: "@openai/codex", version: "1" } } });
-    const code = await main(["codex", "go"], withSpec(s), SPEC_PATH);
+    const code = await main(["codex", "go"], withSpec(s), SPEC_PATH, DIGESTS);
     expect(code).toBe(5);
+  });
+
+  it("the source entrypoint carries no digests and refuses (only a baked copy has them)", async () => {
+    const stderr = captureStderr();
+    expect(await main(["codex", "go"], withSpec(spec()), SPEC_PATH)).toBe(64);
+    expect(stderr()).toContain("E_POLICY_MISSING");
   });
 });
 
 describe("runTool", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  const recordLines = (s: ImageSpec) =>
-    readFileSync(s.runRecord, "utf8")
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  /** Runs the tool with stderr captured; returns the exit code and the record lines. */
+  async function recorded(s: ImageSpec, request: Parameters<typeof runTool>[1]) {
+    let text = "";
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+      text += String(chunk);
+      return true;
+    });
+    const code = await runTool(s, request);
+    vi.restoreAllMocks();
+    return { code, text, records: parseRecords(text) };
+  }
 
-  it("returns the tool's exit code (7) and appends a start and an end line without the prompt text", async () => {
+  it("returns the tool's exit code (7) and writes a start and an end record line to stderr, without the prompt text", async () => {
     const s = spec({ tools: { ...spec().tools, claude: { argv: ["node", "-e", "process.exit(7)"], package: "@anthropic-ai/claude-code", version: "2.1.330" } } });
     const prompt = "SECRET-PROMPT-do-not-log the repo token is hunter2";
-    const code = await runTool(s, { tool: "claude", prompt });
+    const { code, text, records } = await recorded(s, { tool: "claude", prompt });
     expect(code).toBe(7);
-    const raw = readFileSync(s.runRecord, "utf8");
-    expect(raw).not.toContain("SECRET-PROMPT");
-    expect(raw).not.toContain("hunter2");
-    const lines = recordLines(s);
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ event: "start", tool: "claude", profile: "autonomous", version: "2.1.330" });
-    expect(lines[0]!.command).toEqual(["node", "-e", "process.exit(7)", `<prompt: ${prompt.length} characters>`]);
-    expect(lines[1]).toMatchObject({ event: "end", tool: "claude", exitCode: 7, stopReason: "exited" });
-    expect(typeof lines[1]!.durationMs).toBe("number");
+    expect(text).not.toContain("SECRET-PROMPT");
+    expect(text).not.toContain("hunter2");
+    expect(text.split("\n").filter((l) => l !== "").every((l) => l.startsWith(RECORD_PREFIX))).toBe(true);
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ v: 1, event: "start", tool: "claude", profile: "autonomous", version: "2.1.330" });
+    expect(records[0]).toMatchObject({ command: ["node", "-e", "process.exit(7)", `<prompt: ${prompt.length} characters>`] });
+    expect(records[1]).toMatchObject({ event: "end", tool: "claude", exitCode: 7, stopReason: "exited" });
+    expect(typeof (records[1] as { durationMs: number }).durationMs).toBe("number");
   });
 
-  it("appends to an existing run record, never rewriting earlier lines", async () => {
+  it("writes no file: the record is the entrypoint's stderr (advisory; README)", async () => {
     const s = spec();
-    await runTool(s, { tool: "codex", prompt: "one" });
-    await runTool(s, { tool: "gemini", prompt: "two" });
-    const lines = recordLines(s);
-    expect(lines.map((l) => `${l.event}:${l.tool}`)).toEqual(["start:codex", "end:codex", "start:gemini", "end:gemini"]);
+    const { records } = await recorded(s, { tool: "codex", prompt: "one" });
+    expect(records.map((l) => `${l.event}:${l.tool}`)).toEqual(["start:codex", "end:codex"]);
+    expect(JSON.stringify(s)).not.toContain("runRecord");
+  });
+
+  it("parseRecords skips other lines and broken ones", () => {
+    const text = `noise\n${RECORD_PREFIX}{"v":1,"event":"start"}\n${RECORD_PREFIX}{broken\n${RECORD_PREFIX}{"v":9}\n`;
+    expect(parseRecords(text)).toEqual([{ v: 1, event: "start" }]);
   });
 
   it("passes the prompt to the tool as its last argument", async () => {
@@ -254,20 +442,26 @@ describe("runTool", () => {
     const out = join(dir, "argv.json");
     const script = `require("fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(1)))`;
     const s = spec({ tools: { ...spec().tools, gemini: { argv: ["node", "-e", script, "first-arg"], package: "g", version: "1" } } });
-    expect(await runTool(s, { tool: "gemini", prompt: "a prompt with spaces" })).toBe(0);
+    expect((await recorded(s, { tool: "gemini", prompt: "a prompt with spaces" })).code).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(["first-arg", "a prompt with spaces"]);
   });
 
   it("returns 127 when the tool cannot be started", async () => {
     const s = spec({ tools: { ...spec().tools, codex: { argv: ["/nonexistent/perimeter-tool"], package: "x", version: "1" } } });
-    expect(await runTool(s, { tool: "codex", prompt: "p" })).toBe(127);
-    expect(recordLines(s)[1]).toMatchObject({ event: "end", exitCode: 127 });
+    const { code, records } = await recorded(s, { tool: "codex", prompt: "p" });
+    expect(code).toBe(127);
+    expect(records[1]).toMatchObject({ event: "end", exitCode: 127 });
   });
 
   it("forwards SIGTERM to the tool and returns 143, then removes its signal handlers", async () => {
     const s = spec({ tools: { ...spec().tools, claude: { argv: ["node", "-e", "setTimeout(()=>{},10000)"], package: "c", version: "1" } } });
     const before = { term: process.listeners("SIGTERM"), int: process.listeners("SIGINT") };
     const started = Date.now();
+    let text = "";
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+      text += String(chunk);
+      return true;
+    });
     const running = runTool(s, { tool: "claude", prompt: "wait" });
     const added = process.listeners("SIGTERM").filter((l) => !before.term.includes(l));
     expect(added).toHaveLength(1);
@@ -278,7 +472,7 @@ describe("runTool", () => {
     const code = await running;
     expect(code).toBe(143);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(recordLines(s)[1]).toMatchObject({ event: "end", exitCode: 143, stopReason: "signal SIGTERM" });
+    expect(parseRecords(text)[1]).toMatchObject({ event: "end", exitCode: 143, stopReason: "signal SIGTERM" });
     expect(process.listeners("SIGTERM")).toEqual(before.term);
     expect(process.listeners("SIGINT")).toEqual(before.int);
   }, 15_000);

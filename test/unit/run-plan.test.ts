@@ -211,7 +211,7 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     expect(values(argv, "--network")).toEqual([plan.names.network, "pr-upstream"]);
     const tail = argv.slice(argv.indexOf("--", argv.indexOf("--entrypoint")));
     expect(tail).toEqual([
-      "--", "perimeter", "gateway", "--profile", "autonomous", "--listen", "0.0.0.0:3128", "--ca-dir", "/perimeter/ca",
+      "--", "node", "/opt/perimeter/package/dist/perimeter.cjs", "gateway", "--profile", "autonomous", "--listen", "0.0.0.0:3128", "--ca-dir", "/perimeter/ca",
       "--log", "/perimeter/gateway-log/requests.jsonl",
       "--hosts", "/perimeter/gateway-inputs/hosts", "--upstream-ca", "/perimeter/gateway-inputs/upstream-ca.pem",
     ]);

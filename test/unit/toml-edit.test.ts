@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "smol-toml";
+import { loadProfile } from "../../src/profile/load.js";
+import { toolById } from "../../src/tools/index.js";
 import { describe, expect, it } from "vitest";
 import { serialize } from "../../src/sink/formats.js";
 import { mergeOwnedKeys } from "../../src/sink/merge.js";
@@ -70,13 +72,29 @@ args = ["--port", "1"]
     expect(editOwnedTomlKeys('a = 1\n', { a: 1, t: { k: 1 } }, [["t"]])).toBeUndefined();
   });
 
+  it("replaces an array of tables it owns ([[hooks.PreToolUse]] and its sub-tables) and keeps the rest", () => {
+    const before = `# mine\nmodel = "x"\n\n[[hooks.PreToolUse]]\nmatcher = "old"\n\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "old"\n\n[mcp_servers.a]\ncommand = "a" # keep\n`;
+    const ours = { hooks: { PreToolUse: [{ matcher: ".*", hooks: [{ type: "command", command: "new" }] }] } };
+    const owned = [["hooks", "PreToolUse"]] as const;
+    const merged = mergeOwnedKeys(parse(before), ours, owned);
+    const edited = editOwnedTomlKeys(before, merged, owned)!;
+    expect(edited).toContain("# mine");
+    expect(edited).toContain('command = "a" # keep');
+    expect(edited).not.toContain("old");
+    expect(parse(edited)).toEqual(merged);
+  });
+
   it("perimeter render keeps the user's comments in ~/.codex/config.toml (control: a whole re-serialization drops them)", async () => {
     const home = tempDir();
     writeFiles(home, { ".codex/config.toml": USER_FILE });
     expect((await runCli(["render", "--home", home, "--tools", "codex"])).code).toBe(0);
     const written = readFileSync(join(home, ".codex/config.toml"), "utf8");
     for (const comment of ["# my Codex settings", "# the model I like", "# MCP servers"]) expect(written).toContain(comment);
-    expect(parse(written)).toEqual(mergeOwnedKeys(parse(USER_FILE), OURS, OWNED));
+    // What the render owns: the two policy keys and the guard hook's [[hooks.PreToolUse]] tables.
+    const rendered = toolById("codex").render(loadProfile("interactive"), "host").files[0]!.body;
+    if (rendered.format !== "toml" || rendered.ownedKeys === undefined) throw new Error("codex config.toml is not a shared TOML file");
+    expect(parse(written)).toEqual(mergeOwnedKeys(parse(USER_FILE), rendered.value, rendered.ownedKeys));
+    expect(written).toContain("[[hooks.PreToolUse]]");
     const reserialized = serialize({ format: "toml", value: parse(written), ownedKeys: OWNED }, false);
     expect(reserialized).not.toContain("# my Codex settings");
   });

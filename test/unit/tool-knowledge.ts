@@ -21,6 +21,9 @@ export const ALLOWED: Record<string, string> = {
   "test/bench/run.ts": "benchmark cases fixed in the README (rulesync comparison, one tool's start)",
   "test/bench/agent-start.ts": "benchmark of the real agents' start, per tool",
   "test/unit/tool-knowledge.test.ts": "the scan's own control",
+  "test/unit/effective-config.test.ts": "host-guard cases on each tool's own bypass keys, hooks and location variables",
+  "test/unit/host-links.test.ts": "planted links at one tool's concrete settings path",
+  "test/container/walls.test.ts": "entrypoint refusals for files mounted over concrete baked paths",
 };
 
 /** The code of a file with its comments removed (line comments, block comments, # comments). */

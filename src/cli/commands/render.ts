@@ -1,19 +1,19 @@
 // `perimeter render`: write (or preview) the host files of one profile.
 import { guardHost, planHost, writeHost } from "../../sink/host.js";
-import { homeFrom, hostRenderingFrom, selectTools, type HostFlags } from "../options.js";
-import { diffText, displayTarget, gapLines, planJson } from "../report.js";
+import { homeFrom, hostRenderingFrom, placeFrom, selectTools, type HostFlags } from "../options.js";
+import { diffText, displayTarget, gapLines, locationLines, planJson } from "../report.js";
 import type { CommandResult } from "../result.js";
 
 export async function render(flags: HostFlags): Promise<CommandResult> {
   const tools = selectTools(flags.tools);
   const rendering = await hostRenderingFrom(flags, tools);
-  const plan = planHost(rendering, homeFrom(flags));
+  const plan = planHost(rendering, homeFrom(flags), placeFrom(flags), tools);
   guardHost(plan, tools);
   const preview = flags.dryRun === true || flags.diff === true;
   const written = preview ? undefined : writeHost(plan);
 
   if (flags.json) return { exitCode: 0, stdout: `${JSON.stringify(planJson(rendering, plan, written), null, 2)}\n` };
-  const lines: string[] = [];
+  const lines: string[] = locationLines(plan);
   plan.files.forEach((f, i) => {
     const name = displayTarget(plan.home, f.target);
     const verb = f.status === "unchanged" ? "unchanged" : preview ? `would ${f.status}` : f.status === "create" ? "created" : "updated";

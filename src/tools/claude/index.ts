@@ -1,10 +1,28 @@
 // Everything perimeter knows about Claude Code settings: file locations, keys, rule syntax, limits.
 // Facts: Claude Code settings docs (code.claude.com/docs/en/settings, .../iam), checked against the
 // pinned binary by the suites (driver.ts, real.test.ts); types: settings.generated.ts (SOURCES.md).
+import { join } from "node:path";
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, claudeHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
+import {
+  structuredBody,
+  type AgentTool,
+  type BypassSource,
+  type ConfigDir,
+  type Expression,
+  type FileBody,
+  type FindingPlace,
+  type Gap,
+  type HostPlace,
+  type JsonObject,
+  type Location,
+  type Scope,
+  type ToolOutput,
+} from "../types.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 
 /** User settings on a host; in the image the managed (policy) scope, highest precedence and root-owned. */
@@ -23,6 +41,8 @@ const OWNED_KEYS = [
   ["permissions", "deny"],
   ["permissions", "defaultMode"],
   ["permissions", "disableBypassPermissionsMode"],
+  ["hooks", "PreToolUse"],
+  ["hooks", "PreSkillShellCommand"],
 ] as const;
 
 /**
@@ -72,9 +92,15 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
     defaultMode: defaultMode(profile),
   };
   if (profile.posture.prompts === "ask") permissions.disableBypassPermissionsMode = "disable";
-  const result: ClaudeSettings = { permissions };
-  // In the image, only the managed file's rules count: nothing the agent writes can widen them.
-  if (scope === "image") result.allowManagedPermissionRulesOnly = true;
+  // The guard hook; PreSkillShellCommand (2.1.332) is newer than the vendored schema.
+  const hooks = hookSettings(guardHookCommand("claude", BLOCKING_EXIT_CODE, profile, scope)) as ClaudeSettings["hooks"];
+  const result: ClaudeSettings = { permissions, hooks };
+  // In the image, only the managed file's rules and hooks count: nothing the agent writes can widen
+  // them or add an approving hook of its own.
+  if (scope === "image") {
+    result.allowManagedPermissionRulesOnly = true;
+    result.allowManagedHooksOnly = true;
+  }
   return result;
 }
 
@@ -84,21 +110,61 @@ function render(profile: Profile, scope: Scope): ToolOutput {
   return { files: [{ tool: "claude", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) }], gaps };
 }
 
-function bypassFindings(path: string, body: FileBody): string[] {
-  if (path !== SETTINGS.host || body.format !== "json") return [];
-  const permissions = (body.value.permissions ?? {}) as Permissions;
+/** Hook events whose answer can approve a tool call, skipping the prompt (TOOLS.md "Hooks"). */
+const APPROVING_EVENTS = ["PreToolUse", "PermissionRequest", "PreSkillShellCommand"];
+/** PreToolUse `permissionDecision: "allow"`, PermissionRequest `decision.behavior: "allow"`, the old `"approve"`. */
+const APPROVING_ANSWER = /permissionDecision\W{1,6}allow\b|behavior\W{1,6}allow\b|decision\W{1,6}approve\b/;
+
+/** What makes any Claude settings file bypass-level, wherever it sits. */
+function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace): string[] {
+  const permissions = (value.permissions ?? {}) as Permissions;
   const findings: string[] = [];
   const mode = permissions.defaultMode as DefaultMode | undefined;
   if (mode !== undefined && NO_PROMPT_MODES.includes(mode)) {
-    findings.push(`${path}: permissions.defaultMode = "${mode}" runs tools without asking`);
+    findings.push(`${shownAs}: permissions.defaultMode = "${mode}" runs tools without asking`);
   }
-  if (permissions.disableBypassPermissionsMode !== "disable") {
-    findings.push(`${path}: permissions.disableBypassPermissionsMode is not "disable", so --dangerously-skip-permissions would work`);
+  for (const rule of Array.isArray(permissions.allow) ? permissions.allow : []) {
+    if (/^Bash(\(\s*\*?\s*\))?$/.test(rule)) findings.push(`${shownAs}: permissions.allow "${rule}" allows every shell command`);
   }
-  for (const rule of permissions.allow ?? []) {
-    if (/^Bash(\(\s*\*?\s*\))?$/.test(rule)) findings.push(`${path}: permissions.allow "${rule}" allows every shell command`);
+  // Claude runs hooks in the project folder and names it in CLAUDE_PROJECT_DIR.
+  const cwd = at.cwd ?? "/";
+  const place = { home: at.home ?? "/", cwd, vars: { CLAUDE_PROJECT_DIR: cwd } };
+  for (const hook of commandHooks(value.hooks)) {
+    if (APPROVING_EVENTS.includes(hook.event) && hookCanAnswer(hook.command, place, APPROVING_ANSWER)) {
+      findings.push(`${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);
+    }
   }
   return findings;
+}
+
+function bypassFindings(path: string, body: FileBody, at: FindingPlace = {}): string[] {
+  if (path !== SETTINGS.host || body.format !== "json") return [];
+  const shownAs = at.shownAs ?? path;
+  const findings = settingsFindings(body.value, shownAs, at);
+  const permissions = (body.value.permissions ?? {}) as Permissions;
+  if (permissions.disableBypassPermissionsMode !== "disable") {
+    findings.push(`${shownAs}: permissions.disableBypassPermissionsMode is not "disable", so --dangerously-skip-permissions would work`);
+  }
+  return findings;
+}
+
+/** CLAUDE_CONFIG_DIR moves the user folder (settings.json included) away from ~/.claude. */
+function hostConfigDir(place: HostPlace): ConfigDir {
+  const moved = place.env.CLAUDE_CONFIG_DIR;
+  const prefix = SETTINGS.host.split("/")[0]!;
+  return moved ? { tool: "claude", prefix, dir: moved, variable: "CLAUDE_CONFIG_DIR" } : { tool: "claude", prefix, dir: join(place.home, prefix) };
+}
+
+/** Managed settings outrank the user's; the project's files are read when Claude starts there. */
+function otherBypassSources(place: HostPlace): BypassSource[] {
+  const managed = join(place.systemRoot ?? "", "/etc/claude-code");
+  const files = [join(managed, "managed-settings.json"), ...filesIn(join(managed, "managed-settings.d"), ".json")];
+  if (place.project !== undefined) files.push(join(place.project, ".claude", "settings.json"), join(place.project, ".claude", "settings.local.json"));
+  return files.map((file) => ({
+    file,
+    format: "json",
+    judge: (value, shownAs) => settingsFindings(value, shownAs, { home: place.home, cwd: place.project ?? place.home }),
+  }));
 }
 
 export const claude: AgentTool = {
@@ -109,6 +175,9 @@ export const claude: AgentTool = {
   express,
   skipsRulesFor: () => undefined,
   bypassFindings,
+  hostConfigDir,
+  otherBypassSources,
+  hook: claudeHook,
   launch: (profile) => ({
     argv: [
       "claude",

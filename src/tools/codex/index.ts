@@ -1,11 +1,28 @@
 // Everything perimeter knows about Codex CLI: config.toml keys, the Starlark `.rules` files, their
 // prefix-only matching, file locations and launch flags. Facts: openai/codex docs/config.md and
 // codex-rs/execpolicy/README.md, checked against the pinned binary (driver.ts, real.test.ts).
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, codexHook, hookConfig } from "./hook.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
-import { structuredBody, type AgentTool, type Expression, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
+import {
+  structuredBody,
+  type AgentTool,
+  type BypassSource,
+  type ConfigDir,
+  type Expression,
+  type FileBody,
+  type FindingPlace,
+  type Gap,
+  type HostPlace,
+  type JsonObject,
+  type Location,
+  type Scope,
+  type ToolOutput,
+} from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
 import { rulesTemplate } from "./rules-template.js";
 
@@ -17,7 +34,7 @@ type Decision = "allow" | "prompt" | "forbidden";
 /** 0.169.0 rejects "untrusted" although the published schema still lists it (SOURCES.md). */
 type ApprovalPolicy = Exclude<CodexConfig["approval_policy"], "untrusted">;
 
-const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"]] as const;
+const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"], ["hooks", "PreToolUse"]] as const;
 
 /** `--force-with-lease*` also covers the bare `--force-with-lease`, which a prefix rule can say. */
 function bareWord(token: PatternToken): PatternToken | undefined {
@@ -113,7 +130,7 @@ function config(profile: Profile): CodexConfig {
 function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
   const rules = rulesFile(profile, gaps);
-  const value = config(profile) as JsonObject;
+  const value = { ...config(profile), hooks: hookConfig(guardHookCommand("codex", BLOCKING_EXIT_CODE, profile, scope)) } as JsonObject;
   return {
     files: [
       { tool: "codex", path: CONFIG[scope], body: structuredBody(scope, "toml", value, OWNED_KEYS) },
@@ -123,16 +140,85 @@ function render(profile: Profile, scope: Scope): ToolOutput {
   };
 }
 
-function bypassFindings(path: string, body: FileBody): string[] {
-  if (path !== CONFIG.host || body.format !== "toml") return [];
-  const findings: string[] = [];
-  if (body.value.sandbox_mode === "danger-full-access") {
-    findings.push(`${path}: sandbox_mode = "danger-full-access" turns Codex's sandbox off`);
+/** The built-in permission profile that turns the sandbox off (run, 0.169.0: `debug prompt-input`). */
+const FULL_ACCESS_PROFILE = ":danger-full-access";
+/** Codex hooks take Claude's answers (TOOLS.md "Hooks"). */
+const APPROVING_EVENTS = ["PreToolUse", "PermissionRequest"];
+const APPROVING_ANSWER = /permissionDecision\W{1,6}allow\b|behavior\W{1,6}allow\b|decision\W{1,6}approve\b/;
+
+type PermissionProfile = { extends?: unknown; filesystem?: Record<string, unknown>; network?: { enabled?: unknown; mode?: unknown; dangerously_allow_all_unix_sockets?: unknown } };
+
+/** Why a `[permissions.NAME]` profile gives full access or an open network, or undefined. */
+function openProfile(profiles: Record<string, PermissionProfile>, name: string, seen = new Set<string>()): string | undefined {
+  if (name === FULL_ACCESS_PROFILE) return "full access";
+  const profile = profiles[name];
+  if (profile === undefined || seen.has(name)) return undefined;
+  seen.add(name);
+  if (typeof profile.extends === "string") {
+    const inherited = openProfile(profiles, profile.extends, seen);
+    // Only the nearest link of the chain is named: the profile it extends is reported on its own.
+    if (inherited !== undefined) return `${inherited.split(" (extends")[0]} (extends "${profile.extends}")`;
   }
-  if (body.value.approval_policy === "never") {
-    findings.push(`${path}: approval_policy = "never" runs commands without asking`);
+  for (const [path, mode] of Object.entries(profile.filesystem ?? {})) {
+    if ((path === "/" || path === ":root") && mode === "write") return `write access to ${path}`;
+  }
+  const network = profile.network ?? {};
+  if (network.mode === "full") return "full network access";
+  if (network.dangerously_allow_all_unix_sockets === true) return "every unix socket";
+  return undefined;
+}
+
+/** What makes any Codex config layer or profile file bypass-level, wherever it sits. */
+function configFindings(value: JsonObject, shownAs: string, at: FindingPlace): string[] {
+  const findings: string[] = [];
+  if (value.sandbox_mode === "danger-full-access") {
+    findings.push(`${shownAs}: sandbox_mode = "danger-full-access" turns Codex's sandbox off`);
+  }
+  if (value.approval_policy === "never") {
+    findings.push(`${shownAs}: approval_policy = "never" runs commands without asking`);
+  }
+  const profiles = (value.permissions ?? {}) as Record<string, PermissionProfile>;
+  if (typeof value.default_permissions === "string") {
+    const open = openProfile(profiles, value.default_permissions);
+    if (open !== undefined) findings.push(`${shownAs}: default_permissions = "${value.default_permissions}" gives ${open} without sandbox_mode`);
+  }
+  for (const name of Object.keys(profiles)) {
+    const open = openProfile(profiles, name);
+    if (open !== undefined) findings.push(`${shownAs}: permissions.${name} gives ${open}`);
+  }
+  const place = { home: at.home ?? "/", cwd: at.cwd ?? "/" };
+  for (const hook of commandHooks(value.hooks)) {
+    if (APPROVING_EVENTS.includes(hook.event) && hookCanAnswer(hook.command, place, APPROVING_ANSWER)) {
+      findings.push(`${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);
+    }
   }
   return findings;
+}
+
+function bypassFindings(path: string, body: FileBody, at: FindingPlace = {}): string[] {
+  if (path !== CONFIG.host || body.format !== "toml") return [];
+  return configFindings(body.value, at.shownAs ?? path, at);
+}
+
+/** CODEX_HOME replaces ~/.codex: Codex reads its config, rules and profiles there. */
+function hostConfigDir(place: HostPlace): ConfigDir {
+  const moved = place.env.CODEX_HOME;
+  const prefix = CONFIG.host.split("/")[0]!;
+  return moved ? { tool: "codex", prefix, dir: moved, variable: "CODEX_HOME" } : { tool: "codex", prefix, dir: join(place.home, prefix) };
+}
+
+/**
+ * `--profile NAME` files beside the user config, the system layer, and the project's layer (read
+ * when the project is trusted: judged whenever it is there).
+ */
+function otherBypassSources(place: HostPlace, configDir: string): BypassSource[] {
+  const files = [...filesIn(configDir, ".config.toml"), join(place.systemRoot ?? "", "/etc/codex/config.toml")];
+  if (place.project !== undefined) files.push(join(place.project, ".codex", "config.toml"));
+  return files.map((file) => ({
+    file,
+    format: "toml",
+    judge: (value, shownAs) => configFindings(value, shownAs, { home: place.home, cwd: place.project ?? place.home }),
+  }));
 }
 
 export const codex: AgentTool = {
@@ -143,6 +229,9 @@ export const codex: AgentTool = {
   express,
   skipsRulesFor,
   bypassFindings,
+  hostConfigDir,
+  otherBypassSources,
+  hook: codexHook,
   launch: (profile) => ({
     argv: [
       "codex",

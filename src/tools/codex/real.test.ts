@@ -2,8 +2,8 @@
 // policies of each host profile, --strict-config, the rules file's own examples, and `execpolicy check`
 // over every tripwire example (matching there is by argv, so it shows what the rules say; whether the
 // agent consults them for a given shell command is the real-agent suites' business).
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listProfiles, loadProfile } from "../../profile/load.js";
 import { matchesArgv } from "../../profile/pattern.js";
@@ -12,7 +12,10 @@ import { nativeSplit } from "../../guard/native.js";
 import { runAgent } from "../../../test/real/agents.js";
 import { checkHostFiles, runClient } from "../../../test/real/clients.js";
 import { startFakeModel } from "../../../test/real/fake-model.js";
-import { renderHome } from "../../../test/real/harness.js";
+import { renderHome, tempDir } from "../../../test/real/harness.js";
+import { runCli } from "../../../test/unit/helpers.js";
+import { renderProfile } from "../../render.js";
+import { serialize } from "../../sink/formats.js";
 import { codex } from "./index.js";
 
 const CONFIG = ".codex/config.toml";
@@ -68,6 +71,28 @@ describe.each(hostProfiles.map((p) => [p.name, p] as const))("host profile %s", 
   });
 });
 
+describe.each(["autonomous", "ci"])("the image's system config of %s", (name) => {
+  it("passes --strict-config (the pinned Codex knows every key perimeter bakes)", async () => {
+    const model = await startFakeModel({ command: "true" });
+    try {
+      // The baked /etc/codex/config.toml, read here as a user layer: which keys Codex knows is what is checked.
+      const codexHome = join(tempDir("codex-home"), ".codex");
+      mkdirSync(codexHome, { recursive: true });
+      const config = renderProfile(loadProfile(name), [codex], "image").files.find((f) => f.path === "/etc/codex/config.toml")!;
+      writeFileSync(join(codexHome, "config.toml"), serialize(config.body, true));
+      const home = dirname(codexHome);
+      const ok = await runAgent("codex", { home, cwd: home, model, mode: "bypass", extraArgs: ["--strict-config"], env: { CODEX_HOME: codexHome } });
+      expect(ok.exitCode, ok.stderr.slice(-1500)).toBe(0);
+      // Control: the same run with a key Codex does not know fails.
+      writeFileSync(join(codexHome, "config.toml"), `perimeter_bogus_key = 1\n${serialize(config.body, true)}`);
+      const bad = await runAgent("codex", { home, cwd: home, model, mode: "bypass", extraArgs: ["--strict-config"], env: { CODEX_HOME: codexHome } });
+      expect(bad.exitCode).toBe(1);
+    } finally {
+      await model.close();
+    }
+  });
+});
+
 describe("execpolicy check over every tripwire example", () => {
   const profile = loadProfile("interactive");
 
@@ -97,5 +122,42 @@ describe("execpolicy check over every tripwire example", () => {
     it.each(simple(tripwire.allows))("leaves %s alone", async (_c, argv) => {
       expect(await decision(join(home, RULES), argv)).not.toBe("forbidden");
     });
+  });
+});
+
+describe("the folder Codex really reads (CODEX_HOME) and its permission profiles (issue 12)", () => {
+  const prompt = (home: string, codexHome: string) => runClient("codex", ["debug", "prompt-input", "hi"], { HOME: home, CODEX_HOME: codexHome }, home);
+
+  it("with CODEX_HOME set, render writes there and Codex reads that config, not ~/.codex", async () => {
+    const home = tempDir("pw-home-");
+    const codexHome = tempDir("pw-codex-home-");
+    const before = process.env.CODEX_HOME;
+    process.env.CODEX_HOME = codexHome;
+    try {
+      const r = await runCli(["render", "--tools", "codex", "--home", home, "--project", tempDir("pw-project-")]);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env.CODEX_HOME;
+      else process.env.CODEX_HOME = before;
+    }
+    const out = await prompt(home, codexHome);
+    expect(out.exitCode, out.stderr.slice(-2000)).toBe(0);
+    expect(out.stdout).toContain("`sandbox_mode` is `workspace-write`");
+    // Control: the same Codex with the rendered config emptied falls back to its defaults.
+    writeFileSync(join(codexHome, "config.toml"), "");
+    expect((await prompt(home, codexHome)).stdout).not.toContain("`sandbox_mode` is `workspace-write`");
+  });
+
+  it('default_permissions = ":danger-full-access" really gives full access: the guard is right to refuse it', async () => {
+    const home = tempDir("pw-home-");
+    const codexHome = tempDir("pw-codex-home-");
+    writeFileSync(join(codexHome, "config.toml"), 'default_permissions = ":danger-full-access"\n');
+    const open = await prompt(home, codexHome);
+    expect(open.exitCode, open.stderr.slice(-2000)).toBe(0);
+    expect(open.stdout).toContain("danger-full-access");
+    expect(codex.bypassFindings(CONFIG, { format: "toml", value: { default_permissions: ":danger-full-access" } })).toHaveLength(1);
+    // Control: a read-only profile does not.
+    writeFileSync(join(codexHome, "config.toml"), 'default_permissions = ":read-only"\n');
+    expect((await prompt(home, codexHome)).stdout).not.toContain("danger-full-access");
   });
 });

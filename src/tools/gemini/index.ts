@@ -1,10 +1,27 @@
 // Everything perimeter knows about Gemini CLI: settings keys, the policy engine's TOML rules and
 // priorities, file locations and launch flags. Facts: google-gemini/gemini-cli docs/get-started/
 // configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
+import { dirname, join } from "node:path";
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
+import { BLOCKING_EXIT_CODE, geminiHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import { structuredBody, type AgentTool, type FileBody, type Gap, type JsonObject, type Location, type Scope, type ToolOutput } from "../types.js";
+import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
+import {
+  structuredBody,
+  type AgentTool,
+  type BypassSource,
+  type ConfigDir,
+  type FileBody,
+  type FindingPlace,
+  type Gap,
+  type HostPlace,
+  type JsonObject,
+  type Location,
+  type Scope,
+  type ToolOutput,
+} from "../types.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
 /** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
@@ -23,6 +40,8 @@ const PRIORITY = { allow: 100, ask: 500, profileDeny: 900, tripwire: 950 } as co
 const OWNED_KEYS = [
   ["general", "defaultApprovalMode"],
   ["security", "disableYoloMode"],
+  ["hooks", "BeforeTool"],
+  ["hooksConfig", "enabled"],
 ] as const;
 
 type PolicyRule = {
@@ -84,15 +103,20 @@ function policy(profile: Profile): JsonObject {
   return { rule: rules };
 }
 
-function settings(profile: Profile): GeminiSettings {
+function settings(profile: Profile, scope: Scope): GeminiSettings {
   // yolo cannot be set in a settings file (the CLI refuses to start); the image passes it as a flag.
   const general = { defaultApprovalMode: profile.posture.edits === "auto" ? "auto_edit" : "default" } as const;
-  if (profile.posture.prompts === "never") return { general };
-  return { general, security: { disableYoloMode: true } };
+  // The guard hook, with the hooks system switched on (system settings override the user's).
+  const guard = {
+    hooks: hookSettings(guardHookCommand("gemini", BLOCKING_EXIT_CODE, profile, scope)) as GeminiSettings["hooks"],
+    hooksConfig: { enabled: true },
+  };
+  if (profile.posture.prompts === "never") return { general, ...guard };
+  return { general, security: { disableYoloMode: true }, ...guard };
 }
 
 function render(profile: Profile, scope: Scope): ToolOutput {
-  const value = settings(profile) as JsonObject;
+  const value = settings(profile, scope) as JsonObject;
   const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
@@ -103,27 +127,95 @@ function render(profile: Profile, scope: Scope): ToolOutput {
   };
 }
 
-function bypassFindings(path: string, body: FileBody): string[] {
-  if (body.format === "text") return [];
+/** BeforeTool hooks decide with `{"decision": "allow" | "deny"}` (TOOLS.md "Hooks"). */
+const APPROVING_EVENTS = ["BeforeTool"];
+const APPROVING_ANSWER = /decision\W{1,6}(allow|approve)\b/;
+/** A command no rule of a user's would name: a rule matching it matches every command. */
+const ANY_COMMAND = "perimeter-probe --any-command";
+
+/** What makes any Gemini settings file bypass-level, wherever it sits. */
+function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace): string[] {
+  // Read as the file may really be (a user may have written a value the schema forbids).
+  const settings = value as Omit<GeminiSettings, "general"> & { general?: { defaultApprovalMode?: string } };
   const findings: string[] = [];
-  if (path === SETTINGS.host) {
-    // Read as the file may really be (a user may have written a value the schema forbids).
-    const value = body.value as Omit<GeminiSettings, "general"> & { general?: { defaultApprovalMode?: string } };
-    if (value.general?.defaultApprovalMode === "yolo") findings.push(`${path}: general.defaultApprovalMode = "yolo"`);
-    if (value.security?.disableYoloMode !== true) findings.push(`${path}: security.disableYoloMode is not true, so --yolo would work`);
-    for (const tool of value.tools?.allowed ?? []) {
-      if (tool === SHELL_TOOL || tool === "*") findings.push(`${path}: tools.allowed "${tool}" allows every shell command`);
-    }
+  if (settings.general?.defaultApprovalMode === "yolo") findings.push(`${shownAs}: general.defaultApprovalMode = "yolo"`);
+  for (const tool of Array.isArray(settings.tools?.allowed) ? settings.tools.allowed : []) {
+    if (tool === SHELL_TOOL || tool === "*") findings.push(`${shownAs}: tools.allowed "${tool}" allows every shell command`);
   }
-  if (path === POLICY.host) {
-    for (const rule of (body.value.rule ?? []) as PolicyRule[]) {
-      const unconditional = rule.commandPrefix === undefined && rule.commandRegex === undefined;
-      if (rule.decision === "allow" && unconditional && (rule.toolName === SHELL_TOOL || rule.toolName === "*")) {
-        findings.push(`${path}: an allow rule for ${rule.toolName} without a command allows every shell command`);
-      }
+  // Gemini runs hooks in the project folder and names it in GEMINI_PROJECT_DIR.
+  const cwd = at.cwd ?? "/";
+  const place = { home: at.home ?? "/", cwd, vars: { GEMINI_PROJECT_DIR: cwd } };
+  for (const hook of commandHooks(value.hooks)) {
+    if (APPROVING_EVENTS.includes(hook.event) && hookCanAnswer(hook.command, place, APPROVING_ANSWER)) {
+      findings.push(`${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);
     }
   }
   return findings;
+}
+
+function matchesEverything(rule: PolicyRule): boolean {
+  if (rule.commandPrefix !== undefined) return rule.commandPrefix.trim() === "";
+  if (rule.commandRegex === undefined) return true;
+  try {
+    return new RegExp(rule.commandRegex).test(ANY_COMMAND);
+  } catch {
+    return false; // Gemini drops a file with a bad regex: it allows nothing
+  }
+}
+
+function policyFindings(value: JsonObject, shownAs: string): string[] {
+  const findings: string[] = [];
+  for (const rule of (Array.isArray(value.rule) ? value.rule : []) as PolicyRule[]) {
+    if (rule?.decision === "allow" && (rule.toolName === SHELL_TOOL || rule.toolName === "*") && matchesEverything(rule)) {
+      findings.push(`${shownAs}: an allow rule for ${rule.toolName} that matches any command allows every shell command`);
+    }
+  }
+  return findings;
+}
+
+function bypassFindings(path: string, body: FileBody, at: FindingPlace = {}): string[] {
+  if (body.format === "text") return [];
+  const shownAs = at.shownAs ?? path;
+  if (path === SETTINGS.host) {
+    const findings = settingsFindings(body.value, shownAs, at);
+    const security = body.value.security as { disableYoloMode?: unknown } | undefined;
+    if (security?.disableYoloMode !== true) findings.push(`${shownAs}: security.disableYoloMode is not true, so --yolo would work`);
+    return findings;
+  }
+  return path === POLICY.host ? policyFindings(body.value, shownAs) : [];
+}
+
+/** GEMINI_CLI_HOME stands in for the home: Gemini reads its .gemini folder there. */
+function hostConfigDir(place: HostPlace): ConfigDir {
+  const moved = place.env.GEMINI_CLI_HOME;
+  const prefix = SETTINGS.host.split("/")[0]!;
+  return { tool: "gemini", prefix, dir: join(moved || place.home, prefix), ...(moved ? { variable: "GEMINI_CLI_HOME" } : {}) };
+}
+
+/**
+ * The system settings and defaults (their paths movable by variables), the project's settings, and
+ * every user and admin policy file: one allow-everything rule in any of them skips the prompts.
+ */
+function otherBypassSources(place: HostPlace, configDir: string): BypassSource[] {
+  const root = place.systemRoot ?? "";
+  const system = place.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH || join(root, "/etc/gemini-cli/settings.json");
+  const defaults = place.env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH || join(dirname(system), "system-defaults.json");
+  const project = place.project !== undefined ? [join(place.project, ".gemini", "settings.json")] : [];
+  const policies = [...filesIn(join(configDir, "policies"), ".toml"), ...filesIn(join(root, "/etc/gemini-cli/policies"), ".toml")];
+  const at = { home: place.home, cwd: place.project ?? place.home };
+  // The system settings and the project's outrank the user's: their `disableYoloMode = false` undoes perimeter's `true`.
+  const outranking = (value: JsonObject, shownAs: string) => {
+    const findings = settingsFindings(value, shownAs, at);
+    if ((value.security as { disableYoloMode?: unknown } | undefined)?.disableYoloMode === false) {
+      findings.push(`${shownAs}: security.disableYoloMode = false outranks the user's settings, so --yolo would work`);
+    }
+    return findings;
+  };
+  return [
+    ...[system, ...project].map((file): BypassSource => ({ file, format: "json", judge: outranking })),
+    { file: defaults, format: "json", judge: (value, shownAs) => settingsFindings(value, shownAs, at) },
+    ...policies.map((file): BypassSource => ({ file, format: "toml", judge: (value, shownAs) => policyFindings(value, shownAs) })),
+  ];
 }
 
 export const gemini: AgentTool = {
@@ -135,6 +227,9 @@ export const gemini: AgentTool = {
   express: (pattern) => ({ enforced: [pattern], missing: [] }),
   skipsRulesFor: () => undefined,
   bypassFindings,
+  hostConfigDir,
+  otherBypassSources,
+  hook: geminiHook,
   launch: (profile) => ({
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
   }),

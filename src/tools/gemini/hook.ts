@@ -1,0 +1,45 @@
+// Gemini CLI's side of the guard hook. Facts (geminicli.com/docs/hooks, run with the pinned 0.61.0):
+// `hooks.BeforeTool` matcher groups of command hooks in settings.json; `hooksConfig.enabled`
+// switches them all; input JSON on stdin with `hook_event_name` "BeforeTool", `tool_name`
+// (run_shell_command, write_file, replace, ...) and `tool_input`; exit code 2 blocks, stderr is the
+// reason (Claude's JSON answer does not block Gemini). System settings (/etc/gemini-cli/) override
+// the user's and the workspace's.
+import type { GuardRequest, HookAnswer, ToolHook } from "../types.js";
+
+export const BLOCKING_EXIT_CODE = 2;
+
+const SHELL_TOOL = "run_shell_command";
+const WRITE_TOOLS = ["write_file", "replace"];
+
+/** The `hooks` value of a settings file that runs `command` before each guarded tool call. */
+export function hookSettings(command: string): Record<string, unknown> {
+  const hooks = [{ name: "perimeter-guard", type: "command", command, timeout: 30000 }];
+  return { BeforeTool: [SHELL_TOOL, ...WRITE_TOOLS].map((matcher) => ({ matcher, hooks })) };
+}
+
+function read(input: unknown): GuardRequest {
+  const { hook_event_name: event, tool_name: tool, tool_input: args } = (input ?? {}) as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: Record<string, unknown> };
+  if (event !== "BeforeTool") throw new Error(`unexpected hook event ${JSON.stringify(event)}`);
+  if (typeof args !== "object" || args === null) throw new Error("the hook input has no tool_input");
+  if (tool === SHELL_TOOL) {
+    if (typeof args.command !== "string") throw new Error("a shell call without a command string");
+    return { kind: "command", command: args.command };
+  }
+  if (typeof tool === "string" && WRITE_TOOLS.includes(tool)) {
+    const path = args.file_path ?? args.absolute_path ?? args.path;
+    if (typeof path !== "string") throw new Error(`${tool} without file_path`);
+    return { kind: "write", paths: [path] };
+  }
+  return { kind: "other" };
+}
+
+function deny(reason: string): HookAnswer {
+  return { stdout: `${JSON.stringify({ decision: "deny", reason })}\n`, stderr: `${reason}\n`, exitCode: BLOCKING_EXIT_CODE };
+}
+
+export const geminiHook: ToolHook = {
+  read,
+  deny,
+  blockingExitCode: BLOCKING_EXIT_CODE,
+  protectedPaths: [/(^|\/)\.gemini(\/|$)/, /^\/etc\/gemini-cli(\/|$)/],
+};

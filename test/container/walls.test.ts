@@ -1,0 +1,212 @@
+// Issue 12, "the walls hold": each way to start the agent image that leaves it no wall is refused by
+// its entrypoint (exit 64, one stderr line, its own code), and each has a control: the same start
+// without the one bad flag gets past every check (the entrypoint then answers E_USAGE for the unknown
+// tool named on purpose, which it only does after the checks). The plain and the hardened starts are
+// not refused. The image is the one `perimeter bake --profile autonomous` makes (no fake model needed).
+import { execa, type ResultPromise } from "execa";
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRefusal } from "../../src/entrypoint/record.js";
+import { startFakeModel } from "../real/fake-model.js";
+import { bakeWithCli, buildAgentImage, ensureDist, limiter, makeAgentHome, removeScratch, runThroughEntrypoint, scratchDir, type AgentImage } from "./agent-image.js";
+import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
+
+/** PERIMETER_PODMAN_PREFIX (podman.ts) names the image too, for people sharing a machine. */
+const IMAGE_NAME = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-autonomous`;
+const HARDENED = ["--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only", "--tmpfs", "/tmp", "--pids-limit", "256"];
+
+/** A harmless command the fake model asks the agent to run; its stand-in only logs it. */
+const PROBE = "gh repo view octo/app";
+
+let image: AgentImage;
+let layer: string;
+/** Two containers at a time on two cores. */
+const pool = limiter(2);
+
+/** Starts the image's entrypoint with an unknown tool: past the checks it answers E_USAGE. */
+async function start(opts: RunContainerOptions = {}): Promise<{ exitCode: number; lines: string[]; code?: string }> {
+  const r = await pool(() => runContainer(image.ref, { env: { AGENT_TOOL: "none-such" }, args: ["hi"], ...opts }));
+  // tini's own warning when it is not PID 1 (--pid host) is tini's, not the entrypoint's.
+  const lines = r.stderr.split("\n").filter((l) => l !== "" && !/^\[WARN {2}tini|^Zombie processes will not|TINI_SUBREAPER/.test(l));
+  return { exitCode: r.exitCode, lines, code: parseRefusal(lines[0] ?? "")?.code };
+}
+
+/** The refusal, and the same start without `bad` getting past the checks. */
+async function refusedWithControl(bad: RunContainerOptions, control: RunContainerOptions = {}) {
+  const [refused, passed] = await Promise.all([start(bad), start(control)]);
+  expect(passed, passed.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+  expect(refused.exitCode, refused.lines.join("\n")).toBe(64);
+  expect(refused.lines, refused.lines.join("\n")).toHaveLength(1);
+  return refused;
+}
+
+beforeAll(async () => {
+  await Promise.all([ensurePodman().then(() => ensureBaseRootfs()), ensureDist()]);
+  layer = join(scratchDir("walls-layer"), "autonomous.tar");
+  await bakeWithCli("autonomous", layer);
+  image = await buildAgentImage(IMAGE_NAME, layer, [PROBE.split(" ")[0]!]);
+}, 900_000);
+
+afterAll(async () => {
+  await podman(["untag", `localhost/${IMAGE_NAME}:latest`], { reject: false });
+  removeScratch();
+});
+
+describe("no false refusals", () => {
+  it("the plain start, the hardened start and a host-network start get past every check", async () => {
+    const runs = await Promise.all([start(), start({ extraArgs: HARDENED }), start({ network: "host" }), start({ extraArgs: [...HARDENED, "--user", "1000:1000"] })]);
+    for (const r of runs) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+  });
+});
+
+describe("a hardened start runs a real agent to the end", () => {
+  it("claude through the entrypoint with --cap-drop ALL, no-new-privileges, a read-only root, a tmpfs /tmp and a pids limit", async () => {
+    const model = await startFakeModel({ commands: [PROBE] });
+    try {
+      const home = makeAgentHome(image.spec, model);
+      const r = await pool(() => runThroughEntrypoint(image, "claude", { home, model, extraArgs: HARDENED }));
+      expect(r.stderr).not.toMatch(/refused/);
+      expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
+      expect(home.ran()).toContain(PROBE);
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+describe("the entrypoint refuses, each with a control", () => {
+  it("--privileged: E_PRIVILEGED (the most specific; seccomp is off too)", async () => {
+    const r = await refusedWithControl({ extraArgs: ["--privileged"] });
+    expect(r.code).toBe("E_PRIVILEGED");
+    expect(r.lines[0]).toContain("/sys is mounted writable");
+    expect(r.lines[0]).toContain("E_SECCOMP");
+  });
+
+  it("a host device (--device /dev/kmsg): E_PRIVILEGED", async () => {
+    const r = await refusedWithControl({ extraArgs: ["--device", "/dev/kmsg"] });
+    expect(r.code).toBe("E_PRIVILEGED");
+    expect(r.lines[0]).toContain("/dev/kmsg");
+  });
+
+  it.each([["SYS_ADMIN"], ["DAC_OVERRIDE"], ["FOWNER"], ["SETUID+SETGID"]])("--cap-add %s: E_CAPABILITIES", async (label) => {
+    const caps = label.split("+");
+    const r = await refusedWithControl({ extraArgs: caps.flatMap((c) => ["--cap-add", c]) });
+    expect(r.code).toBe("E_CAPABILITIES");
+    for (const c of caps) expect(r.lines[0]).toContain(c);
+  });
+
+  it("--security-opt seccomp=unconfined: E_SECCOMP", async () => {
+    const r = await refusedWithControl({ extraArgs: ["--security-opt", "seccomp=unconfined"] });
+    expect(r.code).toBe("E_SECCOMP");
+  });
+
+  it("--pid host: E_HOST_PID", async () => {
+    const r = await refusedWithControl({ extraArgs: ["--pid", "host"] });
+    expect(r.code).toBe("E_HOST_PID");
+  });
+
+  it("a real API key in the environment: E_CREDENTIAL, naming the variable only", async () => {
+    const key = `sk-ant-api03-${"x".repeat(48)}`;
+    const r = await refusedWithControl(
+      { env: { AGENT_TOOL: "none-such", ANTHROPIC_API_KEY: key } },
+      { env: { AGENT_TOOL: "none-such", ANTHROPIC_API_KEY: "perimeter-placeholder-anthropic" } },
+    );
+    expect(r.code).toBe("E_CREDENTIAL");
+    expect(r.lines[0]).toContain("ANTHROPIC_API_KEY (Anthropic API key)");
+    expect(r.lines[0]).not.toContain(key);
+  });
+
+  it("a root-owned read-only file with other content mounted over a policy file: E_POLICY_TAMPERED", async () => {
+    const dir = scratchDir("walls-policy");
+    chmodSync(dir, 0o755);
+    const baked = (await execa("tar", ["-xOf", layer, "etc/codex/config.toml"])).stdout + "\n";
+    writeFileSync(join(dir, "same.toml"), baked, { mode: 0o444 });
+    writeFileSync(join(dir, "changed.toml"), `${baked}\n# one more line\n`, { mode: 0o444 });
+    // Control: the same bytes mounted there pass; the digest, not the mount, is what is checked.
+    expect(readFileSync(join(dir, "same.toml"), "utf8")).toBe(baked);
+    const r = await refusedWithControl(
+      { volumes: [`${join(dir, "changed.toml")}:/etc/codex/config.toml:ro`] },
+      { volumes: [`${join(dir, "same.toml")}:/etc/codex/config.toml:ro`] },
+    );
+    expect(r.code).toBe("E_POLICY_TAMPERED");
+    expect(r.lines[0]).toContain("/etc/codex/config.toml");
+  });
+
+  it("an extra admin policy mounted into /etc/gemini-cli/policies (it would outrank the tripwires): E_POLICY_TAMPERED", async () => {
+    const dir = scratchDir("walls-extra");
+    chmodSync(dir, 0o755);
+    const allowAll = '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\npriority = 999\n';
+    writeFileSync(join(dir, "zz.toml"), allowAll, { mode: 0o444 });
+    // Control: the same file mounted outside the policy folders.
+    const r = await refusedWithControl(
+      { volumes: [`${join(dir, "zz.toml")}:/etc/gemini-cli/policies/zz.toml:ro`] },
+      { volumes: [`${join(dir, "zz.toml")}:/srv/zz.toml:ro`] },
+    );
+    expect(r.code).toBe("E_POLICY_TAMPERED");
+    expect(r.lines[0]).toContain("/etc/gemini-cli/policies/zz.toml is mounted into a policy folder");
+  });
+});
+
+describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or inside a mounted folder", () => {
+  let engine: ResultPromise | undefined;
+  let dir: string;
+  let silent: Server;
+
+  beforeAll(async () => {
+    dir = scratchDir("walls-engine");
+    chmodSync(dir, 0o755);
+    for (const sub of ["ws/project/deep", "plain/project/deep"]) mkdirSync(join(dir, sub), { recursive: true });
+    // `podman system service` serves the Docker-compatible and the libpod API on a socket of our choice.
+    const sock = join(dir, "ws", "project", "deep", "engine.sock");
+    engine = execa("podman", ["--runtime", "runc", "system", "service", "--time=0", `unix://${sock}`], {
+      env: { CONTAINERS_CONF: CONTAINERS_CONF_PATH, CONTAINERS_STORAGE_CONF: STORAGE_CONF_PATH },
+      reject: false,
+    });
+    for (let i = 0; i < 100; i++) {
+      try {
+        readFileSync(sock);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Whoever mounts an engine socket for the agent makes it usable by the agent's uid.
+    chmodSync(sock, 0o666);
+    // A socket that is no engine (an ssh agent, say), for the control.
+    silent = createServer((c) => c.end());
+    await new Promise<void>((resolve) => silent.listen(join(dir, "plain", "project", "deep", "agent.sock"), resolve));
+    chownSync(join(dir, "plain"), 1000, 1000);
+  }, 60_000);
+
+  afterAll(async () => {
+    silent?.close();
+    if (engine?.pid !== undefined) process.kill(engine.pid, "SIGTERM");
+    await engine;
+  });
+
+  it("mounted as a file at a path the entrypoint does not know", async () => {
+    const r = await refusedWithControl(
+      { volumes: [`${join(dir, "ws", "project", "deep", "engine.sock")}:/srv/tools/helper.sock`] },
+      { volumes: [`${join(dir, "plain", "project", "deep", "agent.sock")}:/srv/tools/helper.sock`] },
+    );
+    expect(r.code).toBe("E_CONTAINER_SOCKET");
+    expect(r.lines[0]).toMatch(/\/srv\/tools\/helper\.sock, answered as Libpod/);
+  });
+
+  it("mounted under /dev", async () => {
+    const r = await refusedWithControl(
+      { volumes: [`${join(dir, "ws", "project", "deep", "engine.sock")}:/dev/engine.sock`] },
+      { volumes: [`${join(dir, "plain", "project", "deep", "agent.sock")}:/dev/engine.sock`] },
+    );
+    expect(r.code).toBe("E_CONTAINER_SOCKET");
+    expect(r.lines[0]).toContain("/dev/engine.sock, answered as Libpod");
+  });
+
+  it("inside a mounted folder, deep in it", async () => {
+    const r = await refusedWithControl({ volumes: [`${join(dir, "ws")}:/work`] }, { volumes: [`${join(dir, "plain")}:/work`] });
+    expect(r.code).toBe("E_CONTAINER_SOCKET");
+    expect(r.lines[0]).toContain("/work/project/deep/engine.sock, answered as Libpod");
+  });
+});

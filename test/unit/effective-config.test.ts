@@ -1,0 +1,243 @@
+// Issue 12, "the host guard judges the effective configuration": bypass-level behaviour in keys
+// perimeter does not own, or in other files the tools read, makes `render` refuse (exit 3, file and
+// key named, nothing written) and `check` report it; the tools' location variables decide where
+// perimeter renders and checks. Each case has its control: the same home without the one setting.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { loadProfile } from "../../src/profile/load.js";
+import { renderProfile } from "../../src/render.js";
+import { hostFindings, planHost } from "../../src/sink/host.js";
+import { TOOLS } from "../../src/tools/index.js";
+import { listFiles, runCli, snapshot, tempDir, writeFiles } from "./helpers.js";
+
+afterEach(() => vi.unstubAllEnvs());
+
+/** An empty project folder, so the repository's own folder is not what is judged. */
+const project = () => tempDir("pw-project-");
+
+async function refused(argv: string[], home: string, ...expected: string[]) {
+  const before = snapshot(home);
+  const r = await runCli([...argv, "--home", home, "--project", project()]);
+  expect(r.code, r.stdout + r.stderr).toBe(3);
+  for (const text of expected) expect(r.stderr).toContain(text);
+  expect(snapshot(home)).toEqual(before);
+  return r;
+}
+
+async function renders(home: string, ...extra: string[]) {
+  const r = await runCli(["render", "--home", home, "--project", project(), ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+describe("Codex permission profiles", () => {
+  it('default_permissions = ":danger-full-access" in the user config: render exits 3 naming file and key, check too', async () => {
+    const home = tempDir("pw-home-");
+    writeFiles(home, { ".codex/config.toml": 'default_permissions = ":danger-full-access"\nmodel = "x"\n' });
+    const file = join(home, ".codex/config.toml");
+    await refused(["render"], home, `${file}: default_permissions = ":danger-full-access" gives full access`);
+    await refused(["check"], home, "default_permissions");
+    const json = await runCli(["check", "--json", "--home", home, "--project", project()]);
+    expect(json.code).toBe(3);
+    expect((JSON.parse(json.stdout) as { bypass: string[] }).bypass).toEqual([expect.stringContaining("default_permissions")]);
+    // Control: the same config without that key renders.
+    writeFileSync(file, 'model = "x"\n');
+    await renders(home);
+  });
+
+  it("a [permissions.NAME] profile with full access, an open network or write access to / is refused, whether default or not", async () => {
+    const cases = [
+      ['[permissions.wide]\nextends = ":danger-full-access"\n', "permissions.wide gives full access"],
+      ['[permissions.net]\n[permissions.net.network]\nenabled = true\nmode = "full"\n', "permissions.net gives full network access"],
+      ['[permissions.fs]\n[permissions.fs.filesystem]\n"/" = "write"\n', "permissions.fs gives write access to /"],
+      ['default_permissions = "mine"\n[permissions.base]\nextends = ":danger-full-access"\n[permissions.mine]\nextends = "base"\n', 'default_permissions = "mine" gives full access (extends "base")'],
+    ];
+    for (const [config, finding] of cases) {
+      const home = tempDir("pw-home-");
+      writeFiles(home, { ".codex/config.toml": config! });
+      await refused(["render"], home, finding!);
+    }
+    // Control: a limited profile is fine.
+    const home = tempDir("pw-home-");
+    writeFiles(home, { ".codex/config.toml": 'default_permissions = "ro"\n[permissions.ro]\nextends = ":read-only"\n[permissions.ro.network]\nmode = "limited"\n' });
+    await renders(home);
+  });
+
+  it("a --profile file beside the config (NAME.config.toml) that turns approvals off is refused", async () => {
+    const home = tempDir("pw-home-");
+    writeFiles(home, { ".codex/fast.config.toml": 'approval_policy = "never"\n' });
+    await refused(["render"], home, `${join(home, ".codex/fast.config.toml")}: approval_policy = "never"`);
+    writeFileSync(join(home, ".codex/fast.config.toml"), 'approval_policy = "on-request"\n');
+    await renders(home);
+  });
+});
+
+describe("location variables: render and check the folder the tool really reads", () => {
+  it("CODEX_HOME: files go there, not to ~/.codex, and the output and --json say so", async () => {
+    const home = tempDir("pw-home-");
+    const codexHome = tempDir("pw-codex-home-");
+    vi.stubEnv("CODEX_HOME", codexHome);
+    const r = await renders(home, "--tools", "codex");
+    expect(r.stdout).toContain(`codex reads ${codexHome} (CODEX_HOME)`);
+    expect(listFiles(codexHome)).toEqual(["config.toml", "rules/perimeter.rules"]);
+    expect(existsSync(join(home, ".codex"))).toBe(false);
+    const json = JSON.parse((await runCli(["check", "--json", "--tools", "codex", "--home", home, "--project", project()])).stdout) as {
+      locations: unknown[];
+      files: { path: string; status: string }[];
+    };
+    expect(json.locations).toEqual([{ tool: "codex", dir: codexHome, variable: "CODEX_HOME" }]);
+    expect(json.files.map((f) => [f.path, f.status])).toEqual([
+      [join(codexHome, "config.toml"), "unchanged"],
+      [join(codexHome, "rules/perimeter.rules"), "unchanged"],
+    ]);
+    // Control: without the variable, ~/.codex is where it goes.
+    vi.unstubAllEnvs();
+    delete process.env.CODEX_HOME;
+    await renders(home, "--tools", "codex");
+    expect(listFiles(join(home, ".codex"))).toEqual(["config.toml", "rules/perimeter.rules"]);
+  });
+
+  it("CODEX_HOME's own config is the one judged: a bypass there is caught although ~/.codex is clean", async () => {
+    const home = tempDir("pw-home-");
+    const codexHome = tempDir("pw-codex-home-");
+    writeFiles(codexHome, { "config.toml": 'default_permissions = ":danger-full-access"\n' });
+    expect((await runCli(["render", "--home", home, "--project", project()])).code).toBe(0);
+    vi.stubEnv("CODEX_HOME", codexHome);
+    await refused(["check"], home, join(codexHome, "config.toml"));
+  });
+
+  it("CLAUDE_CONFIG_DIR: settings.json goes there", async () => {
+    const home = tempDir("pw-home-");
+    const dir = tempDir("pw-claude-dir-");
+    vi.stubEnv("CLAUDE_CONFIG_DIR", dir);
+    const r = await renders(home, "--tools", "claude");
+    expect(r.stdout).toContain(`claude reads ${dir} (CLAUDE_CONFIG_DIR)`);
+    expect(listFiles(dir)).toEqual(["settings.json"]);
+    expect(existsSync(join(home, ".claude"))).toBe(false);
+  });
+
+  it("GEMINI_CLI_HOME: .gemini goes under it; GEMINI_CLI_SYSTEM_SETTINGS_PATH's file is judged", async () => {
+    const home = tempDir("pw-home-");
+    const geminiHome = tempDir("pw-gemini-home-");
+    vi.stubEnv("GEMINI_CLI_HOME", geminiHome);
+    const r = await renders(home, "--tools", "gemini");
+    expect(r.stdout).toContain(`gemini reads ${join(geminiHome, ".gemini")} (GEMINI_CLI_HOME)`);
+    expect(listFiles(geminiHome)).toEqual([".gemini/policies/perimeter.toml", ".gemini/settings.json"]);
+    const system = join(tempDir("pw-etc-"), "settings.json");
+    writeFileSync(system, JSON.stringify({ general: { defaultApprovalMode: "yolo" } }));
+    vi.stubEnv("GEMINI_CLI_SYSTEM_SETTINGS_PATH", system);
+    await refused(["check", "--tools", "gemini"], home, `${system}: general.defaultApprovalMode = "yolo"`);
+  });
+});
+
+describe("hooks that approve", () => {
+  function hookScript(dir: string, answer: "allow" | "deny"): string {
+    const file = join(dir, `hook-${answer}.sh`);
+    writeFileSync(file, `#!/bin/sh\necho '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"${answer}"}}'\n`);
+    chmodSync(file, 0o755);
+    return file;
+  }
+  const claudeHooks = (event: string, command: string) => JSON.stringify({ hooks: { [event]: [{ matcher: "Bash", hooks: [{ type: "command", command }] }] } });
+
+  it("a Claude PreToolUse hook whose script answers allow: refused, naming the hook; a denying one renders", async () => {
+    const home = tempDir("pw-home-");
+    const allow = hookScript(home, "allow");
+    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", `bash ${allow} --quiet`) });
+    await refused(["render"], home, `${join(home, ".claude/settings.json")}: hooks.PreToolUse runs "bash ${allow} --quiet", which can answer "allow"`);
+    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PreToolUse", hookScript(home, "deny")));
+    await renders(home);
+  });
+
+  it("an inline command and a ~/ path are read too; PermissionRequest's behavior allow counts", async () => {
+    const home = tempDir("pw-home-");
+    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", `echo '{"hookSpecificOutput":{"permissionDecision":"allow"}}'`) });
+    await refused(["render"], home, "hooks.PreToolUse");
+    mkdirSync(join(home, "bin"));
+    writeFileSync(join(home, "bin", "ok.py"), 'print(\'{"hookSpecificOutput": {"decision": {"behavior": "allow"}}}\')\n');
+    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PermissionRequest", "python3 ~/bin/ok.py"));
+    await refused(["render"], home, "hooks.PermissionRequest");
+    // Control: the same hook on an event that cannot approve (PostToolUse).
+    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PostToolUse", "python3 ~/bin/ok.py"));
+    await renders(home);
+  });
+
+  it("a project hook named through $CLAUDE_PROJECT_DIR is read from the project", async () => {
+    const home = tempDir("pw-home-");
+    const dir = project();
+    mkdirSync(join(dir, ".claude", "hooks"), { recursive: true });
+    writeFileSync(join(dir, ".claude", "hooks", "ok.sh"), `echo '{"hookSpecificOutput":{"permissionDecision":"allow"}}'\n`);
+    writeFiles(dir, { ".claude/settings.json": claudeHooks("PreToolUse", '"$CLAUDE_PROJECT_DIR"/.claude/hooks/ok.sh') });
+    const r = await runCli(["render", "--home", home, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".claude/settings.json")}: hooks.PreToolUse`);
+    // Control: the same hook script answering deny.
+    writeFileSync(join(dir, ".claude", "hooks", "ok.sh"), `echo '{"hookSpecificOutput":{"permissionDecision":"deny"}}'\n`);
+    expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
+  });
+
+  it("a Codex [[hooks.PreToolUse]] and a Gemini BeforeTool hook that approve are refused", async () => {
+    const home = tempDir("pw-home-");
+    const allow = hookScript(home, "allow");
+    writeFiles(home, { ".codex/config.toml": `[[hooks.PreToolUse]]\nmatcher = ".*"\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "${allow}"\n` });
+    await refused(["render"], home, `${join(home, ".codex/config.toml")}: hooks.PreToolUse`);
+    const gemini = tempDir("pw-home-");
+    writeFiles(gemini, { ".gemini/settings.json": JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"allow"}'` }] }] } }) });
+    await refused(["render"], gemini, "hooks.BeforeTool");
+    writeFiles(gemini, { ".gemini/settings.json": JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"deny"}'` }] }] } }) });
+    await renders(gemini);
+  });
+});
+
+describe("other files the tools read", () => {
+  it("defaultMode bypassPermissions in the project's .claude/settings.local.json: refused; acceptEdits there renders", async () => {
+    const home = tempDir("pw-home-");
+    const dir = project();
+    writeFiles(dir, { ".claude/settings.local.json": JSON.stringify({ permissions: { defaultMode: "bypassPermissions" } }) });
+    const r = await runCli(["render", "--home", home, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".claude/settings.local.json")}: permissions.defaultMode = "bypassPermissions"`);
+    expect(listFiles(home)).toEqual([]);
+    writeFiles(dir, { ".claude/settings.local.json": JSON.stringify({ permissions: { defaultMode: "acceptEdits" } }) });
+    expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
+  });
+
+  it("the project's .gemini/settings.json turning disableYoloMode off outranks the user's: refused; true there renders", async () => {
+    const home = tempDir("pw-home-");
+    const dir = project();
+    writeFiles(dir, { ".gemini/settings.json": JSON.stringify({ security: { disableYoloMode: false } }) });
+    const r = await runCli(["render", "--home", home, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".gemini/settings.json")}: security.disableYoloMode = false outranks the user's settings`);
+    writeFiles(dir, { ".gemini/settings.json": JSON.stringify({ security: { disableYoloMode: true } }) });
+    expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
+  });
+
+  it("a user Gemini policy file beside perimeter's that allows every shell command is refused", async () => {
+    const home = tempDir("pw-home-");
+    writeFiles(home, { ".gemini/policies/mine.toml": '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\ncommandRegex = ".*"\npriority = 999\n' });
+    await refused(["render"], home, `${join(home, ".gemini/policies/mine.toml")}: an allow rule for run_shell_command`);
+    writeFiles(home, { ".gemini/policies/mine.toml": '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\ncommandPrefix = "ls"\npriority = 999\n' });
+    await renders(home);
+  });
+
+  it("managed and system files under the system root: Claude managed-settings.d, Codex /etc/codex, Gemini admin policies", () => {
+    const root = tempDir("pw-root-");
+    writeFiles(root, {
+      "etc/claude-code/managed-settings.d/10-team.json": JSON.stringify({ permissions: { defaultMode: "auto" } }),
+      "etc/codex/config.toml": 'sandbox_mode = "danger-full-access"\n',
+      "etc/gemini-cli/policies/admin.toml": '[[rule]]\ntoolName = "*"\ndecision = "allow"\npriority = 1\n',
+    });
+    const home = tempDir("pw-home-");
+    const rendering = renderProfile(loadProfile("interactive"), TOOLS, "host");
+    const findings = hostFindings(planHost(rendering, home, { env: {}, systemRoot: root }), TOOLS);
+    expect(findings).toEqual([
+      `${join(root, "etc/claude-code/managed-settings.d/10-team.json")}: permissions.defaultMode = "auto" runs tools without asking`,
+      `${join(root, "etc/codex/config.toml")}: sandbox_mode = "danger-full-access" turns Codex's sandbox off`,
+      `${join(root, "etc/gemini-cli/policies/admin.toml")}: an allow rule for * that matches any command allows every shell command`,
+    ]);
+    // Control: the same home with an empty system root has nothing to report.
+    expect(hostFindings(planHost(rendering, home, { env: {}, systemRoot: tempDir("pw-root-") }), TOOLS)).toEqual([]);
+    expect(readFileSync(join(root, "etc/codex/config.toml"), "utf8")).toContain("danger");
+  });
+});

@@ -108,6 +108,9 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
     const m = run.manifest;
     expect(m.tool.version).toMatch(/\d+\.\d+\.\d+/);
     expect(m.agent).toEqual({ exitCode: 0, wallClock: false, refusal: null });
+    // The entrypoint's record lines, from the agent's stderr (advisory), start and end.
+    expect(m.entrypoint.records.map((r) => [r.event, r.tool])).toEqual([["start", tool], ["end", tool]]);
+    expect(m.entrypoint.records[1]).toMatchObject({ exitCode: 0, stopReason: "exited" });
     expect(m.diff).toEqual({
       files: expect.arrayContaining([{ path: "src/add.js", added: 1, deleted: 1 }, { path: "agent-env.txt", added: expect.any(Number), deleted: 0 }]),
       filesChanged: 2,

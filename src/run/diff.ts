@@ -18,6 +18,8 @@ export interface DiffSummary {
 export interface StageOutput {
   tree: string;
   version: string;
+  /** Policy file to sha256, as the stage container read them from the image (null: could not). */
+  policy: Record<string, string | null> | null;
   summary: DiffSummary;
   /** Per file: only the lines the agent added, in order, with their line numbers in the new file. */
   added: Map<string, { lines: string[]; lineNumbers: number[] }>;
@@ -48,6 +50,12 @@ export function parseStageOutput(stdout: string): StageOutput {
   const tree = /^PERIMETER_TREE ([0-9a-f]{40,64})$/m.exec(stdout)?.[1];
   if (tree === undefined) throw new Error("the stage step printed no tree");
   const version = /^PERIMETER_VERSION (.*)$/m.exec(stdout)?.[1]?.trim() ?? "";
+  let policy: StageOutput["policy"] = null;
+  try {
+    policy = JSON.parse(/^PERIMETER_POLICY (.*)$/m.exec(stdout)?.[1] ?? "null") as StageOutput["policy"];
+  } catch {
+    policy = null;
+  }
   const numstatAt = lines.indexOf("PERIMETER_NUMSTAT");
   const diffAt = lines.indexOf("PERIMETER_DIFF");
   if (numstatAt < 0 || diffAt < numstatAt) throw new Error("the stage step printed no diff");
@@ -84,6 +92,7 @@ export function parseStageOutput(stdout: string): StageOutput {
   return {
     tree,
     version,
+    policy,
     added,
     summary: {
       files,

@@ -223,8 +223,6 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
           detail = `the engine could not run the agent: ${result.spawnError ?? lastLines(result.stderr, 3)}`;
         }
         obs.toolExitCode = result.exitCode;
-        const start = manifest.entrypoint.records.find((r) => r.event === "start");
-        if (start !== undefined && "policyDigests" in start) manifest.policy.digests = start.policyDigests;
       } finally {
         clearTimeout(clock);
         if (heartbeat !== undefined) clearInterval(heartbeat);
@@ -240,6 +238,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
         const result = await mustRun(plan.steps.stage[0]!, "staging the final tree", { PERIMETER_BASE: clone!.base });
         stage = parseStageOutput(result.stdout);
         manifest.tool.version = stage.version || null;
+        manifest.policy.digests = stage.policy;
         manifest.diff = stage.summary;
         findings = await scanAddedLines(stage);
         manifest.secretScan = { scanner: SCANNER, findings };

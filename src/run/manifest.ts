@@ -21,8 +21,8 @@ export interface Manifest {
   state: "running" | "finished";
   tool: { id: string; version: string | null };
   profile: { name: string; files: string[]; sha256: string };
-  /** Digests of the image's policy files, as the entrypoint reports them (advisory: see records.ts). */
-  policy: { digests: unknown };
+  /** The sha256 of each of the image's policy files, read by the stage step in a fresh container of the image. */
+  policy: { digests: Record<string, string | null> | null };
   image: { ref: string; id: string | null };
   engine: string;
   repo: { url: string; slug: string };

@@ -2,6 +2,7 @@
 // fixed bash script; everything that varies comes in through environment variables, so the engine
 // commands in `perimeter run --print` are exactly the ones that run. None runs git on the host, and
 // none reads the agent's .git: the pristine bare clone (/base) is never mounted into the agent.
+import { IMAGE_SPEC_PATH } from "../image/spec.js";
 import type { ContainerPaths } from "./paths.js";
 
 /** Git with no config but ours: nothing the repository or the agent wrote can name a program to run. */
@@ -44,10 +45,13 @@ printf 'PERIMETER_CLONE %s %s\\n' "$base" "$branch"
  * Stages the agent's final tree into a fresh index of the pristine repository (the agent's own
  * .git, hooks and config never load), writes the tree, and prints the diff against the base for the
  * scan and the manifest, plus the tool's version. No network.
- * Out: `PERIMETER_TREE <id>`, `PERIMETER_VERSION <text>`, then numstat and the diff after markers.
+ * Out: `PERIMETER_TREE <id>`, `PERIMETER_VERSION <text>`, `PERIMETER_POLICY <json>` (the image's
+ * policy files and their sha256), then numstat and the diff after markers.
  */
 export function stageScript(p: ContainerPaths, versionCommand: readonly string[]): string {
   const version = versionCommand.map(shellQuote).join(" ");
+  // The sha256 of every policy file the image spec lists, read in a fresh container of the same image.
+  const digests = `const s=require(${JSON.stringify(IMAGE_SPEC_PATH)}),c=require("crypto"),f=require("fs"),o={};for(const p of [...s.policyFiles].sort()){try{o[p]=c.createHash("sha256").update(f.readFileSync(p)).digest("hex")}catch{o[p]=null}}process.stdout.write(JSON.stringify(o))`;
   return `${CLEAN_GIT(p)}
 export GIT_DIR=${p.base}/repo.git GIT_WORK_TREE=${p.work} GIT_INDEX_FILE=/tmp/perimeter-index
 from=$PERIMETER_BASE
@@ -58,6 +62,7 @@ tree=$(g write-tree)
 printf '%s\\n' "$tree" > ${p.base}/perimeter-tree
 printf 'PERIMETER_TREE %s\\n' "$tree"
 printf 'PERIMETER_VERSION %s\\n' "$(cd / && ${version} 2>/dev/null | grep -v '^ *$' | tail -n 1)"
+printf 'PERIMETER_POLICY %s\\n' "$(node -e ${shellQuote(digests)} 2>/dev/null || echo null)"
 echo PERIMETER_NUMSTAT
 g diff --cached --numstat --no-renames "$from"
 echo PERIMETER_DIFF

@@ -52,6 +52,10 @@ function expectCommonFields(m: Manifest, tool: string, stop: keyof typeof STOP_E
   expect(m.tool.id).toBe(tool);
   expect(m.profile.name).toMatch(/^(autonomous|tiny-budget)$/);
   expect(m.profile.sha256).toMatch(/^[0-9a-f]{64}$/);
+  if (stop !== "STOP_REFUSED" && stop !== "STOP_INTERRUPTED") {
+    expect(m.policy.digests!["/etc/perimeter/image.json"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.values(m.policy.digests!).every((d) => typeof d === "string" && /^[0-9a-f]{64}$/.test(d))).toBe(true);
+  }
   expect(m.image).toEqual({ ref: `localhost/${IMAGE_NAME}:latest`, id: expect.stringMatching(/^[0-9a-f]{64}$/) });
   expect(m.engine).toBe("podman");
   expect(m.repo).toEqual({ url: "https://github.com/octo/app.git", slug: "octo/app" });

@@ -44,6 +44,7 @@ describe("stop reasons", () => {
 const STAGE = [
   "PERIMETER_TREE 0123456789abcdef0123456789abcdef01234567",
   "PERIMETER_VERSION 2.1.330 (Claude Code)",
+  'PERIMETER_POLICY {"/etc/perimeter/image.json":"abc"}',
   "PERIMETER_NUMSTAT",
   "3\t1\tsrc/add.js",
   "-\t-\tlogo.png",
@@ -73,6 +74,7 @@ describe("the stage step's output", () => {
     const s = parseStageOutput(STAGE);
     expect(s.tree).toBe("0123456789abcdef0123456789abcdef01234567");
     expect(s.version).toBe("2.1.330 (Claude Code)");
+    expect(s.policy).toEqual({ "/etc/perimeter/image.json": "abc" });
     expect(s.summary).toEqual({
       files: [
         { path: "src/add.js", added: 3, deleted: 1 },

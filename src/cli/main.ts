@@ -10,6 +10,7 @@ import type { CommandResult } from "./result.js";
 import { check } from "./commands/check.js";
 import { render } from "./commands/render.js";
 import { show } from "./commands/show.js";
+import { TOOL_IDS } from "../tools/index.js";
 
 // The ids are the registry's (src/tools/index.ts); an unknown one is refused with the list of choices.
 const toolsOption = () => new Option("--tools <list>", "comma-separated tool ids (default: all)");
@@ -88,7 +89,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .command("run")
     .description("run an agent on a fresh clone behind the gateway, inside the profile's limits; the result is a pull request and a manifest")
     .argument("[prompt]", "the task (or --prompt-file)")
-    .option("--tool <tool>", "claude, codex or gemini")
+    .option("--tool <tool>", `the agent: ${TOOL_IDS.join(", ")}`)
     .option("--repo <url>", "the repository to clone, https://HOST/OWNER/NAME")
     .addOption(profileOption("autonomous"))
     .addOption(profilesDirOption())

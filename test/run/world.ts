@@ -22,7 +22,7 @@ export const UPSTREAM_NAMES = ["api.anthropic.com", "api.openai.com", "generativ
 export const REAL_SECRETS = {
   ANTHROPIC_API_KEY: "sk-ant-api03-REAL-run-test-anthropic-0001",
   OPENAI_API_KEY: "sk-proj-REAL-run-test-openai-0001",
-  GEMINI_API_KEY: "AIzaREAL-run-test-gemini-0001",
+  GEMINI_API_KEY: "AIzaREAL-run-test-google-0001",
   GH_TOKEN: "ghp_REALruntesttoken0000000000000000000001",
 };
 

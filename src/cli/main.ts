@@ -54,7 +54,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
   program
     .command("hook")
     .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
-    .argument("<tool>", "the tool whose hook protocol to speak: claude, codex or gemini")
+    .argument("<tool>", "the tool whose hook protocol to speak (a tool id, as --tools takes)")
     .addOption(profileOption("interactive"))
     .addOption(profilesDirOption())
     .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));
@@ -62,6 +62,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .command("schema")
     .description("print the JSON Schema of the profile file format")
     .option("--tripwires", "the schema of tripwires.toml instead")
+    .option("--secrets", "the schema of secrets.toml instead")
     .action((flags) => run(async () => (await import("./commands/schema.js")).schema(flags)));
   program
     .command("bake")

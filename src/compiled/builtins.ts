@@ -79,6 +79,15 @@ function relocate(profile: Profile, path: PathMap): Profile {
     ask: profile.ask.map(rule),
     deny: profile.deny.map(rule),
     tripwires: profile.tripwires.map(tripwire),
+    secrets: {
+      classes: profile.secrets.classes.map((c) => ({
+        ...c,
+        files: c.files.map((f) => ({ ...f, origin: origin(f.origin) })),
+        except: c.except.map((f) => ({ ...f, origin: origin(f.origin) })),
+        commands: c.commands.map(rule),
+        origin: origin(c.origin),
+      })),
+    },
   };
 }
 

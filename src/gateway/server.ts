@@ -55,6 +55,24 @@ export interface RunningGateway {
 }
 
 export const CA_FILE = "ca.pem";
+
+/** Bytes a tunnel lets queue for a slow side before it pauses the other (a socket's own mark is 16 KB). */
+const TUNNEL_QUEUE = 1 << 20;
+
+/**
+ * `from` into `to` with a deeper queue than pipe(): pipe pauses the reader whenever the writer holds
+ * more than 16 KB, which a 64 KB read always does, so a fast download paused and resumed per read.
+ */
+function pump(from: Socket, to: Socket): void {
+  from.on("data", (chunk: Buffer) => {
+    to.write(chunk);
+    if (to.writableLength > TUNNEL_QUEUE) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
+  });
+  from.once("end", () => to.end());
+}
 export const BUNDLE_FILE = "ca-bundle.pem";
 
 interface Target {
@@ -166,7 +184,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const finish = (extra: LogLine) => log.write({ ...line, ms: Math.round((performance.now() - started) * 100) / 100, ...extra });
 
     function refuse(refusal: Refusal): void {
-      finish({ decision: "deny", rule: refusal.rule, status: 403, detail: refusal.message });
+      finish({ decision: "deny", rule: refusal.rule, status: refusal.status ?? 403, detail: refusal.message });
       req.resume();
       sendRefusal(res, refusal);
     }
@@ -181,7 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const api = modelApiOf(methods[0]!, path);
     if (api !== undefined) {
       const over = budget.refusal();
-      if (over) return refuse({ rule: "limits.stop_percent", message: over });
+      if (over) return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
     }
     if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
 
@@ -249,13 +267,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const decoder = reader === undefined ? undefined : decoderFor(upRes.headers["content-encoding"]);
       const sink = decoder === "unknown" ? undefined : decoder;
       sink?.on("data", (c: Buffer) => reader!.feed(c));
+      // As pump() for tunnels: a deeper queue than pipe()'s 16 KB keeps a download streaming.
       upRes.on("data", (chunk: Buffer) => {
         bytesOut += chunk.length;
         if (reader !== undefined && decoder === undefined) reader.feed(chunk);
         else sink?.write(chunk);
+        res.write(chunk);
+        if (res.writableLength > TUNNEL_QUEUE) {
+          upRes.pause();
+          res.once("drain", () => upRes.resume());
+        }
       });
-      upRes.pipe(res);
       upRes.on("end", () => {
+        res.end();
         const done = () => {
           const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut };
           if (reader !== undefined) {
@@ -422,6 +446,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       tunnel(client, head, host, port, started);
       return;
     }
+    client.setNoDelay(true);
     client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) client.unshift(head);
     client.pause();
@@ -447,8 +472,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   function tunnel(client: Socket, head: Buffer, host: string, port: number, started: number): void {
     const upstream = netConnect({ host, port, lookup: lookup as never });
     track(upstream);
-    let bytesIn = head.length;
-    let bytesOut = 0;
     let connected = false;
     upstream.once("connect", () => {
       connected = true;
@@ -456,10 +479,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       client.setNoDelay(true);
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) upstream.write(head);
-      client.on("data", (c: Buffer) => (bytesIn += c.length));
-      upstream.on("data", (c: Buffer) => (bytesOut += c.length));
-      client.pipe(upstream);
-      upstream.pipe(client);
+      pump(client, upstream);
+      pump(upstream, client);
     });
     upstream.on("error", (error) => {
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;
@@ -471,7 +492,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     client.on("close", () => upstream.destroy());
     upstream.once("close", () => {
       client.destroy();
-      log.write({ host, port, method: "CONNECT", decision: connected ? "tunnel" : "error", status: connected ? 200 : 502, bytesIn, bytesOut, ms: Math.round(performance.now() - started) });
+      log.write({ host, port, method: "CONNECT", decision: connected ? "tunnel" : "error", status: connected ? 200 : 502, bytesIn: upstream.bytesWritten, bytesOut: upstream.bytesRead, ms: Math.round(performance.now() - started) });
     });
   }
 

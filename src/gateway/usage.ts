@@ -3,7 +3,7 @@
 import { compileGlob } from "./glob.js";
 import type { Limits, Price } from "../profile/types.js";
 
-export type ModelApi = "anthropic-messages" | "openai-responses" | "openai-chat" | "gemini";
+export type ModelApi = "anthropic-messages" | "openai-responses" | "openai-chat" | "google-generate-content";
 
 /** Which model API a request is, from its normalized path; undefined: not a model call. */
 export function modelApiOf(method: string, path: string): ModelApi | undefined {
@@ -11,7 +11,7 @@ export function modelApiOf(method: string, path: string): ModelApi | undefined {
   if (/\/v1\/messages$/.test(path)) return "anthropic-messages";
   if (/\/responses$/.test(path)) return "openai-responses";
   if (/\/chat\/completions$/.test(path)) return "openai-chat";
-  if (/\/models\/[^/]+:(stream)?generatecontent$/.test(path)) return "gemini";
+  if (/\/models\/[^/]+:(stream)?generatecontent$/.test(path)) return "google-generate-content";
   return undefined;
 }
 
@@ -45,11 +45,11 @@ function readUsage(event: Json, into: Usage): void {
     max("cachedInput", num(u.cache_read_input_tokens) + openaiCached);
     max("output", num(u.output_tokens) + num(u.completion_tokens));
   }
-  const gemini = obj(event.usageMetadata);
-  if (gemini !== undefined) {
-    max("input", num(gemini.promptTokenCount));
-    max("cachedInput", num(gemini.cachedContentTokenCount));
-    max("output", num(gemini.candidatesTokenCount) + num(gemini.thoughtsTokenCount));
+  const google = obj(event.usageMetadata);
+  if (google !== undefined) {
+    max("input", num(google.promptTokenCount));
+    max("cachedInput", num(google.cachedContentTokenCount));
+    max("output", num(google.candidatesTokenCount) + num(google.thoughtsTokenCount));
   }
 }
 

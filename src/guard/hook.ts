@@ -4,32 +4,48 @@
 import type { AgentTool, GuardRequest, HookAnswer } from "../tools/types.js";
 import { analyse, explain, type GuardPolicy } from "./analyse.js";
 import { protectedPath, protectedReason } from "./protected.js";
+import { secretsVerdict } from "./secret-hook.js";
+import type { Secrets } from "../profile/secrets.js";
 
 /** No opinion: the tool's own rules and prompts decide. */
 export const NO_OPINION: HookAnswer = { stdout: "", stderr: "", exitCode: 0 };
 
-function decide(request: GuardRequest, policy: GuardPolicy): string | undefined {
+/** What the hook decides: refuse, ask the user (where the tool can; else refuse), or no opinion. */
+type Decision = { answer: "deny" | "ask"; reason: string } | undefined;
+
+function decide(request: GuardRequest, policy: GuardPolicy & { secrets?: Secrets }): Decision {
+  const deny = (reason: string | undefined): Decision => (reason === undefined ? undefined : { answer: "deny", reason });
+  let own: Decision;
   switch (request.kind) {
     case "other":
       return undefined;
+    case "read":
+      break;
     case "write": {
       const hit = request.paths.find((p) => protectedPath(p, policy.protectedPaths ?? []));
-      return hit === undefined ? undefined : protectedReason(hit);
+      own = deny(hit === undefined ? undefined : protectedReason(hit));
+      break;
     }
     case "command": {
       const verdict = analyse(request.command, policy);
-      return verdict.decision === "deny" ? explain(verdict) : undefined;
+      own = deny(verdict.decision === "deny" ? explain(verdict) : undefined);
+      break;
     }
   }
+  if (own !== undefined || policy.secrets === undefined) return own;
+  // Secrets (issue 15): a read of a secret is refused; where the check cannot tell, the user is asked.
+  const secret = secretsVerdict(request, policy.secrets);
+  return secret.decision === "none" ? undefined : { answer: secret.decision, reason: `perimeter guard: ${secret.reason}` };
 }
 
 /** One hook call: the tool's input on stdin in, the tool's answer out. Never throws. */
-export async function runHook(tool: AgentTool, stdin: () => string, policy: () => Promise<GuardPolicy>): Promise<HookAnswer> {
+export async function runHook(tool: AgentTool, stdin: () => string, policy: () => Promise<GuardPolicy & { secrets?: Secrets }>): Promise<HookAnswer> {
   try {
     const request = tool.hook.read(JSON.parse(stdin()) as unknown);
     if (request.kind === "other") return NO_OPINION;
-    const reason = decide(request, await policy());
-    return reason === undefined ? NO_OPINION : tool.hook.deny(reason);
+    const decision = decide(request, await policy());
+    if (decision === undefined) return NO_OPINION;
+    return decision.answer === "ask" && tool.hook.ask ? tool.hook.ask(decision.reason) : tool.hook.deny(decision.reason);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return tool.hook.deny(`perimeter guard failed (${message}), so it refuses the call`);

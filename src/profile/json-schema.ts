@@ -1,11 +1,12 @@
 // JSON Schemas of the profile file formats, generated from the zod schemas so they cannot drift.
 import * as z from "zod/mini";
 import { ProfileFileSchema, TripwiresFileSchema } from "./schema.js";
+import { SecretsFileSchema } from "./secrets-schema.js";
 
-export type SchemaKind = "profile" | "tripwires";
+export type SchemaKind = "profile" | "tripwires" | "secrets";
 
 export function jsonSchemaOf(kind: SchemaKind): object {
-  const schema = kind === "profile" ? ProfileFileSchema : TripwiresFileSchema;
+  const schema = kind === "profile" ? ProfileFileSchema : kind === "tripwires" ? TripwiresFileSchema : SecretsFileSchema;
   return z.toJSONSchema(schema, { target: "draft-7", io: "input" });
 }
 
@@ -13,4 +14,5 @@ export function jsonSchemaOf(kind: SchemaKind): object {
 export const SCHEMA_FILES: Record<SchemaKind, string> = {
   profile: "profile.schema.json",
   tripwires: "tripwires.schema.json",
+  secrets: "secrets.schema.json",
 };

@@ -6,15 +6,16 @@ import { ProfileError } from "../errors.js";
 import { builtinProfilesDir, displayPath } from "./builtin.js";
 import type { KeyPath } from "./locate.js";
 import { exampleArgv } from "./example.js";
-import { resolveGatewaySections } from "./gateway-sections.js";
-import { parseWireRule, type WireRule } from "./wire.js";
 import { analyse } from "../guard/analyse.js";
 import { tripwireDenies } from "./tripwire-overlap.js";
 import { parsePattern } from "./pattern.js";
+import { resolveGatewaySections } from "./gateway-sections.js";
+import { parseWireRule, type WireRule } from "./wire.js";
 import { mergeLimits } from "./limits.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
 import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
+import { loadSecrets, SECRETS_FILE, secretCommands } from "./secrets.js";
 import { formatKeyPath } from "./locate.js";
 
 export const TRIPWIRES_FILE = "tripwires.toml";
@@ -36,7 +37,7 @@ export function listProfiles(source: ProfileSource = {}): string[] {
   for (const dir of searchDirs(source)) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir)) {
-      if (entry.endsWith(".toml") && entry !== TRIPWIRES_FILE) names.add(entry.slice(0, -".toml".length));
+      if (entry.endsWith(".toml") && entry !== TRIPWIRES_FILE && entry !== SECRETS_FILE) names.add(entry.slice(0, -".toml".length));
     }
   }
   return [...names].sort();
@@ -67,6 +68,7 @@ export function loadProfile(name: string, source: ProfileSource = {}): Profile {
     tripwires,
     ...resolveGatewaySections(chain),
     runLimits: mergeLimits(chain.map((c) => c.data.limits)),
+    secrets: loadSecrets(source.profilesDir, [...chain].reverse()),
   };
   rejectConflicts(profile);
   rejectTripwireOverlaps(profile);
@@ -239,7 +241,7 @@ function rejectTripwireOverlaps(profile: Profile): void {
 /** The same command may not be both allowed (or asked) and denied: which one wins would differ by tool. */
 function rejectConflicts(profile: Profile): void {
   const seen = new Map<string, { list: string; rule: CommandRule }>();
-  const denies = [...profile.deny, ...profile.tripwires.flatMap((t) => t.rules)];
+  const denies = [...profile.deny, ...profile.tripwires.flatMap((t) => t.rules), ...secretCommands(profile.secrets).map((s) => s.rule)];
   const lists: [string, CommandRule[]][] = [["deny", denies], ["ask", profile.ask], ["allow", profile.allow]];
   for (const [list, rules] of lists) {
     for (const rule of rules) {

@@ -4,6 +4,7 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
 import { RunLimitsShape } from "./limits.js";
+import { SecretsSectionSchema } from "./secrets-schema.js";
 
 // zod/mini ships without messages; the English ones say "expected array, received string".
 z.config(en());
@@ -99,7 +100,7 @@ export const LimitsSchema = described(
     prices: z.optional(
       described(
         z.record(z.string(), price),
-        'Price per model name glob, e.g. "claude-sonnet-*". A model no entry matches is priced at the highest prices here.',
+        'Price per model name glob, e.g. "gpt-5*". A model no entry matches is priced at the highest prices here.',
       ),
     ),
     // The clock and the container's resources, read by `perimeter run` (src/profile/limits.ts).
@@ -125,6 +126,7 @@ export const ProfileFileSchema = described(
     credentials: z.optional(described(z.record(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, "use lower-case letters, digits and dashes")), CredentialSchema), "Secrets by name.")),
     git: z.optional(GitSchema),
     limits: z.optional(LimitsSchema),
+    secrets: z.optional(SecretsSectionSchema),
   }),
   "A perimeter profile (profiles/<name>.toml).",
 );

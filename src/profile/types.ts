@@ -3,6 +3,7 @@ import type { ProfileLimits } from "./limits.js";
 import type { HostPattern } from "./host.js";
 import type { CommandPattern } from "./pattern.js";
 import type { WireRule } from "./wire.js";
+import type { Secrets } from "./secrets.js";
 
 export interface Origin {
   file: string;
@@ -60,6 +61,8 @@ export interface Profile {
   credentials: Credential[];
   git: GitPolicy;
   limits: Limits;
+  /** What the agent must never read: the built-in list plus the profile's additions. */
+  secrets: Secrets;
 }
 
 export interface NetworkPolicy {

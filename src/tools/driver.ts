@@ -45,6 +45,8 @@ export interface ToolDriver {
   /** Absolute paths of root-owned files the image's test-fixture layer carries (never policy). */
   imageFixtureFiles?: Record<string, string>;
 
+  /** Arguments that add `dir` to the folders the tool's own file checks let it read (none: it has no such check). */
+  addDirArgs?(dir: string): string[];
   /** Home-relative files holding the tool's strongest hand-written deny of `word` (not perimeter's renderer). */
   handWrittenDeny(word: string): Record<string, string>;
   /** Did the run report that a rule or an approval policy refused the command? */

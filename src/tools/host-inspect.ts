@@ -4,6 +4,7 @@
 // checks"). Tool modules say which events and which answer mean approval; this file gathers text.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { cliPath } from "../guard/command.js";
 
 /** The files in `dir` whose names end in `suffix`, sorted; none when the folder cannot be read. */
 export function filesIn(dir: string, suffix: string): string[] {
@@ -17,9 +18,20 @@ export function filesIn(dir: string, suffix: string): string[] {
   }
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * perimeter's own guard hook, exactly as guardHookCommand writes it: it never answers "allow" (it
+ * denies or has no opinion), and its bundle holds the words of every tool's protocol, so it is not read.
+ */
+function isGuardHook(command: string): boolean {
+  const clis = [cliPath("host"), cliPath("image")].map((p) => escapeRegExp(`'${p}'`)).join("|");
+  return new RegExp(`^node (${clis}) hook [a-z0-9-]+ --profile '[^']*'( --profiles-dir '[^']*')? \\|\\| exit \\d+$`).test(command);
+}
+
 /** True when a hook's text says it can answer with `answer` (a regular expression of the tool's). */
 export function hookCanAnswer(command: string, place: HookPlace, answer: RegExp): boolean {
-  return answer.test(hookText(command, place));
+  return !isGuardHook(command) && answer.test(hookText(command, place));
 }
 
 /** Larger files are not read: a hook script is small, a bundle is not worth the start-up time. */

@@ -74,6 +74,12 @@ export interface RunFacts {
   versionCommand: string[];
 }
 
+/** A path a file tool call reads; `recursive`: everything beneath it (a search of a folder). */
+export interface FileAccess {
+  path: string;
+  recursive?: boolean;
+}
+
 /** Where perimeter judges a host: the home, the environment the tools will see, the project folder. */
 export interface HostPlace {
   home: string;
@@ -139,11 +145,17 @@ export interface AgentTool {
 }
 
 /** What one hook call asks the guard about, read from the tool's own hook input. */
-export type GuardRequest =
+export type GuardRequest = (
   | { kind: "command"; command: string }
   | { kind: "write"; paths: string[] }
+  /** A file tool's read: the files it reads, and the folders it searches (`recursive`). */
+  | { kind: "read"; access: FileAccess[] }
   /** A tool call the guard has no opinion on. */
-  | { kind: "other" };
+  | { kind: "other" }
+) & {
+  /** The agent's working folder, from the hook input (the secrets check resolves relative paths there). */
+  cwd?: string;
+};
 
 /** A hook's answer: what it prints and how it exits. */
 export interface HookAnswer {
@@ -157,6 +169,8 @@ export interface ToolHook {
   read(input: unknown): GuardRequest;
   /** The answer that refuses the call, in the tool's own hook protocol. */
   deny(reason: string): HookAnswer;
+  /** The answer that makes the tool ask its user; a tool without one gets a denial instead. */
+  ask?(reason: string): HookAnswer;
   /** The tool's own settings and hook files, in the workspace or the home: an agent may not edit them. */
   protectedPaths: readonly RegExp[];
   /** The exit code with which a hook blocks the call in this tool. */

@@ -10,6 +10,7 @@
 //   4. the image's entrypoint starting `node -e 0` (its fixed cost)                      vs `node -e 0` alone
 //   4a-c. the entrypoint starting each pinned agent, up to its first model request       vs the agent alone
 //   5. rulesync generate (Claude Code + Codex, permissions) for the same lists           vs case 1
+//   6a-c. perimeter gateway: 200 MB tunnelled vs squid, intercepted vs direct, added latency (gateway.ts)
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -27,6 +28,7 @@ import {
   type CaseResult,
 } from "./lib.js";
 import { agentStartCommands, type AgentStartSetup } from "./agent-start.js";
+import { gatewayBench } from "./gateway.js";
 import { AGENT_TOOLS } from "../real/agents.js";
 import { copyPackageSource } from "../package-source.js";
 import { parseRecords } from "../../src/entrypoint/record.js";
@@ -317,7 +319,8 @@ const results: CaseResult[] = [
   },
 ];
 
-const lines = results.map(formatLine);
+const gateway = await gatewayBench(TMP, CLI, PKG);
+const lines = [...results.map(formatLine), ...gateway.results.map(formatLine), ...gateway.extra];
 const cpuList = cpus();
 const machine = [
   `Node ${process.version}, ${cpuList[0]?.model.trim() ?? "unknown CPU"} (${cpuList.length} cores), ${new Date().toISOString()}`,

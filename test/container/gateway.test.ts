@@ -5,7 +5,7 @@
 // tries the ways out. Nothing leaves the machine: both networks are internal.
 import { build } from "esbuild";
 import { execa } from "execa";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnvironment } from "../../src/gateway/agent-env.js";
@@ -137,33 +137,41 @@ beforeAll(async () => {
   writeFileSync(join(gwDir, "upstream-ca.pem"), ca.caPem);
   const hosts = [`${modelIp} ${modelHosts.join(" ")}`, `${await ipOf(container("github"), NET_UP)} api.github.com`, `${await ipOf(container("git"), NET_UP)} github.com`];
   writeFileSync(join(gwDir, "hosts"), `${hosts.join("\n")}\n`);
-  const env = Object.entries(SECRETS).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
-  await podman([
-    "run", "-d", "--name", GATEWAY, "--network", NET_UP, "--network", NET_AGENT, "--entrypoint", "node", ...env,
-    "-v", `${ROOT}:/opt/perimeter-package:ro`, "-v", `${gwDir}:/gw`, image.ref,
-    "/opt/perimeter-package/dist/perimeter.cjs", "gateway", "--profile", "gwc", "--profiles-dir", "/gw/profiles", "--listen", "0.0.0.0:3128",
-    "--ca-dir", "/gw/ca", "--log", "/gw/gateway.log", "--hosts", "/gw/hosts", "--upstream-ca", "/gw/upstream-ca.pem", "--usage", "/gw/usage.json", "--json",
-  ]);
-  await waitFor(() => existsSync(join(gwDir, "ca", "ca.pem")), "the gateway's CA certificate");
+  writeFileSync(join(gwDir, "profiles", "gwc-budget.toml"), `description = "one model call's budget"\nextends = "gwc"\n\n[limits]\ntokens = 14\n`);
+  await startGatewayContainer(GATEWAY, "gwc", "gw");
 }, 900_000);
 
+/** `perimeter gateway` in its own container on both networks; ready once its CA is in gwDir/<dir>/ca. */
+async function startGatewayContainer(name: string, profileName: string, dir: string): Promise<void> {
+  mkdirSync(join(gwDir, dir), { recursive: true });
+  chownSync(join(gwDir, dir), 1000, 1000);
+  const env = Object.entries(SECRETS).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
+  await podman([
+    "run", "-d", "--name", name, "--network", NET_UP, "--network", NET_AGENT, "--entrypoint", "node", ...env,
+    "-v", `${ROOT}:/opt/perimeter-package:ro`, "-v", `${gwDir}:/gw`, image.ref,
+    "/opt/perimeter-package/dist/perimeter.cjs", "gateway", "--profile", profileName, "--profiles-dir", "/gw/profiles", "--listen", "0.0.0.0:3128",
+    "--ca-dir", `/gw/${dir}/ca`, "--log", `/gw/${dir}/gateway.log`, "--hosts", "/gw/hosts", "--upstream-ca", "/gw/upstream-ca.pem", "--usage", `/gw/${dir}/usage.json`, "--json",
+  ]);
+  await waitFor(() => existsSync(join(gwDir, dir, "ca", "ca.pem")), `the CA certificate of ${name}`);
+}
+
 afterAll(async () => {
-  for (const name of [GATEWAY, ...ROLES.map(container)]) await podman(["rm", "--force", "--time", "0", name], { reject: false });
+  for (const name of [GATEWAY, `${GATEWAY}-budget`, ...ROLES.map(container)]) await podman(["rm", "--force", "--time", "0", name], { reject: false });
   for (const net of [NET_UP, NET_AGENT]) await podman(["network", "rm", "--force", net], { reject: false });
   removeScratch();
 }, 120_000);
 
 const profile = () => loadProfile("gwc", { profilesDir: join(gwDir, "profiles") });
 
-async function runAgent(tool: ToolId) {
+async function runAgent(tool: ToolId, gateway = GATEWAY, dir = "gw") {
   const driver = DRIVERS[tool];
   const url = `https://${driver.modelHost}`;
   const home = makeAgentHome(image.spec, { url } as never);
   // A new script file starts a fresh record in the model container.
   writeFileSync(join(fixture, "commands.json"), JSON.stringify(COMMANDS.map((c) => c.replace("MODEL_IP", modelIp).replaceAll("TOOL", tool))));
   await new Promise((r) => setTimeout(r, 20));
-  const env = { ...driver.modelEnv(url), ...agentEnvironment(profile(), `http://${GATEWAY}:3128`, "/run/perimeter/ca-bundle.pem") };
-  const run = await runContainer(image.ref, { network: NET_AGENT, env, volumes: [home.volume, `${join(gwDir, "ca")}:/run/perimeter:ro`], args: [tool, "go"], timeoutMs: 300_000 });
+  const env = { ...driver.modelEnv(url), ...agentEnvironment(profile(), `http://${gateway}:3128`, "/run/perimeter/ca-bundle.pem") };
+  const run = await runContainer(image.ref, { network: NET_AGENT, env, volumes: [home.volume, `${join(gwDir, dir, "ca")}:/run/perimeter:ro`], args: [tool, "go"], timeoutMs: 300_000 });
   const after = modelRecord();
   return { run, env, results: after.turnResults, requests: after.requests };
 }
@@ -205,6 +213,24 @@ describe.each(TOOLS.map((t) => t.id))("%s through the gateway", (tool) => {
   });
 });
 
+describe.each(TOOLS.map((t) => t.id))("%s over budget", (tool) => {
+  it("with a budget just below the first reply's usage, the next model call is refused, shown and recorded", async () => {
+    const name = `${GATEWAY}-budget`;
+    await podman(["rm", "--force", "--time", "0", name], { reject: false });
+    await startGatewayContainer(name, "gwc-budget", `budget-${tool}`);
+    const r = await runAgent(tool, name, `budget-${tool}`);
+    const output = `${r.run.stdout}\n${r.run.stderr}`;
+    expect(output, output.slice(-2000)).toMatch(/budget is spent/);
+    const log = readFileSync(join(gwDir, `budget-${tool}`, "gateway.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event?: string; rule?: string });
+    expect(log.some((l) => l.event === "budget-stop")).toBe(true);
+    const refused = log.filter((l) => l.rule === "limits.stop_percent").length;
+    expect(refused).toBeGreaterThan(0);
+    // Refused once, not retried: the CLIs do not retry a 400.
+    expect(refused).toBeLessThan(3);
+    expect(JSON.parse(readFileSync(join(gwDir, `budget-${tool}`, "usage.json"), "utf8"))).toMatchObject({ stopped: true });
+  }, 300_000);
+});
+
 describe("the controls", () => {
   it("with the agent on the upstream network, the direct connection succeeds", async () => {
     const run = await runContainer(image.ref, { network: NET_UP, entrypoint: ["curl"], args: ["-sk", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}", "-X", "HEAD", `https://${modelIp}/`] });
@@ -213,7 +239,7 @@ describe("the controls", () => {
 
   it("main never moved, and the gateway's log recorded every refusal without a secret", async () => {
     expect(await gitRefs()).toContain(`refs/heads/main ${seedMain}`);
-    const log = readFileSync(join(gwDir, "gateway.log"), "utf8");
+    const log = readFileSync(join(gwDir, "gw", "gateway.log"), "utf8");
     for (const s of Object.values(SECRETS)) expect(log).not.toContain(s);
     const rules = log.trim().split("\n").map((l) => (JSON.parse(l) as { rule?: string }).rule);
     expect(rules).toEqual(expect.arrayContaining(["network.allow", "git.push", "tripwire:gh-repo-delete"]));

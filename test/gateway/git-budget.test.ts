@@ -119,7 +119,8 @@ describe("model budget", () => {
     const first = await call();
     expect(first.status).toBe(200);
     const second = await call();
-    expect(second.status).toBe(403);
+    // 400: the one status none of the CLIs retries (Codex retries 403).
+    expect(second.status).toBe(400);
     expect(second.body).toContain("limits.stop_percent");
     expect(second.body).toMatch(/budget is spent \(15 of 14 tokens/);
     const events = g.logLines().map((l) => l.event);

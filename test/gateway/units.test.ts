@@ -43,7 +43,7 @@ describe("usage of the model APIs", () => {
     expect(modelApiOf("POST", "/v1/messages")).toBe("anthropic-messages");
     expect(modelApiOf("POST", "/v1/messages/count_tokens")).toBeUndefined();
     expect(modelApiOf("POST", "/v1/responses")).toBe("openai-responses");
-    expect(modelApiOf("POST", normalPath("/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"))).toBe("gemini");
+    expect(modelApiOf("POST", normalPath("/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"))).toBe("google-generate-content");
     expect(modelApiOf("GET", "/v1/models")).toBeUndefined();
   });
 

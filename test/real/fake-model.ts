@@ -40,6 +40,8 @@ export interface FakeModel {
   toolResults: string[];
   /** How many times the scripted tool call was offered. */
   toolCallsOffered: number;
+  /** Turns whose file tool call went out as a shell command, because the CLI offered no such file tool. */
+  shellInsteadOfFileTool: Set<number>;
   /** With `commands`: the tool result of commands[i] at index i (not de-duplicated), as the CLI sent it back. */
   turnResults: string[];
   close(): Promise<void>;
@@ -52,13 +54,42 @@ export interface FakeModelOptions {
    * A script instead: turn N (N tool results already in the conversation) runs commands[N], one
    * command per turn, so one agent process can try many commands; "done" after the last.
    */
-  commands?: readonly string[];
+  commands?: readonly ScriptStep[];
   /** Text of the final answer (default "done"). */
   finalText?: string;
   /** Log every request/answer to stderr (also enabled by env FAKE_MODEL_DEBUG=1). */
   debug?: boolean;
   /** Called as each request arrives, before its body is read (the benchmark times agents' start by it). */
   onRequest?: () => void;
+}
+
+/**
+ * A turn that calls one of the tool's own file tools instead of the shell (Claude Read/Grep/Glob,
+ * Gemini read_file/read_many_files/grep_search/glob). `path` is absolute; `pattern` is the search or
+ * glob pattern. A tool that does not offer that file tool gets a shell `cat`/`grep -r` instead.
+ */
+export interface FileToolCall {
+  file: "read" | "readMany" | "grep" | "glob";
+  path: string;
+  pattern?: string;
+}
+
+/** One scripted turn: a shell command line, or a file tool call. */
+export type ScriptStep = string | FileToolCall;
+
+/** The shell spelling of a file tool call, for a tool that lacks the file tool. */
+export function shellOf(step: ScriptStep): string {
+  if (typeof step === "string") return step;
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  switch (step.file) {
+    case "read":
+    case "readMany":
+      return `cat ${q(step.path)}`;
+    case "grep":
+      return `grep -rn ${q(step.pattern ?? ".")} ${q(step.path)}`;
+    case "glob":
+      return `ls -d ${q(step.path)}/${step.pattern ?? "*"}`;
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -105,9 +136,32 @@ function anthropicShellTool(body: Json): string | undefined {
   return undefined;
 }
 
-function anthropicContent(kind: "tool_call" | "text", command: string, finalText: string, turn = 0): Json[] {
+function anthropicOffers(body: Json, name: string): boolean {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  return tools.some((t) => isObj(t) && t.name === name);
+}
+
+/** Claude Code's file tools and their inputs. */
+function anthropicFileCall(step: FileToolCall): { name: string; input: Json } {
+  switch (step.file) {
+    case "read":
+    case "readMany":
+      return { name: "Read", input: { file_path: step.path } };
+    case "grep":
+      return { name: "Grep", input: { pattern: step.pattern ?? ".", path: step.path, output_mode: "content" } };
+    case "glob":
+      return { name: "Glob", input: { pattern: step.pattern ?? "*", path: step.path } };
+  }
+}
+
+function anthropicContent(kind: "tool_call" | "text", step: ScriptStep, finalText: string, turn = 0, body: Json = {}, fellBack?: Set<number>): Json[] {
   if (kind === "tool_call") {
-    return [{ type: "tool_use", id: `toolu_fake_${turn}`, name: "Bash", input: { command, description: "Run the command" } }];
+    if (typeof step !== "string") {
+      const call = anthropicFileCall(step);
+      if (anthropicOffers(body, call.name)) return [{ type: "tool_use", id: `toolu_fake_${turn}`, name: call.name, input: call.input }];
+      fellBack?.add(turn);
+    }
+    return [{ type: "tool_use", id: `toolu_fake_${turn}`, name: "Bash", input: { command: shellOf(step), description: "Run the command" } }];
   }
   return [{ type: "text", text: finalText }];
 }
@@ -167,6 +221,34 @@ function geminiToolResults(body: Json): string[] {
     }
   }
   return out;
+}
+
+function geminiOffers(body: Json, name: string): boolean {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  return tools.some((t) => isObj(t) && Array.isArray(t.functionDeclarations) && t.functionDeclarations.some((f) => isObj(f) && f.name === name));
+}
+
+/** Gemini CLI's file tools and their arguments. */
+function geminiFileCall(step: FileToolCall): { name: string; args: Json } {
+  switch (step.file) {
+    case "read":
+      return { name: "read_file", args: { file_path: step.path } };
+    case "readMany":
+      return { name: "read_many_files", args: { include: [step.path] } };
+    case "grep":
+      return { name: "grep_search", args: { pattern: step.pattern ?? ".", dir_path: step.path } };
+    case "glob":
+      return { name: "glob", args: { pattern: step.pattern ?? "*", dir_path: step.path } };
+  }
+}
+
+function geminiCall(step: ScriptStep, body: Json, turn: number, fellBack: Set<number>): Json {
+  if (typeof step !== "string") {
+    const call = geminiFileCall(step);
+    if (geminiOffers(body, call.name)) return { functionCall: { name: call.name, args: call.args } };
+    fellBack.add(turn);
+  }
+  return { functionCall: { name: "run_shell_command", args: { command: shellOf(step), description: "Run the command" } } };
 }
 
 function geminiShellTool(body: Json): string | undefined {
@@ -378,7 +460,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
   const script = opts.commands ?? (opts.command === undefined ? [] : [opts.command]);
   if (script.length === 0) throw new Error("startFakeModel needs `command` or `commands`");
   /** The command for a request that already carries `done` tool results, or undefined when the script is over. */
-  const nextCommand = (done: number): string | undefined => (opts.commands ? script[done] : done === 0 ? script[0] : undefined);
+  const nextCommand = (done: number): ScriptStep | undefined => (opts.commands ? script[done] : done === 0 ? script[0] : undefined);
   const debug = opts.debug ?? process.env.FAKE_MODEL_DEBUG === "1";
   const requests: FakeModelRequest[] = [];
   const toolResults: string[] = [];
@@ -392,6 +474,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
     if (results.length > turnResults.length) turnResults.splice(0, turnResults.length, ...results);
   };
   let toolCallsOffered = 0;
+  const shellInsteadOfFileTool = new Set<number>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     opts.onRequest?.();
@@ -424,7 +507,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
       const kind = command !== undefined && anthropicShellTool(b) ? "tool_call" : "text";
       record.answered = kind;
       if (kind === "tool_call") toolCallsOffered++;
-      const content = anthropicContent(kind, command ?? "", finalText, results.length);
+      const content = anthropicContent(kind, command ?? "", finalText, results.length, b, shellInsteadOfFileTool);
       log(" ->", kind);
       if (b.stream === true) return anthropicSse(res, model, content);
       return sendJson(res, 200, {
@@ -461,7 +544,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
         } else if (nextCommand(results.length) !== undefined && geminiShellTool(b)) {
           record.answered = "tool_call";
           toolCallsOffered++;
-          parts = [{ functionCall: { name: "run_shell_command", args: { command: nextCommand(results.length), description: "Run the command" } } }];
+          parts = [geminiCall(nextCommand(results.length)!, b, results.length, shellInsteadOfFileTool)];
         } else {
           record.answered = "text";
           parts = [{ text: finalText }];
@@ -484,11 +567,12 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
       const results = responsesToolResults(b);
       noteResults(results);
       const command = nextCommand(results.length);
-      const shell = command === undefined ? undefined : responsesShellTool(b, command);
+      const shell = command === undefined ? undefined : responsesShellTool(b, shellOf(command));
+      if (command !== undefined && typeof command !== "string") shellInsteadOfFileTool.add(results.length);
       const kind = command !== undefined && shell ? "tool_call" : "text";
       record.answered = kind;
       if (kind === "tool_call") toolCallsOffered++;
-      const item = responsesItem(kind, shell, command ?? "", finalText, results.length);
+      const item = responsesItem(kind, shell, command === undefined ? "" : shellOf(command), finalText, results.length);
       log(" ->", kind, shell ?? "");
       return responsesSse(res, model, item);
     }
@@ -528,6 +612,7 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
     requests,
     toolResults,
     turnResults,
+    shellInsteadOfFileTool,
     get toolCallsOffered() {
       return toolCallsOffered;
     },

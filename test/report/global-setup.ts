@@ -4,6 +4,7 @@
 // clients:latest) never rewrite a committed file.
 import { loadProfile } from "../../src/profile/load.js";
 import { endRun, readObservations, startRun, writeCoverageIntoReadme } from "./coverage.js";
+import { readSecretObservations, writeSecretsIntoReadme } from "./secrets-coverage.js";
 
 let dir: string;
 
@@ -13,6 +14,7 @@ export function setup(): void {
 
 export function teardown(): void {
   const observed = readObservations(dir);
+  secretsTeardown(readSecretObservations(dir));
   endRun(dir);
   if (observed.size === 0) return; // no real-agent suite ran
   if (process.env.PERIMETER_CLIENTS_DIR) {
@@ -23,4 +25,11 @@ export function teardown(): void {
   if (missing.length > 0) {
     console.log(`[coverage] README table left alone: ${missing.length} cells not observed in this run (e.g. ${missing[0]})`);
   }
+}
+
+/** The secrets table (test/report/secrets-coverage.ts), under the same rules. */
+function secretsTeardown(observed: ReturnType<typeof readSecretObservations>): void {
+  if (observed.length === 0 || process.env.PERIMETER_CLIENTS_DIR) return;
+  const missing = writeSecretsIntoReadme(observed);
+  if (missing.length > 0) console.log(`[secrets] README table left alone: not observed for ${missing.join(", ")}`);
 }

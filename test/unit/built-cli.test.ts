@@ -64,7 +64,7 @@ describe("the built CLI", () => {
     const full = await cli(PKG, ["render", "--home", viaFull, "--profiles-dir", own]);
     expect(full.exitCode, full.stderr).toBe(0);
     const bytes = (home: string) => Object.fromEntries(Object.entries(snapshot(home)).map(([file, state]) => [file, state.bytes]));
-    expect(Object.keys(bytes(viaCompiled)).length).toBe(5);
+    expect(Object.keys(bytes(viaCompiled)).length).toBe(6);
     // The one intended difference: the guard hook of a profile from an own folder reads that folder.
     const ownFolder = ` --profiles-dir '${own}'`;
     expect(JSON.stringify(bytes(viaFull))).toContain(ownFolder);

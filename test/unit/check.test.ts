@@ -47,7 +47,8 @@ describe("perimeter check", () => {
 
   it("names each drifted owned key in the other tools' shared files too", async () => {
     const home = await renderedHome();
-    writeFileSync(join(home, ".codex/config.toml"), 'approval_policy = "never"\nsandbox_mode = "workspace-write"\n');
+    const codexConfig = join(home, ".codex/config.toml");
+    writeFileSync(codexConfig, readFileSync(codexConfig, "utf8").replace('approval_policy = "on-request"', 'approval_policy = "never"'));
     const gemini = join(home, ".gemini/settings.json");
     const value = readJson(gemini) as { security: { disableYoloMode: boolean } };
     delete (value as { security?: unknown }).security;
@@ -57,7 +58,7 @@ describe("perimeter check", () => {
     // write (owned keys replaced), so it reports drift rather than refusing
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("drift: ~/.codex/config.toml: approval_policy");
-    expect(result.stdout).not.toMatch(/config\.toml: [^\n]*sandbox_mode/);
+    expect(result.stdout).not.toMatch(/config\.toml: [^\n]*(sandbox_mode|default_permissions|permissions\.perimeter)/);
     expect(result.stdout).toContain("drift: ~/.gemini/settings.json: security.disableYoloMode");
   });
 

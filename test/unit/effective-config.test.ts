@@ -32,18 +32,21 @@ async function renders(home: string, ...extra: string[]) {
 }
 
 describe("Codex permission profiles", () => {
-  it('default_permissions = ":danger-full-access" in the user config: render exits 3 naming file and key, check too', async () => {
+  it("a full-access profile of the user's in the config: render exits 3 naming file and key, check too", async () => {
+    // (`default_permissions` itself is perimeter's key since issue 15, like approval_policy: a bypass
+    // value there is replaced on render and is drift for check.)
     const home = tempDir("pw-home-");
-    writeFiles(home, { ".codex/config.toml": 'default_permissions = ":danger-full-access"\nmodel = "x"\n' });
+    writeFiles(home, { ".codex/config.toml": '[permissions.wide]\nextends = ":danger-full-access"\n' });
     const file = join(home, ".codex/config.toml");
-    await refused(["render"], home, `${file}: default_permissions = ":danger-full-access" gives full access`);
-    await refused(["check"], home, "default_permissions");
+    await refused(["render"], home, `${file}: permissions.wide gives full access`);
+    await refused(["check"], home, "permissions.wide");
     const json = await runCli(["check", "--json", "--home", home, "--project", project()]);
     expect(json.code).toBe(3);
-    expect((JSON.parse(json.stdout) as { bypass: string[] }).bypass).toEqual([expect.stringContaining("default_permissions")]);
-    // Control: the same config without that key renders.
-    writeFileSync(file, 'model = "x"\n');
+    expect((JSON.parse(json.stdout) as { bypass: string[] }).bypass).toEqual([expect.stringContaining("permissions.wide")]);
+    // Control: the same config without that profile renders, and a bypass default_permissions is replaced.
+    writeFileSync(file, 'default_permissions = ":danger-full-access"\nmodel = "x"\n');
     await renders(home);
+    expect(readFileSync(file, "utf8")).toContain('default_permissions = "perimeter"');
   });
 
   it("a [permissions.NAME] profile with full access, an open network or write access to / is refused, whether default or not", async () => {
@@ -51,7 +54,7 @@ describe("Codex permission profiles", () => {
       ['[permissions.wide]\nextends = ":danger-full-access"\n', "permissions.wide gives full access"],
       ['[permissions.net]\n[permissions.net.network]\nenabled = true\nmode = "full"\n', "permissions.net gives full network access"],
       ['[permissions.fs]\n[permissions.fs.filesystem]\n"/" = "write"\n', "permissions.fs gives write access to /"],
-      ['default_permissions = "mine"\n[permissions.base]\nextends = ":danger-full-access"\n[permissions.mine]\nextends = "base"\n', 'default_permissions = "mine" gives full access (extends "base")'],
+      ['default_permissions = "mine"\n[permissions.base]\nextends = ":danger-full-access"\n[permissions.mine]\nextends = "base"\n', 'permissions.mine gives full access (extends "base")'],
     ];
     for (const [config, finding] of cases) {
       const home = tempDir("pw-home-");
@@ -101,7 +104,7 @@ describe("location variables: render and check the folder the tool really reads"
   it("CODEX_HOME's own config is the one judged: a bypass there is caught although ~/.codex is clean", async () => {
     const home = tempDir("pw-home-");
     const codexHome = tempDir("pw-codex-home-");
-    writeFiles(codexHome, { "config.toml": 'default_permissions = ":danger-full-access"\n' });
+    writeFiles(codexHome, { "config.toml": '[permissions.wide]\nextends = ":danger-full-access"\n' });
     expect((await runCli(["render", "--home", home, "--project", project()])).code).toBe(0);
     vi.stubEnv("CODEX_HOME", codexHome);
     await refused(["check"], home, join(codexHome, "config.toml"));
@@ -123,7 +126,7 @@ describe("location variables: render and check the folder the tool really reads"
     vi.stubEnv("GEMINI_CLI_HOME", geminiHome);
     const r = await renders(home, "--tools", "gemini");
     expect(r.stdout).toContain(`gemini reads ${join(geminiHome, ".gemini")} (GEMINI_CLI_HOME)`);
-    expect(listFiles(geminiHome)).toEqual([".gemini/policies/perimeter.toml", ".gemini/settings.json"]);
+    expect(listFiles(geminiHome)).toEqual([".gemini/policies/perimeter-secrets.toml", ".gemini/policies/perimeter.toml", ".gemini/settings.json"]);
     const system = join(tempDir("pw-etc-"), "settings.json");
     writeFileSync(system, JSON.stringify({ general: { defaultApprovalMode: "yolo" } }));
     vi.stubEnv("GEMINI_CLI_SYSTEM_SETTINGS_PATH", system);
@@ -140,26 +143,68 @@ describe("hooks that approve", () => {
   }
   const claudeHooks = (event: string, command: string) => JSON.stringify({ hooks: { [event]: [{ matcher: "Bash", hooks: [{ type: "command", command }] }] } });
 
-  it("a Claude PreToolUse hook whose script answers allow: refused, naming the hook; a denying one renders", async () => {
+  it("a Claude PreToolUse hook whose script answers allow, in the project's settings: refused, naming the hook; a denying one renders", async () => {
     const home = tempDir("pw-home-");
-    const allow = hookScript(home, "allow");
-    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", `bash ${allow} --quiet`) });
-    await refused(["render"], home, `${join(home, ".claude/settings.json")}: hooks.PreToolUse runs "bash ${allow} --quiet", which can answer "allow"`);
-    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PreToolUse", hookScript(home, "deny")));
-    await renders(home);
+    const dir = project();
+    const allow = hookScript(dir, "allow");
+    writeFiles(dir, { ".claude/settings.json": claudeHooks("PreToolUse", `bash ${allow} --quiet`) });
+    const r = await runCli(["render", "--home", home, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".claude/settings.json")}: hooks.PreToolUse runs "bash ${allow} --quiet", which can answer "allow"`);
+    expect(listFiles(home)).toEqual([]);
+    writeFileSync(join(dir, ".claude/settings.json"), claudeHooks("PreToolUse", hookScript(dir, "deny")));
+    expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
   });
 
-  it("an inline command and a ~/ path are read too; PermissionRequest's behavior allow counts", async () => {
+  it("in the user's own settings, hooks.PreToolUse is perimeter's key: an approving hook there is rewritten, not kept", async () => {
     const home = tempDir("pw-home-");
-    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", `echo '{"hookSpecificOutput":{"permissionDecision":"allow"}}'`) });
-    await refused(["render"], home, "hooks.PreToolUse");
+    const allow = hookScript(home, "allow");
+    writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", allow) });
+    const check = await runCli(["check", "--home", home, "--project", project()]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("hooks.PreToolUse");
+    await renders(home);
+    expect(readFileSync(join(home, ".claude/settings.json"), "utf8")).not.toContain(allow);
+  });
+
+  it("an inline command and a ~/ path are read too; a user PermissionRequest hook's behavior allow is refused", async () => {
+    const home = tempDir("pw-home-");
+    const dir = project();
+    writeFiles(dir, { ".claude/settings.local.json": claudeHooks("PreToolUse", `echo '{"hookSpecificOutput":{"permissionDecision":"allow"}}'`) });
+    const inline = await runCli(["render", "--home", home, "--project", dir]);
+    expect(inline.code).toBe(3);
+    expect(inline.stderr).toContain("hooks.PreToolUse");
     mkdirSync(join(home, "bin"));
     writeFileSync(join(home, "bin", "ok.py"), 'print(\'{"hookSpecificOutput": {"decision": {"behavior": "allow"}}}\')\n');
-    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PermissionRequest", "python3 ~/bin/ok.py"));
-    await refused(["render"], home, "hooks.PermissionRequest");
+    writeFiles(home, { ".claude/settings.json": claudeHooks("PermissionRequest", "python3 ~/bin/ok.py") });
+    await refused(["render"], home, `${join(home, ".claude/settings.json")}: hooks.PermissionRequest`);
     // Control: the same hook on an event that cannot approve (PostToolUse).
     writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PostToolUse", "python3 ~/bin/ok.py"));
     await renders(home);
+  });
+
+  it("a Codex [[hooks.PermissionRequest]] in the user config and a Gemini BeforeTool hook in the project that approve are refused", async () => {
+    const home = tempDir("pw-home-");
+    const allow = hookScript(home, "allow");
+    writeFiles(home, { ".codex/config.toml": `[[hooks.PermissionRequest]]\nmatcher = ".*"\n[[hooks.PermissionRequest.hooks]]\ntype = "command"\ncommand = "${allow}"\n` });
+    await refused(["render"], home, `${join(home, ".codex/config.toml")}: hooks.PermissionRequest`);
+    const gemini = tempDir("pw-home-");
+    const dir = project();
+    const beforeTool = (answer: string) => JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"${answer}"}'` }] }] } });
+    writeFiles(dir, { ".gemini/settings.json": beforeTool("allow") });
+    const r = await runCli(["render", "--home", gemini, "--project", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${join(dir, ".gemini/settings.json")}: hooks.BeforeTool`);
+    writeFiles(dir, { ".gemini/settings.json": beforeTool("deny") });
+    expect((await runCli(["render", "--home", gemini, "--project", dir])).code).toBe(0);
+  });
+
+  it("perimeter's own guard hook, which renders into every tool's settings, is not taken for an approving one", async () => {
+    const home = tempDir("pw-home-");
+    await renders(home);
+    const check = await runCli(["check", "--home", home, "--project", project()]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(readFileSync(join(home, ".gemini/settings.json"), "utf8")).toContain(" hook gemini ");
   });
 
   it("a project hook named through $CLAUDE_PROJECT_DIR is read from the project", async () => {
@@ -176,17 +221,6 @@ describe("hooks that approve", () => {
     expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
   });
 
-  it("a Codex [[hooks.PreToolUse]] and a Gemini BeforeTool hook that approve are refused", async () => {
-    const home = tempDir("pw-home-");
-    const allow = hookScript(home, "allow");
-    writeFiles(home, { ".codex/config.toml": `[[hooks.PreToolUse]]\nmatcher = ".*"\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "${allow}"\n` });
-    await refused(["render"], home, `${join(home, ".codex/config.toml")}: hooks.PreToolUse`);
-    const gemini = tempDir("pw-home-");
-    writeFiles(gemini, { ".gemini/settings.json": JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"allow"}'` }] }] } }) });
-    await refused(["render"], gemini, "hooks.BeforeTool");
-    writeFiles(gemini, { ".gemini/settings.json": JSON.stringify({ hooks: { BeforeTool: [{ matcher: "run_shell_command", hooks: [{ type: "command", command: `echo '{"decision":"deny"}'` }] }] } }) });
-    await renders(gemini);
-  });
 });
 
 describe("other files the tools read", () => {

@@ -189,7 +189,8 @@ describe("every tripwire rule appears in each tool's output in its strongest for
         }
         for (const list of [permissions.allow, permissions.ask, permissions.deny]) {
           for (const entry of list) {
-            expect(entry).toMatch(/^Bash\(.+\)$/);
+            // Bash rules, and on a host the Read and Edit denies that keep secrets out (issue 15).
+            expect(entry).toMatch(list === permissions.deny && scope === "host" ? /^(Bash|Read|Edit)\(.+\)$/ : /^Bash\(.+\)$/);
             // Claude reads a trailing ":*" as its legacy prefix syntax, which is not what perimeter means.
             expect(entry.endsWith(":*)")).toBe(false);
           }
@@ -460,10 +461,12 @@ describe("host interactive output", () => {
     expect(permissions.ask).toContain("Bash(git push *)");
   });
 
-  it("Codex: approval_policy on-request and sandbox_mode workspace-write", () => {
+  it("Codex: approval_policy on-request and its own permission profile on the workspace-write sandbox (no sandbox_mode, which would override it)", () => {
     const config = value(codex, ".codex/config.toml");
     expect(config.approval_policy).toBe("on-request");
-    expect(config.sandbox_mode).toBe("workspace-write");
+    expect(config.sandbox_mode).toBeUndefined();
+    expect(config.default_permissions).toBe("perimeter");
+    expect((config.permissions as { perimeter: { extends: string } }).perimeter.extends).toBe(":workspace");
   });
 
   it("Gemini: defaultApprovalMode auto_edit and security.disableYoloMode true", () => {

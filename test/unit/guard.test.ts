@@ -103,7 +103,7 @@ describe("bypassFindings: each tool's own knowledge of its bypass settings", () 
   const interactiveHost = renderProfile(loadProfile("interactive"), TOOLS, "host");
 
   it("returns [] for every file of the interactive host rendering (the guard can pass)", () => {
-    expect(interactiveHost.files.length).toBe(5);
+    expect(interactiveHost.files.length).toBe(6);
     for (const file of interactiveHost.files) {
       expect(toolById(file.tool).bypassFindings(file.path, file.body), file.path).toEqual([]);
     }

@@ -37,7 +37,7 @@ function homeWithUserSettings(): string {
 const backupsIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.includes(".perimeter-backup-")) : []);
 
 describe("render into an empty home", () => {
-  it("creates all 5 files and reports each as created", async () => {
+  it("creates all 6 files and reports each as created", async () => {
     const home = tempDir("perimeter-home-");
     const result = await render(home);
     expect(result.code).toBe(0);
@@ -76,7 +76,7 @@ describe("merge: owned keys replaced, user keys kept", () => {
     expect(permissions.deny).toContain("Bash(gh secret)");
   });
 
-  it("~/.codex/config.toml keeps model and [mcp_servers.y]; approval_policy and sandbox_mode are replaced", async () => {
+  it("~/.codex/config.toml keeps model and [mcp_servers.y]; approval_policy is replaced and sandbox_mode removed", async () => {
     const home = homeWithUserSettings();
     expect((await render(home)).code).toBe(0);
     const config = parseToml(readFileSync(join(home, ".codex/config.toml"), "utf8")) as Record<string, unknown>;
@@ -84,7 +84,9 @@ describe("merge: owned keys replaced, user keys kept", () => {
     expect(config.mcp_servers).toEqual({ y: { command: "y-server", args: ["--port", "1"] } });
     // top-level keys, not swallowed by the [mcp_servers.y] table
     expect(config.approval_policy).toBe("on-request");
-    expect(config.sandbox_mode).toBe("workspace-write");
+    // sandbox_mode would switch Codex back from perimeter's permission profile (the secrets' read denies)
+    expect(config.sandbox_mode).toBeUndefined();
+    expect(config.default_permissions).toBe("perimeter");
   });
 
   it("~/.gemini/settings.json keeps ui.theme and general.vimMode; owned keys are replaced", async () => {

@@ -33,12 +33,20 @@ describe("perimeter schema", () => {
     expect(Object.keys(schema.properties)).toContain("tripwire");
   });
 
+  it("`perimeter schema --secrets` prints exactly profiles/secrets.schema.json", async () => {
+    const result = await runCli(["schema", "--secrets"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(committed("secrets.schema.json"));
+    expect(Object.keys((JSON.parse(result.stdout) as { properties: object }).properties)).toContain("secret");
+  });
+
   it("each built-in profile starts with `#:schema ./profile.schema.json`, tripwires.toml with ./tripwires.schema.json", () => {
     const tomls = readdirSync(dir).filter((f) => f.endsWith(".toml"));
     expect(tomls).toEqual(expect.arrayContaining(["autonomous.toml", "ci.toml", "interactive.toml", "tripwires.toml"]));
     for (const file of tomls) {
       const firstLine = committed(file).split("\n")[0];
-      const expected = file === "tripwires.toml" ? "#:schema ./tripwires.schema.json" : "#:schema ./profile.schema.json";
+      const own = { "tripwires.toml": "./tripwires.schema.json", "secrets.toml": "./secrets.schema.json" }[file];
+      const expected = `#:schema ${own ?? "./profile.schema.json"}`;
       expect(firstLine, file).toBe(expected);
     }
   });

@@ -67,9 +67,31 @@ args = ["--port", "1"]
   it("gives up, for a whole re-serialization, when lines cannot be edited safely", () => {
     // A multi-line string value: replacing its first line would leave the rest behind.
     expect(edit('approval_policy = """\nnever"""\nmodel = "x"\n')).toBeUndefined();
-    // Owned keys below the top level, or a table as a value, are not edited line by line.
-    expect(editOwnedTomlKeys('a = 1\n', { a: 1, t: { k: 1 } }, [["t", "k"]])).toBeUndefined();
-    expect(editOwnedTomlKeys('a = 1\n', { a: 1, t: { k: 1 } }, [["t"]])).toBeUndefined();
+    // A table written as dotted keys at the top level is not found as a section.
+    expect(editOwnedTomlKeys('t.k = 2\n', { t: { k: 1 } }, [["t", "k"]])).toBeUndefined();
+    expect(editOwnedTomlKeys('t = { k = 2 }\n', { t: { k: 1 } }, [["t", "k"]])).toBeUndefined();
+  });
+
+  it("edits an owned key inside a [table] on its line, and adds the table when it is missing", () => {
+    const before = '[shell_environment_policy]\ninherit = "core" # mine\nexclude = ["OLD"]   # theirs\n\n[mcp_servers.y]\ncommand = "y"\n';
+    const owned = [["shell_environment_policy", "exclude"]] as const;
+    const merged = mergeOwnedKeys(parse(before), { shell_environment_policy: { exclude: ["A_*"] } }, owned);
+    expect(editOwnedTomlKeys(before, merged, owned)).toBe(before.replace('exclude = ["OLD"]', 'exclude = [ "A_*" ]'));
+    expect(editOwnedTomlKeys('model = "x"\n', { model: "x", shell_environment_policy: { exclude: ["A_*"] } }, owned)).toBe(
+      'model = "x"\n\n[shell_environment_policy]\nexclude = [ "A_*" ]\n',
+    );
+  });
+
+  it("writes an owned table whole at the end, its old sections (and sub-tables) gone, the user's neighbours kept", () => {
+    const before = '# mine\nmodel = "x"\n\n[permissions.perimeter]\nextends = ":read-only"\n[permissions.perimeter.filesystem]\n"x" = "read"\n\n# my own profile\n[permissions.mine]\nextends = ":workspace"\n';
+    const owned = [["permissions", "perimeter"]] as const;
+    const ours = { permissions: { perimeter: { extends: ":workspace", filesystem: { "~/.a*": "none" } } } };
+    const after = editOwnedTomlKeys(before, mergeOwnedKeys(parse(before), ours, owned), owned)!;
+    expect(after).toContain("# mine\n");
+    expect(after).toContain("# my own profile\n[permissions.mine]");
+    expect(parse(after)).toEqual({ model: "x", permissions: { mine: { extends: ":workspace" }, perimeter: ours.permissions.perimeter } });
+    // Removing it again leaves only the user's.
+    expect(parse(editOwnedTomlKeys(after, mergeOwnedKeys(parse(after), {}, owned), owned)!)).toEqual({ model: "x", permissions: { mine: { extends: ":workspace" } } });
   });
 
   it("replaces an array of tables it owns ([[hooks.PreToolUse]] and its sub-tables) and keeps the rest", () => {

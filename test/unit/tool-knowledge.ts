@@ -17,10 +17,16 @@ export const ALLOWED: Record<string, string> = {
   "test/unit/toml-edit.test.ts": "line edits of a concrete TOML config",
   "test/unit/bake.test.ts": "the baked layer's concrete files",
   "test/unit/check.test.ts": "drift reports on concrete files",
+  "test/unit/guard-hook.test.ts": "the guard hook's cases on each tool's own protected files and hook events",
   "test/nix/flake.test.ts": "the Home Manager module run with a concrete --tools choice",
   "test/bench/run.ts": "benchmark cases fixed in the README (rulesync comparison, one tool's start)",
   "test/bench/agent-start.ts": "benchmark of the real agents' start, per tool",
   "test/unit/tool-knowledge.test.ts": "the scan's own control",
+  // The secrets list names the agents' own login files (~/.codex/auth.json, ~/.claude/.credentials.json):
+  // data a test plants and expects held, not knowledge of how a tool works.
+  "test/unit/secrets.test.ts": "expects the built-in list to hold the agents' own login files",
+  "test/unit/secret-reads.test.ts": "plants the agents' own login files among the secrets",
+  "test/real/host-secrets.test.ts": "plants the agents' own login files among the secrets",
   "test/unit/effective-config.test.ts": "host-guard cases on each tool's own bypass keys, hooks and location variables",
   "test/unit/host-links.test.ts": "planted links at one tool's concrete settings path",
   "test/container/walls.test.ts": "entrypoint refusals for files mounted over concrete baked paths",

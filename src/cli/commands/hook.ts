@@ -18,7 +18,7 @@ export async function hook(toolId: string, flags: ProfileFlags): Promise<Command
     tool,
     () => readFileSync(0, "utf8"),
     async () => ({
-      tripwires: (await profileFrom(flags, "interactive")).tripwires,
+      ...(({ tripwires, secrets }) => ({ tripwires, secrets }))(await profileFrom(flags, "interactive")),
       // Every tool's own files: an agent in one tool may not rewrite another's either.
       protectedPaths: TOOLS.flatMap((t) => t.hook.protectedPaths),
     }),

@@ -1,7 +1,8 @@
-// `perimeter schema`: the JSON Schema of the profile (or tripwires) file format.
+// `perimeter schema`: the JSON Schema of the profile (or tripwires, or secrets) file format.
 import { jsonSchemaOf } from "../../profile/json-schema.js";
 import type { CommandResult } from "../result.js";
 
-export function schema(flags: { tripwires?: boolean }): CommandResult {
-  return { exitCode: 0, stdout: `${JSON.stringify(jsonSchemaOf(flags.tripwires ? "tripwires" : "profile"), null, 2)}\n` };
+export function schema(flags: { tripwires?: boolean; secrets?: boolean }): CommandResult {
+  const kind = flags.tripwires ? "tripwires" : flags.secrets ? "secrets" : "profile";
+  return { exitCode: 0, stdout: `${JSON.stringify(jsonSchemaOf(kind), null, 2)}\n` };
 }

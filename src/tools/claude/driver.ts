@@ -23,6 +23,8 @@ function doctorProblems(out: { stdout: string; stderr: string }): string | undef
 
 export const driver: ToolDriver = {
   modelHost: "api.anthropic.com",
+  // Claude reads files only inside its working folders unless asked (2.1.332: "cat in ... was blocked").
+  addDirArgs: (dir) => ["--add-dir", dir],
   modelEnv: (url) => ({
     ANTHROPIC_BASE_URL: url,
     ANTHROPIC_API_KEY: "fake-key",

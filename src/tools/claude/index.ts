@@ -23,6 +23,8 @@ import {
   type Scope,
   type ToolOutput,
 } from "../types.js";
+import { secretCommands } from "../../profile/secrets.js";
+import { secretFileDenies, secretSandboxDenyRead } from "./secrets.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 
 /** User settings on a host; in the image the managed (policy) scope, highest precedence and root-owned. */
@@ -41,6 +43,7 @@ const OWNED_KEYS = [
   ["permissions", "deny"],
   ["permissions", "defaultMode"],
   ["permissions", "disableBypassPermissionsMode"],
+  ["sandbox", "filesystem", "denyRead"],
   ["hooks", "PreToolUse"],
   ["hooks", "PreSkillShellCommand"],
 ] as const;
@@ -85,16 +88,21 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
   for (const rule of profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly)) {
     gaps.push({ tool: "claude", rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON });
   }
+  // Secrets are a host matter: the image holds none (credentials live in the gateway).
+  if (scope === "host") deny.push(...rulesOf(secretCommands(profile.secrets).map((s) => s.rule), gaps), ...secretFileDenies(profile.secrets));
   const permissions: Permissions = {
     allow: rulesOf(profile.allow, gaps),
     ask: rulesOf(profile.ask, gaps),
-    deny,
+    deny: [...new Set(deny)],
     defaultMode: defaultMode(profile),
   };
   if (profile.posture.prompts === "ask") permissions.disableBypassPermissionsMode = "disable";
-  // The guard hook; PreSkillShellCommand (2.1.332) is newer than the vendored schema.
-  const hooks = hookSettings(guardHookCommand("claude", BLOCKING_EXIT_CODE, profile, scope)) as ClaudeSettings["hooks"];
-  const result: ClaudeSettings = { permissions, hooks };
+  // The guard hook; PreSkillShellCommand (2.1.332) is newer than the vendored schema. A run that
+  // measures what the tools' own rules hold alone (profile.secrets.nativeOnly, tests only) has none.
+  const result: ClaudeSettings = { permissions };
+  if (!profile.secrets.nativeOnly) result.hooks = hookSettings(guardHookCommand("claude", BLOCKING_EXIT_CODE, profile, scope)) as ClaudeSettings["hooks"];
+  const denyRead = scope === "host" ? secretSandboxDenyRead(profile.secrets) : [];
+  if (denyRead.length > 0) result.sandbox = { filesystem: { denyRead } };
   // In the image, only the managed file's rules and hooks count: nothing the agent writes can widen
   // them or add an approving hook of its own.
   if (scope === "image") {

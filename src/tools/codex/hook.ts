@@ -21,6 +21,12 @@ export function patchPaths(patch: string): string[] {
 }
 
 function read(input: unknown): GuardRequest {
+  const request = readCall(input);
+  const cwd = (input as { cwd?: unknown } | null)?.cwd;
+  return typeof cwd === "string" && cwd !== "" ? { ...request, cwd } : request;
+}
+
+function readCall(input: unknown): GuardRequest {
   const { hook_event_name: event, tool_name: tool, tool_input: args } = (input ?? {}) as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: Record<string, unknown> };
   if (event !== "PreToolUse") throw new Error(`unexpected hook event ${JSON.stringify(event)}`);
   if (typeof args !== "object" || args === null) throw new Error("the hook input has no tool_input");

@@ -25,6 +25,8 @@ import {
 } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
 import { rulesTemplate } from "./rules-template.js";
+import { secretCommands } from "../../profile/secrets.js";
+import { environmentExclude, PERMISSION_PROFILE, permissionProfile } from "./secrets.js";
 
 /** The user layer on a host; in the image the system layer, whose rules/ folder is read like the user's. */
 const CONFIG: Location = { host: ".codex/config.toml", image: "/etc/codex/config.toml" };
@@ -34,7 +36,18 @@ type Decision = "allow" | "prompt" | "forbidden";
 /** 0.169.0 rejects "untrusted" although the published schema still lists it (SOURCES.md). */
 type ApprovalPolicy = Exclude<CodexConfig["approval_policy"], "untrusted">;
 
-const OWNED_KEYS = [["approval_policy"], ["sandbox_mode"], ["hooks", "PreToolUse"]] as const;
+/**
+ * `sandbox_mode` is owned so perimeter can remove it on a host: Codex's docs say that in any layer it switches Codex
+ * back from the permission profile (which holds the secret read denies) to the older settings.
+ */
+const OWNED_KEYS = [
+  ["approval_policy"],
+  ["sandbox_mode"],
+  ["default_permissions"],
+  ["permissions", PERMISSION_PROFILE],
+  ["shell_environment_policy", "exclude"],
+  ["hooks", "PreToolUse"],
+] as const;
 
 /** `--force-with-lease*` also covers the bare `--force-with-lease`, which a prefix rule can say. */
 function bareWord(token: PatternToken): PatternToken | undefined {
@@ -96,7 +109,7 @@ function entries(rules: readonly CommandRule[], decision: Decision, gaps: Gap[],
   });
 }
 
-function rulesFile(profile: Profile, gaps: Gap[]): string {
+function rulesFile(profile: Profile, scope: Scope, gaps: Gap[]): string {
   const rules = [
     ...profile.tripwires.flatMap((t) => {
       const { native, guardOnly } = nativeSplit(t);
@@ -104,6 +117,12 @@ function rulesFile(profile: Profile, gaps: Gap[]): string {
       return entries(native, "forbidden", gaps, { reason: t.reason, blocks: t.blocks, allows: t.allows });
     }),
     ...entries(profile.deny, "forbidden", gaps, { reason: `denied by profile ${profile.name}`, blocks: [], allows: [] }),
+    // Secrets are a host matter: the image holds none (credentials live in the gateway).
+    ...(scope === "host"
+      ? secretCommands(profile.secrets).flatMap(({ rule, secret }) =>
+          entries([rule], "forbidden", gaps, { reason: `perimeter secrets: ${secret.title} stay out of the model's context`, blocks: [], allows: [] }),
+        )
+      : []),
     ...entries(profile.ask, "prompt", gaps),
     ...entries(profile.allow, "allow", gaps),
   ];
@@ -121,16 +140,22 @@ function config(profile: Profile): CodexConfig {
     // Inside the image the container is the sandbox; Codex's own would only get in the way.
     return { approval_policy: "never" satisfies ApprovalPolicy, sandbox_mode: "danger-full-access" };
   }
+  // The same built-in sandboxes as sandbox_mode "workspace-write" / "read-only", with the secrets unreadable.
+  const base = profile.posture.edits === "auto" ? ":workspace" : ":read-only";
   return {
     approval_policy: "on-request" satisfies ApprovalPolicy,
-    sandbox_mode: profile.posture.edits === "auto" ? "workspace-write" : "read-only",
-  };
+    default_permissions: PERMISSION_PROFILE,
+    permissions: { [PERMISSION_PROFILE]: permissionProfile(profile.secrets, base) },
+    shell_environment_policy: { exclude: environmentExclude(profile.secrets) },
+  } as CodexConfig;
 }
 
 function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
-  const rules = rulesFile(profile, gaps);
-  const value = { ...config(profile), hooks: hookConfig(guardHookCommand("codex", BLOCKING_EXIT_CODE, profile, scope)) } as JsonObject;
+  const rules = rulesFile(profile, scope, gaps);
+  // A run that measures what the tools' own rules hold alone (profile.secrets.nativeOnly, tests only) has no hook.
+  const hooks = profile.secrets.nativeOnly ? {} : { hooks: hookConfig(guardHookCommand("codex", BLOCKING_EXIT_CODE, profile, scope)) };
+  const value = { ...config(profile), ...hooks } as JsonObject;
   return {
     files: [
       { tool: "codex", path: CONFIG[scope], body: structuredBody(scope, "toml", value, OWNED_KEYS) },

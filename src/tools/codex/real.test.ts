@@ -2,7 +2,7 @@
 // policies of each host profile, --strict-config, the rules file's own examples, and `execpolicy check`
 // over every tripwire example (matching there is by argv, so it shows what the rules say; whether the
 // agent consults them for a given shell command is the real-agent suites' business).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listProfiles, loadProfile } from "../../profile/load.js";
@@ -122,6 +122,22 @@ describe("execpolicy check over every tripwire example", () => {
     it.each(simple(tripwire.allows))("leaves %s alone", async (_c, argv) => {
       expect(await decision(join(home, RULES), argv)).not.toBe("forbidden");
     });
+  });
+});
+
+// Issue 15: Codex reads perimeter's permission profile: the secret globs are denied reads, and no
+// placeholder file is created for a secret path the home does not have.
+describe("the secrets permission profile", () => {
+  it("shows the secret globs as denied reads, and creates nothing in the home (control: without default_permissions there are none)", async () => {
+    const home = renderHome(loadProfile("interactive"));
+    const { out } = await checkHostFiles("codex", home);
+    expect(out.exitCode, out.stderr.slice(-1500)).toBe(0);
+    expect(out.stdout).toContain("Denied filesystem reads");
+    expect(out.stdout).toContain(`glob \`${home}/.ssh/id_*\``);
+    expect(existsSync(join(home, ".netrc")) || existsSync(join(home, ".gnupg"))).toBe(false);
+    const file = join(home, CONFIG);
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^default_permissions = .*$/m, ""));
+    expect((await checkHostFiles("codex", home)).out.stdout).not.toContain("Denied filesystem reads");
   });
 });
 

@@ -91,6 +91,8 @@ const CHECK_ENV = { GEMINI_API_KEY: "fake-key", GEMINI_CLI_NO_RELAUNCH: "true" }
 
 export const driver: ToolDriver = {
   modelHost: "generativelanguage.googleapis.com",
+  // Gemini's file tools read only inside the workspace folders unless asked.
+  addDirArgs: (dir) => ["--include-directories", dir],
   modelEnv: (url) => ({
     GEMINI_API_KEY: "fake-key",
     GOOGLE_GEMINI_BASE_URL: url,

@@ -5,19 +5,28 @@
 // reason (Claude's JSON answer does not block Gemini). System settings (/etc/gemini-cli/) override
 // the user's and the workspace's.
 import type { GuardRequest, HookAnswer, ToolHook } from "../types.js";
+import { geminiFileAccess } from "./secret-access.js";
 
 export const BLOCKING_EXIT_CODE = 2;
 
 const SHELL_TOOL = "run_shell_command";
 const WRITE_TOOLS = ["write_file", "replace"];
+/** File tools that read (the secrets check); glob and list_directory only list names. */
+const READ_TOOLS = ["read_file", "read_many_files", "grep_search", "search_file_content"];
 
 /** The `hooks` value of a settings file that runs `command` before each guarded tool call. */
 export function hookSettings(command: string): Record<string, unknown> {
   const hooks = [{ name: "perimeter-guard", type: "command", command, timeout: 30000 }];
-  return { BeforeTool: [SHELL_TOOL, ...WRITE_TOOLS].map((matcher) => ({ matcher, hooks })) };
+  return { BeforeTool: [SHELL_TOOL, ...WRITE_TOOLS, ...READ_TOOLS].map((matcher) => ({ matcher, hooks })) };
 }
 
 function read(input: unknown): GuardRequest {
+  const request = readCall(input);
+  const cwd = (input as { cwd?: unknown } | null)?.cwd;
+  return typeof cwd === "string" && cwd !== "" ? { ...request, cwd } : request;
+}
+
+function readCall(input: unknown): GuardRequest {
   const { hook_event_name: event, tool_name: tool, tool_input: args } = (input ?? {}) as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: Record<string, unknown> };
   if (event !== "BeforeTool") throw new Error(`unexpected hook event ${JSON.stringify(event)}`);
   if (typeof args !== "object" || args === null) throw new Error("the hook input has no tool_input");
@@ -25,6 +34,7 @@ function read(input: unknown): GuardRequest {
     if (typeof args.command !== "string") throw new Error("a shell call without a command string");
     return { kind: "command", command: args.command };
   }
+  if (typeof tool === "string" && READ_TOOLS.includes(tool)) return { kind: "read", access: geminiFileAccess(tool, args) ?? [] };
   if (typeof tool === "string" && WRITE_TOOLS.includes(tool)) {
     const path = args.file_path ?? args.absolute_path ?? args.path;
     if (typeof path !== "string") throw new Error(`${tool} without file_path`);
@@ -37,9 +47,15 @@ function deny(reason: string): HookAnswer {
   return { stdout: `${JSON.stringify({ decision: "deny", reason })}\n`, stderr: `${reason}\n`, exitCode: BLOCKING_EXIT_CODE };
 }
 
+/** BeforeTool's answer that makes Gemini ask its user. */
+function ask(reason: string): HookAnswer {
+  return { stdout: `${JSON.stringify({ decision: "ask", reason })}\n`, stderr: "", exitCode: 0 };
+}
+
 export const geminiHook: ToolHook = {
   read,
   deny,
+  ask,
   blockingExitCode: BLOCKING_EXIT_CODE,
   protectedPaths: [/(^|\/)\.gemini(\/|$)/, /^\/etc\/gemini-cli(\/|$)/],
 };

@@ -22,11 +22,14 @@ import {
   type Scope,
   type ToolOutput,
 } from "../types.js";
+import { secretsPolicy } from "./secrets.js";
 import type { GeminiSettings } from "./settings.generated.js";
 
 /** In the image: system settings override the user's; admin policies outrank user ones (tier 5 over 4). */
 const SETTINGS: Location = { host: ".gemini/settings.json", image: "/etc/gemini-cli/settings.json" };
 const POLICY: Location = { host: ".gemini/policies/perimeter.toml", image: "/etc/gemini-cli/policies/perimeter.toml" };
+/** Secrets get their own policy file (host only: the image holds no secrets). */
+const SECRETS_POLICY = ".gemini/policies/perimeter-secrets.toml";
 
 const SHELL_TOOL = "run_shell_command";
 
@@ -107,10 +110,10 @@ function settings(profile: Profile, scope: Scope): GeminiSettings {
   // yolo cannot be set in a settings file (the CLI refuses to start); the image passes it as a flag.
   const general = { defaultApprovalMode: profile.posture.edits === "auto" ? "auto_edit" : "default" } as const;
   // The guard hook, with the hooks system switched on (system settings override the user's).
-  const guard = {
-    hooks: hookSettings(guardHookCommand("gemini", BLOCKING_EXIT_CODE, profile, scope)) as GeminiSettings["hooks"],
-    hooksConfig: { enabled: true },
-  };
+  // A run that measures what the tools' own rules hold alone (profile.secrets.nativeOnly, tests only) has none.
+  const guard = profile.secrets.nativeOnly
+    ? {}
+    : { hooks: hookSettings(guardHookCommand("gemini", BLOCKING_EXIT_CODE, profile, scope)) as GeminiSettings["hooks"], hooksConfig: { enabled: true } };
   if (profile.posture.prompts === "never") return { general, ...guard };
   return { general, security: { disableYoloMode: true }, ...guard };
 }
@@ -122,6 +125,9 @@ function render(profile: Profile, scope: Scope): ToolOutput {
     files: [
       { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
       { tool: "gemini", path: POLICY[scope], body: { format: "toml", value: policy(profile) } },
+      ...(scope === "host"
+        ? [{ tool: "gemini" as const, path: SECRETS_POLICY, body: { format: "toml" as const, value: secretsPolicy(profile.secrets, (r) => ({ commandRegex: commandRegex(r.pattern) })) as JsonObject } }]
+        : []),
     ],
     gaps,
   };

@@ -51,3 +51,17 @@ describe("a host rendered by perimeter cannot be switched to yolo mode", () => {
     expect(ran).toBe(true);
   });
 });
+
+// Issue 15: the secrets policy file is loaded and checked by the real client, apart from the
+// tripwires' file: one bad rule in it is reported (and would drop only that file).
+describe("the secrets policy file", () => {
+  it("loads without a policy error (control: a rule the engine refuses is reported, naming the file)", async () => {
+    const home = renderHome(loadProfile("interactive"));
+    expect((await checkHostFiles("gemini", home)).problems).toBeUndefined();
+    const file = join(home, ".gemini/policies/perimeter-secrets.toml");
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n[[rule]]\ntoolName = "read_file"\ndecision = "deny"\npriority = 940\nargsPattern = "(a+)+"\n`);
+    const { out, problems } = await checkHostFiles("gemini", home);
+    expect(problems).toBeDefined();
+    expect(`${out.stdout}${out.stderr}`).toContain("perimeter-secrets.toml");
+  });
+});

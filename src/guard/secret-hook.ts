@@ -1,0 +1,22 @@
+// The guard hook's secrets check (src/guard/hook.ts adds it to the tripwires'): a shell command line
+// goes to the analyser (secret-reads.ts); a file tool's read, as the tool's own hook module reads it
+// (src/tools/<tool>/hook.ts), is checked path by path; an edit of a secret is refused too, since the
+// tool shows the edited lines back.
+import type { Secrets } from "../profile/secrets.js";
+import type { GuardRequest } from "../tools/types.js";
+import { analyseSecretFileAccess, analyseSecretReads, sceneFor, type SecretVerdict } from "./secret-reads.js";
+
+export function secretsVerdict(request: GuardRequest, secrets: Secrets, home?: string): SecretVerdict {
+  if (secrets.classes.length === 0) return { decision: "none" };
+  const scene = sceneFor(request.cwd ?? process.cwd(), home);
+  switch (request.kind) {
+    case "command":
+      return analyseSecretReads(request.command, secrets, scene);
+    case "read":
+      return analyseSecretFileAccess(request.access, secrets, scene);
+    case "write":
+      return analyseSecretFileAccess(request.paths.map((path) => ({ path })), secrets, scene);
+    case "other":
+      return { decision: "none" };
+  }
+}

@@ -15,8 +15,6 @@ import { ensureBaseRootfs, ensurePodman, podman } from "../container/podman.js";
 import { IMAGE_NAME, REAL_SECRETS, buildRunImage, leftovers, outDir, perimeterRun, runArgs, startRun, startUpstreams, type RunResult, type Upstreams } from "./world.js";
 
 const FIX = "echo 'export const add = (a, b) => a + b;' > src/add.js";
-/** The agent's whole environment, committed: the proof that it held placeholders, never the keys. */
-const DUMP_ENV = "env | sort > agent-env.txt";
 const PROMPT = "fix the bug in src/add.js";
 /** A command that outlives any clock here (the agents refuse or background a bare long `sleep`). */
 const HANG = "node -e 'setTimeout(() => {}, 120000)'";
@@ -82,7 +80,7 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
   let up: Upstreams;
   let run: RunResult;
   beforeAll(async () => {
-    up = await world(`done-${tool}`, [FIX, DUMP_ENV]);
+    up = await world(`done-${tool}`, [FIX]);
     run = await pool(() => perimeterRun(runArgs(up, tool, outDir(`done-${tool}`)), PROMPT));
   }, 600_000);
 
@@ -115,12 +113,7 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
     // The entrypoint's record lines, from the agent's stderr (advisory), start and end.
     expect(m.entrypoint.records.map((r) => [r.event, r.tool])).toEqual([["start", tool], ["end", tool]]);
     expect(m.entrypoint.records[1]).toMatchObject({ exitCode: 0, stopReason: "exited" });
-    expect(m.diff).toEqual({
-      files: expect.arrayContaining([{ path: "src/add.js", added: 1, deleted: 1 }, { path: "agent-env.txt", added: expect.any(Number), deleted: 0 }]),
-      filesChanged: 2,
-      linesAdded: expect.any(Number),
-      linesDeleted: 1,
-    });
+    expect(m.diff).toEqual({ files: [{ path: "src/add.js", added: 1, deleted: 1 }], filesChanged: 1, linesAdded: 1, linesDeleted: 1 });
     expect(m.secretScan).toEqual({ scanner: expect.stringContaining("secretlint"), findings: [] });
     expect(m.usage!.modelCalls).toBeGreaterThan(0);
     expect(m.usage!.inputTokens + m.usage!.outputTokens).toBeGreaterThan(0);
@@ -131,11 +124,8 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
     expect(readFileSync(m.files.gatewayLog, "utf8").trim().split("\n").length).toBe(m.gateway.log.length);
   });
 
-  it("the agent held placeholders only; the fake model got the real key from the gateway", async () => {
-    const env = await up.git(["show", `refs/heads/${run.manifest.branch}:agent-env.txt`]);
-    for (const secret of Object.values(REAL_SECRETS)) expect(env).not.toContain(secret);
+  it("the fake model got the real key, from the gateway; never the agent's placeholder", async () => {
     const key = { claude: "ANTHROPIC_API_KEY", codex: "OPENAI_API_KEY", gemini: "GEMINI_API_KEY" }[tool];
-    expect(env).toContain(`${key}=${PLACEHOLDER}`);
     const seen = await up.seen();
     const modelHost = { claude: "api.anthropic.com", codex: "api.openai.com", gemini: "generativelanguage.googleapis.com" }[tool];
     const calls = seen.filter((s) => s.host === modelHost);
@@ -219,6 +209,12 @@ describe("runs that stop early", () => {
     }
     expect(runId).not.toBe("");
     expect((await leftovers(runId)).length).toBeGreaterThan(0);
+    // The running agent holds placeholders only (its environment as the engine keeps it).
+    const env = JSON.parse((await podman(["inspect", "--format", "{{json .Config.Env}}", `pr-${runId}-agent`])).stdout) as string[];
+    for (const name of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GH_TOKEN"]) expect(env).toContain(`${name}=${PLACEHOLDER}`);
+    for (const secret of Object.values(REAL_SECRETS)) expect(JSON.stringify(env)).not.toContain(secret);
+    const gatewayEnv = (await podman(["inspect", "--format", "{{json .Config.Env}}", `pr-${runId}-gateway`])).stdout;
+    expect(gatewayEnv).toContain(REAL_SECRETS.ANTHROPIC_API_KEY);
     child.kill("SIGINT");
     const r = await child;
     expect(r.exitCode, String(r.stderr)).toBe(130);

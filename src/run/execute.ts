@@ -317,13 +317,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
 
   /** Whatever carries the run's label after the cleanup: the proof that nothing was left behind. */
   async function leftovers(): Promise<string[]> {
-    const filter = `label=io.perimeter.run=${plan.runId}`;
-    const e = plan.engine;
-    const lists = await Promise.all([
-      run({ step: "cleanup", argv: [e, "ps", "--all", "--filter", filter, "--format", "{{.Names}}"] }),
-      run({ step: "cleanup", argv: [e, "network", "ls", "--filter", filter, "--format", "{{.Name}}"] }),
-      run({ step: "cleanup", argv: [e, "volume", "ls", "--filter", filter, "--format", "{{.Name}}"] }),
-    ]);
+    const lists = await Promise.all(plan.steps.verify.map((c) => run(c)));
     return lists.flatMap((r) => r.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== ""));
   }
 }

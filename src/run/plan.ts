@@ -18,7 +18,7 @@ export const PLACEHOLDER = "perimeter-placeholder";
 /** Seconds the entrypoint's clock gets before the launcher's backstop stops the container. */
 export const LAUNCHER_GRACE_SECONDS = 15;
 
-export type StepName = "prepare" | "gateway" | "clone" | "agent" | "stage" | "publish" | "collect" | "stop" | "cleanup";
+export type StepName = "prepare" | "gateway" | "clone" | "agent" | "stage" | "publish" | "collect" | "stop" | "cleanup" | "verify";
 
 export interface EngineCommand {
   step: StepName;
@@ -63,7 +63,7 @@ export const runBranch = (tool: string, runId: string) => `agent/${tool}/${runId
 
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-const ORDER: StepName[] = ["prepare", "gateway", "clone", "agent", "stage", "publish", "collect", "stop", "cleanup"];
+const ORDER: StepName[] = ["prepare", "gateway", "clone", "agent", "stage", "publish", "collect", "stop", "cleanup", "verify"];
 
 export function planRun(request: RunRequest): RunPlan {
   const engine = engineById(request.engine);
@@ -199,6 +199,11 @@ export function planRun(request: RunRequest): RunPlan {
   add("stop", [e, "stop", "--time", "5", names.agent], { when: "the wall clock ran out or the run was interrupted while the agent ran" });
   const containers = [names.agent, names.gateway, names.clone, names.stage, names.publish, ...(engine.chownsVolumesInAStep ? [`${names.clone}-chown`] : [])];
   for (const argv of engine.removeAll(containers, names.network, volumes)) add("cleanup", argv);
+  // verify: whatever still carries the run's label goes into the manifest as leftovers.
+  const mine = `label=${LABEL.run}=${request.runId}`;
+  add("verify", [e, "ps", "--all", "--filter", mine, "--format", "{{.Names}}"]);
+  add("verify", [e, "network", "ls", "--filter", mine, "--format", "{{.Name}}"], { concurrent: true });
+  add("verify", [e, "volume", "ls", "--filter", mine, "--format", "{{.Name}}"], { concurrent: true });
 
   const commands = ORDER.flatMap((s) => steps[s]);
   return {

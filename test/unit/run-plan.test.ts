@@ -178,7 +178,7 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     const plan = planRun(await request());
     const steps = plan.commands.map((c) => c.step);
     const firstOf = (s: string) => steps.indexOf(s as EngineCommand["step"]);
-    const order = ["prepare", "gateway", "clone", "agent", "stage", "publish", "collect", "cleanup"].map(firstOf);
+    const order = ["prepare", "gateway", "clone", "agent", "stage", "publish", "collect", "cleanup", "verify"].map(firstOf);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(plan.steps.clone[0]!.concurrent).toBe(true);
     // The agent container is created beside them and started once the clone is there.
@@ -189,6 +189,9 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     for (const name of [plan.names.agent, plan.names.gateway, plan.names.clone, plan.names.stage, plan.names.publish, plan.names.network, ...Object.values(plan.names.volumes)]) {
       expect(removed).toContain(name);
     }
+    // Then it lists what still carries its label: the manifest's leftovers.
+    expect(plan.steps.verify.map((c) => c.argv.slice(1, 3))).toEqual([["ps", "--all"], ["network", "ls"], ["volume", "ls"]]);
+    for (const c of plan.steps.verify) expect(c.argv).toContain("label=io.perimeter.run=testrun-0001");
   });
 
   it("stage has no network; clone and publish reach only the gateway; the branch is agent/<tool>/<run-id>", async () => {

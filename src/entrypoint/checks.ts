@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
 import { realCredentials } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
-import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
+import { defaultRoutes, heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
 import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
 
 /**
@@ -21,6 +21,7 @@ export const REFUSAL_CODES = [
   "E_CAPABILITIES",
   "E_SECCOMP",
   "E_CONTAINER_SOCKET",
+  "E_NETWORK",
   "E_CREDENTIAL",
   "E_POLICY_TAMPERED",
   "E_POLICY_MISSING",
@@ -160,6 +161,24 @@ function policyRefusals(spec: ImageSpec, e: Environment, digests: PolicyDigests 
   return found;
 }
 
+/**
+ * The launcher's explicit word that this run has a direct network on purpose: tests that reach a fake
+ * model on loopback, or a cluster whose egress a NetworkPolicy enforces where the entrypoint cannot see.
+ */
+export const DIRECT_NETWORK_VAR = "AGENT_DIRECT_NETWORK";
+
+function networkRefusals(spec: ImageSpec, e: Environment): Refusal[] {
+  if (spec.network !== "gateway" || e.env[DIRECT_NETWORK_VAR] === "allow") return [];
+  const routes = defaultRoutes(e.readText("/proc/net/route"), e.readText("/proc/net/ipv6_route"));
+  if (routes.length === 0) return [];
+  return [
+    {
+      code: "E_NETWORK",
+      reason: `the container reaches the network directly (${routes.join("; ")}), around the gateway; start it on an --internal network with the gateway, or set ${DIRECT_NETWORK_VAR}=allow to say it is on purpose`,
+    },
+  ];
+}
+
 /** Every refusal that applies, most specific first (REFUSAL_CODES). */
 export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyDigests | undefined): Promise<Refusal[]> {
   const found: Refusal[] = [];
@@ -168,6 +187,7 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   }
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
+  found.push(...networkRefusals(spec, e));
   const credentials = realCredentials(e.env);
   if (credentials.length > 0) {
     found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });

@@ -118,3 +118,28 @@ export function hostPidNamespace(ownPid: string | undefined, ownMnt: string | un
   if (ownMnt !== undefined && initMnt !== ownMnt) return `PID 1 lives in another mount namespace (${initMnt}, this process ${ownMnt})`;
   return undefined;
 }
+
+/** RTF_REJECT: an unreachable route (the kernel's own ::/0 on lo), which leads nowhere. */
+const RTF_REJECT = 0x0200;
+
+/**
+ * The container's own ways out: a default route, IPv4 (/proc/net/route) or IPv6 (/proc/net/ipv6_route).
+ * On --network none or an --internal network there is none; on a bridge or the host's network there is.
+ */
+export function defaultRoutes(route4: string | undefined, route6: string | undefined): string[] {
+  const found: string[] = [];
+  for (const line of (route4 ?? "").split("\n").slice(1)) {
+    const [iface, destination, , flags, , , , mask] = line.trim().split(/\s+/);
+    if (iface === undefined || iface === "lo" || destination !== "00000000" || mask !== "00000000") continue;
+    if ((Number.parseInt(flags ?? "0", 16) & RTF_REJECT) === 0) found.push(`an IPv4 default route via ${iface}`);
+  }
+  for (const line of (route6 ?? "").split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    const [destination, prefix] = fields;
+    const flags = Number.parseInt(fields[8] ?? "0", 16);
+    const iface = fields[9];
+    if (iface === undefined || iface === "lo" || prefix !== "00" || !/^0{32}$/.test(destination ?? "")) continue;
+    if ((flags & RTF_REJECT) === 0) found.push(`an IPv6 default route via ${iface}`);
+  }
+  return [...new Set(found)];
+}

@@ -5,13 +5,13 @@ import { IMAGE_SPEC_PATH, type ImageSpec } from "../image/spec.js";
 import type { ToolId } from "../tools/types.js";
 import { realEnvironment, refusals, type Environment } from "./checks.js";
 import { bakedDigests, type PolicyDigests } from "./digests.js";
-import { EXIT_REFUSED, formatRefusal } from "./record.js";
+import { EXIT_REFUSED, formatRefusal, stderrLines } from "./record.js";
 import { runTool, type RunRequest } from "./run.js";
 
 export { EXIT_REFUSED, realEnvironment };
 
 function refuse(code: string, reason: string): number {
-  process.stderr.write(formatRefusal(code, reason));
+  stderrLines.write(formatRefusal(code, reason));
   return EXIT_REFUSED;
 }
 

@@ -9,6 +9,8 @@
 // A record line is RECORD_PREFIX then one JSON object (RunRecord) on one line; a refusal is the only
 // stderr line of a start that exits EXIT_REFUSED (64).
 
+import { writeSync } from "node:fs";
+
 export const RECORD_PREFIX = "perimeter-record ";
 export const RECORD_VERSION = 1;
 
@@ -62,3 +64,18 @@ export function parseRefusal(line: string): { code: string; reason: string } | u
   const match = /^perimeter-entrypoint: refused \((E_[A-Z_]+)\): (.*)$/.exec(line.trimEnd());
   return match === null ? undefined : { code: match[1]!, reason: match[2]! };
 }
+
+/**
+ * Where the entrypoint's lines go: file descriptor 2 written directly. Touching process.stderr would
+ * set up a stream (for a pipe, a net.Socket and all of its modules), tens of milliseconds at every
+ * start for two short lines. A line under PIPE_BUF (4096 bytes) reaches a pipe whole.
+ */
+export const stderrLines = {
+  write(text: string): void {
+    try {
+      writeSync(2, text);
+    } catch {
+      process.stderr.write(text); // a non-blocking descriptor that is full (EAGAIN): let the stream queue it
+    }
+  },
+};

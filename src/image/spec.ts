@@ -12,6 +12,8 @@ export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
 /** The CLI bundle the guard hooks run (with its package.json, profiles/ and dist/compiled/ beside it). */
 export const PACKAGE_PATH = "/opt/perimeter/package";
 export const CLI_PATH = `${PACKAGE_PATH}/dist/perimeter.cjs`;
+/** How the image starts the gateway, from that same package; `perimeter run` uses it. */
+export const GATEWAY_COMMAND = ["node", CLI_PATH, "gateway"];
 
 export interface ImageSpec {
   profile: string;
@@ -23,6 +25,12 @@ export interface ImageSpec {
   entrypoint: string[];
   /** Root-owned, read-only files the agent must not be able to change. */
   policyFiles: string[];
+  /**
+   * "gateway": the profile says what may leave ([network]), so everything goes through `perimeter
+   * gateway` and the entrypoint refuses a container with a route of its own (E_NETWORK). "direct": a
+   * profile without [network].
+   */
+  network: "gateway" | "direct";
   tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
 }
 
@@ -50,6 +58,7 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
     },
     entrypoint: ["tini", "--", "node", ENTRYPOINT_PATH],
     policyFiles: [...policyFiles, IMAGE_SPEC_PATH].sort(),
+    network: profile.network !== undefined ? "gateway" : "direct",
     tools: Object.fromEntries(
       tools.map((tool) => {
         const version = versions[tool.npmPackage];

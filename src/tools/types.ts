@@ -70,6 +70,19 @@ export interface LaunchSpec {
   argv: string[];
 }
 
+/** What `perimeter run` must know to start a tool unattended behind the gateway. */
+export interface RunFacts {
+  /**
+   * Variables the tool reads its model API key from. The agent container gets a placeholder in each;
+   * the gateway holds the real key and puts it on the wire.
+   */
+  credentialEnv: string[];
+  /** Plain settings the tool needs to run without a person (no update checks, trust the workspace). */
+  env: Record<string, string>;
+  /** Prints the tool's version; run in a fresh container of the image for the manifest. */
+  versionCommand: string[];
+}
+
 /** A path a file tool call reads; `recursive`: everything beneath it (a search of a folder). */
 export interface FileAccess {
   path: string;
@@ -135,6 +148,7 @@ export interface AgentTool {
   /** Every other file the tool reads on a host that can turn prompts off, with how to judge it. */
   otherBypassSources?(place: HostPlace, configDir: string): BypassSource[];
   launch(profile: Profile): LaunchSpec;
+  run: RunFacts;
   /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */
   hook: ToolHook;
 }

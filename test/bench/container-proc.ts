@@ -33,6 +33,10 @@ const MOUNTINFO = [
   "",
 ].join("\n");
 
+/** An --internal network (the gateway's way): a route to its subnet, no default route. */
+const ROUTE = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t0000590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+const ROUTE6 = "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n";
+
 const DEVICES = ["fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"];
 
 function write(file: string, text: string): void {
@@ -44,6 +48,8 @@ function write(file: string, text: string): void {
 export function writeContainerView(root: string): void {
   write(join(root, "proc/self/status"), STATUS);
   write(join(root, "proc/self/mountinfo"), MOUNTINFO);
+  write(join(root, "proc/net/route"), ROUTE);
+  write(join(root, "proc/net/ipv6_route"), ROUTE6);
   mkdirSync(join(root, "proc/1/ns"), { recursive: true });
   mkdirSync(join(root, "proc/self/ns"), { recursive: true });
   symlinkSync("pid:[4026532182]", join(root, "proc/self/ns/pid"));

@@ -269,7 +269,8 @@ export async function runThroughEntrypoint(image: AgentImage, tool: ToolId, opts
   const started = Date.now();
   const r = await runContainer(image.ref, {
     network: "host",
-    env: { PATH: `${SHIM_DIR}:${image.spec.env.PATH}`, ...clientEnv(tool, opts.model), ...opts.env },
+    // --network host reaches the fake model on loopback: a direct network on purpose (E_NETWORK otherwise).
+    env: { PATH: `${SHIM_DIR}:${image.spec.env.PATH}`, AGENT_DIRECT_NETWORK: "allow", ...clientEnv(tool, opts.model), ...opts.env },
     volumes: [opts.home.volume, ...(opts.volumes ?? [])],
     args: [tool, opts.prompt ?? "go"],
     timeoutMs: opts.timeoutMs ?? 240_000,

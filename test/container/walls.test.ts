@@ -55,9 +55,15 @@ afterAll(async () => {
 });
 
 describe("no false refusals", () => {
-  it("the plain start, the hardened start and a host-network start get past every check", async () => {
-    const runs = await Promise.all([start(), start({ extraArgs: HARDENED }), start({ network: "host" }), start({ extraArgs: [...HARDENED, "--user", "1000:1000"] })]);
-    for (const r of runs) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+  it("the plain start, the hardened start and a start on an --internal network (the gateway's way) get past every check", async () => {
+    const network = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-internal-${process.pid}`;
+    await podman(["network", "create", "--internal", network]);
+    try {
+      const runs = await Promise.all([start(), start({ extraArgs: HARDENED }), start({ network }), start({ extraArgs: [...HARDENED, "--user", "1000:1000"] })]);
+      for (const r of runs) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+    } finally {
+      await podman(["network", "rm", "--force", network], { reject: false });
+    }
   });
 });
 
@@ -100,6 +106,14 @@ describe("the entrypoint refuses, each with a control", () => {
   it("--security-opt seccomp=unconfined: E_SECCOMP", async () => {
     const r = await refusedWithControl({ extraArgs: ["--security-opt", "seccomp=unconfined"] });
     expect(r.code).toBe("E_SECCOMP");
+  });
+
+  it("--network host (a route around the gateway): E_NETWORK; the launcher's explicit AGENT_DIRECT_NETWORK=allow passes", async () => {
+    const r = await refusedWithControl({ network: "host" }, { network: "none" });
+    expect(r.code).toBe("E_NETWORK");
+    expect(r.lines[0]).toContain("default route");
+    const allowed = await start({ network: "host", env: { AGENT_TOOL: "none-such", AGENT_DIRECT_NETWORK: "allow" } });
+    expect(allowed).toMatchObject({ exitCode: 64, code: "E_USAGE" });
   });
 
   it("--pid host: E_HOST_PID", async () => {

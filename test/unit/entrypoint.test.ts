@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { realEnvironment, refusals, type Environment, type RefusalCode } from "../../src/entrypoint/checks.js";
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
-import { parseRecords, parseRefusal, RECORD_PREFIX } from "../../src/entrypoint/record.js";
+import { parseRecords, parseRefusal, RECORD_PREFIX, stderrLines } from "../../src/entrypoint/record.js";
 import { runTool } from "../../src/entrypoint/run.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
@@ -40,6 +40,7 @@ function spec(overrides: Partial<ImageSpec> = {}): ImageSpec {
     env: { AGENT_SANDBOX: "1" },
     entrypoint: ["tini", "--", "node", "/opt/perimeter/entrypoint.cjs"],
     policyFiles: POLICY,
+    network: "gateway",
     tools: {
       claude: { argv: ["node", "-e", "process.exit(0)"], package: "@anthropic-ai/claude-code", version: "1" },
       codex: { argv: ["node", "-e", "process.exit(0)"], package: "@openai/codex", version: "1" },
@@ -279,6 +280,24 @@ describe("refusals", () => {
     expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fakes } }))).toEqual([]);
   });
 
+  it("E_NETWORK alone for a default route (bridge or host network) when the profile goes through the gateway", async () => {
+    const head = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+    // /proc/net/route of rootful podman 4.3: a bridge network has a default route, an --internal one has not.
+    const bridge = `${head}eth0\t00000000\t0101590A\t0003\t0\t0\t100\t00000000\t0\t0\t0\neth0\t0001590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n`;
+    const internal = `${head}eth0\t0000590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n`;
+    const v6default = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n";
+    const v6unreachable = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n";
+    const found = await only(fakeEnvironment({ files: { "/proc/net/route": bridge } }));
+    expect(found.codes).toEqual(["E_NETWORK"]);
+    expect(found.reason).toContain("an IPv4 default route via eth0");
+    expect((await only(fakeEnvironment({ files: { "/proc/net/ipv6_route": v6default } }))).reason).toContain("an IPv6 default route via eth0");
+    // Controls: an --internal network, the kernel's unreachable ::/0 on lo, the launcher's explicit word, a profile without [network].
+    expect(await codes(fakeEnvironment({ files: { "/proc/net/route": internal, "/proc/net/ipv6_route": v6unreachable } }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", AGENT_DIRECT_NETWORK: "allow" }, files: { "/proc/net/route": bridge } }))).toEqual([]);
+    const direct = await refusals(spec({ network: "direct" }), fakeEnvironment({ files: { "/proc/net/route": bridge } }), DIGESTS);
+    expect(direct).toEqual([]);
+  });
+
   it("E_HOST_PID alone in the host's PID namespace, by inode or by a PID 1 that is not this container's", async () => {
     expect(await codes(fakeEnvironment({ links: { "/proc/self/ns/pid": "pid:[4026531836]" } }))).toEqual(["E_HOST_PID"]);
     expect(await codes(fakeEnvironment({ links: { "/proc/1/ns/mnt": undefined } }))).toEqual(["E_HOST_PID"]);
@@ -345,9 +364,8 @@ describe("main", () => {
 
   function captureStderr(): () => string {
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     return () => text;
   }
@@ -401,9 +419,8 @@ describe("runTool", () => {
   /** Runs the tool with stderr captured; returns the exit code and the record lines. */
   async function recorded(s: ImageSpec, request: Parameters<typeof runTool>[1]) {
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     const code = await runTool(s, request);
     vi.restoreAllMocks();
@@ -458,9 +475,8 @@ describe("runTool", () => {
     const before = { term: process.listeners("SIGTERM"), int: process.listeners("SIGINT") };
     const started = Date.now();
     let text = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      text += String(chunk);
-      return true;
+    vi.spyOn(stderrLines, "write").mockImplementation((chunk: string) => {
+      text += chunk;
     });
     const running = runTool(s, { tool: "claude", prompt: "wait" });
     const added = process.listeners("SIGTERM").filter((l) => !before.term.includes(l));

@@ -18,6 +18,7 @@ export const ALLOWED: Record<string, string> = {
   "test/unit/bake.test.ts": "the baked layer's concrete files",
   "test/unit/check.test.ts": "drift reports on concrete files",
   "test/unit/guard-hook.test.ts": "the guard hook's cases on each tool's own protected files and hook events",
+  "test/container/gateway.test.ts": "a profile whose credential is named after the Gemini API (a model API, not the tool)",
   "test/nix/flake.test.ts": "the Home Manager module run with a concrete --tools choice",
   "test/bench/run.ts": "benchmark cases fixed in the README (rulesync comparison, one tool's start)",
   "test/bench/agent-start.ts": "benchmark of the real agents' start, per tool",
@@ -30,6 +31,14 @@ export const ALLOWED: Record<string, string> = {
   "test/unit/effective-config.test.ts": "host-guard cases on each tool's own bypass keys, hooks and location variables",
   "test/unit/host-links.test.ts": "planted links at one tool's concrete settings path",
   "test/container/walls.test.ts": "entrypoint refusals for files mounted over concrete baked paths",
+  "test/run/run.test.ts": "perimeter run of each concrete tool against the fake internet: its own key variable and model host",
+  "test/bench/run-start.ts": "benchmark of one tool's run start, fixed in the README",
+  "test/unit/run-plan.test.ts": "run plans for concrete tools (their branch names, their key variables)",
+  "test/unit/run-k8s.test.ts": "Kubernetes objects of a run of one concrete tool",
+  "test/unit/run-runs.test.ts": "manifests of a concrete tool's runs",
+  "test/unit/run-stop.test.ts": "an entrypoint record line of a concrete tool",
+  "test/unit/entrypoint-wall-clock.test.ts": "the entrypoint's clock on a fixed example spec",
+  ".github/workflows/agent.yml": "the example workflow's choice of agent (an Actions choice input lists its options)",
 };
 
 /** The code of a file with its comments removed (line comments, block comments, # comments). */
@@ -41,7 +50,8 @@ export function codeOf(file: string, text: string): string {
 
 /** Where `code` names one of `ids` as a word (a string, an identifier, a path segment). */
 export function toolMentions(code: string, ids: readonly string[]): string[] {
-  const re = new RegExp(`\\b(${ids.join("|")})\\b`, "g");
+  // A word of its own: not part of a longer name such as a model's ("claude-sonnet-4") or a package's.
+  const re = new RegExp(`(?<![\\w-])(${ids.join("|")})(?![\\w-])`);
   return code.split("\n").flatMap((line, i) => (re.test(line) ? [`${i + 1}: ${line.trim().slice(0, 120)}`] : []));
 }
 

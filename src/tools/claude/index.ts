@@ -197,4 +197,14 @@ export const claude: AgentTool = {
       "-p",
     ],
   }),
+  run: {
+    credentialEnv: ["ANTHROPIC_API_KEY"],
+    env: {
+      DISABLE_AUTOUPDATER: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_ERROR_REPORTING: "1",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    },
+    versionCommand: ["claude", "--version"],
+  },
 };

@@ -267,4 +267,10 @@ export const codex: AgentTool = {
       ...(profile.posture.output === "json" ? ["--json"] : []),
     ],
   }),
+  run: {
+    // `codex exec` reads CODEX_API_KEY; the default OpenAI provider's env_key is OPENAI_API_KEY.
+    credentialEnv: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+    env: {},
+    versionCommand: ["codex", "--version"],
+  },
 };

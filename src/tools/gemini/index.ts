@@ -240,4 +240,10 @@ export const gemini: AgentTool = {
   launch: (profile) => ({
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
   }),
+  run: {
+    credentialEnv: ["GEMINI_API_KEY"],
+    // Headless runs in a folder Gemini has not been told to trust exit 55 (TOOLS.md "Gemini CLI").
+    env: { GEMINI_CLI_TRUST_WORKSPACE: "true", GEMINI_CLI_NO_RELAUNCH: "true", GEMINI_TELEMETRY_ENABLED: "false" },
+    versionCommand: ["gemini", "--version"],
+  },
 };

@@ -2,7 +2,6 @@
 // or throw a PerimeterError.
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, PerimeterError } from "../errors.js";
-import { TOOL_IDS } from "../tools/index.js";
 import { writeAll, type Write } from "./output.js";
 import type { CommandResult } from "./result.js";
 // render, check and show are the hot path (pre-commit hooks, every activation): set up with the CLI

@@ -1,6 +1,6 @@
 // Issue 14: the entrypoint enforces the run's wall clock too (the launcher is the backstop).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { parseRecords } from "../../src/entrypoint/record.js";
+import { parseRecords, stderrLines } from "../../src/entrypoint/record.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { EXIT_WALL_CLOCK, runTool, WALL_CLOCK_ENV } from "../../src/entrypoint/run.js";
 
@@ -13,6 +13,7 @@ function spec(argv: string[]): ImageSpec {
     env: {},
     entrypoint: [],
     policyFiles: [],
+    network: "direct",
     tools: { claude: { argv, package: "x", version: "1" } } as ImageSpec["tools"],
   };
 }
@@ -23,9 +24,9 @@ const endLine = (_s: ImageSpec) => parseRecords(stderr).filter((r) => r.event ==
 
 beforeEach(() => {
   stderr = "";
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
+  // The entrypoint writes its lines to fd 2 through stderrLines (record.ts), not process.stderr.
+  vi.spyOn(stderrLines, "write").mockImplementation((text: string) => {
+    stderr += text;
   });
 });
 

@@ -124,6 +124,22 @@ const separateGateway = {
   },
 };
 
+/**
+ * `perimeter run`'s executor and the secret scanner it loads (secretlint, about 170 KB) are their own
+ * bundle too, dist/run.cjs, required only when a run starts: --print, --emit and every other command
+ * never load them.
+ */
+const separateRun = {
+  name: "separate-run",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]run[\\/]execute\.js$/ }, () => ({ path: "run-bundle", namespace: "separate-run" }));
+    b.onLoad({ filter: /.*/, namespace: "separate-run" }, () => ({
+      loader: "js",
+      contents: 'module.exports = require(require("node:path").join(__dirname, "run.cjs"));',
+    }));
+  },
+};
+
 // Build beside dist/ and swap it in, so a test that runs the CLI while another rebuilds never finds
 // dist/ half-written.
 const out = `dist.building-${process.pid}`;
@@ -133,9 +149,10 @@ await build({
   ...common,
   entryPoints: ["src/cli/bin.ts"],
   outfile: `${out}/cli.cjs`,
-  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, separateGateway],
+  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, separateGateway, separateRun],
 });
 await build({ ...common, entryPoints: ["src/gateway/server.ts"], outfile: `${out}/gateway.cjs` });
+await build({ ...common, entryPoints: ["src/run/execute.ts"], outfile: `${out}/run.cjs` });
 await build({ ...common, entryPoints: ["src/cli/launcher.ts"], outfile: `${out}/perimeter.cjs`, ...program });
 await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.cjs`, ...program });
 for (const file of ["perimeter.cjs", "entrypoint.cjs"]) chmodSync(`${out}/${file}`, 0o755);

@@ -10,6 +10,7 @@ import type { CommandResult } from "./result.js";
 import { check } from "./commands/check.js";
 import { render } from "./commands/render.js";
 import { show } from "./commands/show.js";
+import { TOOL_IDS } from "../tools/index.js";
 
 // The ids are the registry's (src/tools/index.ts); an unknown one is refused with the list of choices.
 const toolsOption = () => new Option("--tools <list>", "comma-separated tool ids (default: all)");
@@ -84,6 +85,47 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .option("--usage <file>", "file rewritten with the run's model usage totals after each model call")
     .option("--json", "machine-readable output: one JSON event per line (ready, budget-warn, budget-stop, stopped)")
     .action((flags) => run(async () => (await import("./commands/gateway.js")).gateway(flags, write)));
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command("run")
+    .description("run an agent on a fresh clone behind the gateway, inside the profile's limits; the result is a pull request and a manifest")
+    .argument("[prompt]", "the task (or --prompt-file)")
+    .option("--tool <tool>", `the agent: ${TOOL_IDS.join(", ")}`)
+    .option("--repo <url>", "the repository to clone, https://HOST/OWNER/NAME")
+    .addOption(profileOption("autonomous"))
+    .addOption(profilesDirOption())
+    .option("--image <ref>", "the agent image (default: perimeter-agent:0.1.0-<profile>)")
+    .option("--engine <engine>", "podman or docker (default: $PERIMETER_ENGINE, else the first on PATH)")
+    .option("--out <dir>", "where the manifest goes (default: $XDG_STATE_HOME/perimeter/runs/<run-id>)")
+    .option("--print", "print the engine commands and the manifest's planned fields as JSON; run nothing")
+    .option("--emit <target>", "k8s: print the run as Kubernetes objects (Job, gateway Deployment and Service, NetworkPolicies) instead of running it")
+    .option("--k8s-secret <name>", "with --emit k8s: the Secret holding the credentials (default: perimeter-credentials)")
+    .option("--runtime-class <name>", "with --emit k8s: the agent pod's runtimeClassName (e.g. gvisor)")
+    .option("--cleanup", "remove what runs whose launcher is gone left behind, then exit")
+    .option("--wall-clock <seconds>", "override [limits].wall_clock_seconds")
+    .option("--memory <size>", "override [limits].memory")
+    .option("--cpus <n>", "override [limits].cpus")
+    .option("--pids <n>", "override [limits].pids")
+    .option("--hosts <file>", "hosts file for the gateway's upstream names (tests)")
+    .option("--upstream-ca <file>", "a CA the gateway trusts besides the system store (tests)")
+    .option("--egress-network <name>", "the network the gateway reaches the upstreams on (default: the engine's default)")
+    .option("--github-api <url>", "the GitHub REST API for the pull request (default: from the repository's host)")
+    .option("--engine-arg <arg>", "one more flag for the agent container (repeatable); the entrypoint still refuses an unsafe one", collect)
+    .option("--name-prefix <prefix>", "prefix of every engine object's name (default: perimeter-)")
+    .option("--run-id <id>", "the run id (default: the time and a random suffix)")
+    .option("--prompt-file <file>", "read the prompt from a file")
+    .option("--record-prompt", "keep the prompt's text in the manifest (default: its digest only)")
+    .option("--json", "print the manifest at the end, and no progress")
+    .action((prompt: string | undefined, flags) =>
+      run(async () => (await import("./commands/run.js")).run(prompt, flags, { progress: (line) => write(2, `${line}\n`) })),
+    );
+  program
+    .command("runs")
+    .description("list the manifests of past runs, or show one")
+    .argument("[run-id]", "the run to show (or its folder)")
+    .option("--dir <dir>", "the runs folder (default: $XDG_STATE_HOME/perimeter/runs)")
+    .option("--json", "machine-readable output")
+    .action((runId: string | undefined, flags) => run(async () => (await import("./commands/runs.js")).runs(runId, flags)));
   return program;
 }
 

@@ -15,7 +15,7 @@ export function gapLines(gaps: readonly Gap[]): string[] {
   for (const gap of gaps) byTool.set(gap.tool, [...(byTool.get(gap.tool) ?? []), gap]);
   return [...byTool].map(([tool, list]) => {
     const variants = [...new Set(list.map((g) => `"${g.variant}"`))];
-    return `note: ${tool} cannot express ${variants.length} rule variant(s), which it will not enforce: ${variants.join(", ")} (--json lists each one's origin and reason)`;
+    return `note: ${tool} cannot express ${variants.length} rule variant(s) in its own rules; the guard hook enforces them: ${variants.join(", ")} (--json lists each one's origin and reason)`;
   });
 }
 

@@ -11,6 +11,19 @@ export interface RunRequest {
   prompt: string;
 }
 
+/** Exit code when the wall clock stopped the tool, as timeout(1) has it. */
+export const EXIT_WALL_CLOCK = 124;
+/** `perimeter run` sets the run's wall clock here; the launcher enforces it too, a little later. */
+export const WALL_CLOCK_ENV = "PERIMETER_WALL_CLOCK_SECONDS";
+/** After SIGTERM, the tool gets this long to exit before SIGKILL. */
+const KILL_GRACE_MS = 5000;
+
+/** The wall clock in ms, or undefined when none (or no valid one) is set. */
+export function wallClockMs(env: NodeJS.ProcessEnv): number | undefined {
+  const seconds = Number(env[WALL_CLOCK_ENV]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
 function record(fields: RecordFields): void {
   stderrLines.write(formatRecord(fields));
 }
@@ -31,7 +44,19 @@ export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, forward(s)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);
+    let outOfTime = false;
+    const limit = wallClockMs(process.env);
+    const clock =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            outOfTime = true;
+            child.kill("SIGTERM");
+            setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS).unref();
+          }, limit);
     const finish = (exitCode: number, stopReason: string) => {
+      if (clock !== undefined) clearTimeout(clock);
+      if (outOfTime) [exitCode, stopReason] = [EXIT_WALL_CLOCK, `wall-clock: ${limit! / 1000} s`];
       for (const [signal, handler] of handlers) process.off(signal, handler);
       record({ event: "end", ...base, exitCode, stopReason, durationMs: Date.now() - started });
       resolve(exitCode);

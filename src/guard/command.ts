@@ -14,6 +14,9 @@ export function cliPath(scope: Scope): string {
   return scope === "image" ? CLI_PATH : join(packageRoot(), "dist", "perimeter.cjs");
 }
 
+/** Text every rendered guard-hook command holds, and no hook of the user's: how perimeter finds its own entries. */
+export const GUARD_HOOK_MARK = "/dist/perimeter.cjs' hook ";
+
 export function guardHookCommand(toolId: string, blockingExitCode: number, profile: Profile, scope: Scope): string {
   const args = ["node", quote(cliPath(scope)), "hook", toolId, "--profile", quote(profile.name)];
   // A profile from the user's own folder: the hook reads the same folder (its tripwires.toml too).

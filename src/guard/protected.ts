@@ -7,6 +7,6 @@ export function protectedReason(path: string): string {
 
 /** True when the path (absolute, relative, or with `~` or `$HOME` in it) names a protected file. */
 export function protectedPath(path: string, patterns: readonly RegExp[]): boolean {
-  const normal = path.replace(/\/+/g, "/").replace(/(^|\/)\.\//g, "$1");
+  const normal = path.replace(/["']/g, "").replace(/\/+/g, "/").replace(/(^|\/)\.\//g, "$1");
   return patterns.some((p) => p.test(normal));
 }

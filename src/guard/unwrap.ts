@@ -243,6 +243,8 @@ const WRAPPERS: Record<string, Unwrapper> = {
   watch,
   flock,
   eval: evaluate,
+  // `trap CODE SIGNAL...`: the code runs later, in this shell.
+  trap: (args) => (args[1] === undefined || args[1] === "-p" || args[1] === "-l" ? [] : [{ kind: "code", code: args[1] === "--" ? (args[2] ?? "") : args[1], via: "trap" }]),
 };
 
 /** What an argv runs, through any number of wrappers. `env` collects the assignments on the way. */

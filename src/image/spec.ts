@@ -12,6 +12,8 @@ export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
 /** The CLI bundle the guard hooks run (with its package.json, profiles/ and dist/compiled/ beside it). */
 export const PACKAGE_PATH = "/opt/perimeter/package";
 export const CLI_PATH = `${PACKAGE_PATH}/dist/perimeter.cjs`;
+/** How the image starts the gateway, from that same package; `perimeter run` uses it. */
+export const GATEWAY_COMMAND = ["node", CLI_PATH, "gateway"];
 
 export interface ImageSpec {
   profile: string;

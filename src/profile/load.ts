@@ -11,6 +11,7 @@ import { tripwireDenies } from "./tripwire-overlap.js";
 import { parsePattern } from "./pattern.js";
 import { resolveGatewaySections } from "./gateway-sections.js";
 import { parseWireRule, type WireRule } from "./wire.js";
+import { mergeLimits } from "./limits.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
 import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
@@ -66,6 +67,7 @@ export function loadProfile(name: string, source: ProfileSource = {}): Profile {
     ...lists,
     tripwires,
     ...resolveGatewaySections(chain),
+    runLimits: mergeLimits(chain.map((c) => c.data.limits)),
     secrets: loadSecrets(source.profilesDir, [...chain].reverse()),
   };
   rejectConflicts(profile);

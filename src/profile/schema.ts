@@ -3,6 +3,7 @@
 // zod/mini: the same validation as classic zod at a fraction of the start-up cost (README "Performance").
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
+import { RunLimitsShape } from "./limits.js";
 import { SecretsSectionSchema } from "./secrets-schema.js";
 
 // zod/mini ships without messages; the English ones say "expected array, received string".
@@ -102,8 +103,10 @@ export const LimitsSchema = described(
         'Price per model name glob, e.g. "gpt-5*". A model no entry matches is priced at the highest prices here.',
       ),
     ),
+    // The clock and the container's resources, read by `perimeter run` (src/profile/limits.ts).
+    ...RunLimitsShape,
   }),
-  "The run's model budget.",
+  "The run's model budget (the gateway), its wall clock (the launcher and the entrypoint) and its container's resources (the engine).",
 );
 
 export const ProfileFileSchema = described(

@@ -1,4 +1,5 @@
 // The one typed profile every emitter reads. Each rule remembers where it came from.
+import type { ProfileLimits } from "./limits.js";
 import type { HostPattern } from "./host.js";
 import type { CommandPattern } from "./pattern.js";
 import type { WireRule } from "./wire.js";
@@ -53,6 +54,8 @@ export interface Profile {
   /** Profile-specific denies; the tripwires come on top. */
   deny: CommandRule[];
   tripwires: Tripwire[];
+  /** The clock and container half of `[limits]`, merged along `extends` (src/profile/limits.ts). */
+  runLimits: ProfileLimits;
   /** What may leave the agent container; undefined: the profile has no [network] (no gateway). */
   network?: NetworkPolicy;
   credentials: Credential[];

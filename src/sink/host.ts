@@ -11,7 +11,7 @@ import { TOOLS } from "../tools/index.js";
 import { isShared, type AgentTool, type ConfigDir, type EmittedFile, type FileBody, type HostPlace } from "../tools/types.js";
 import { asHomeOwner } from "./as-owner.js";
 import { parseStructured, ParseFailure, serialize } from "./formats.js";
-import { driftedKeys, mergeOwnedKeys } from "./merge.js";
+import { driftedEntries, driftedKeys, mergeOwnedEntries, mergeOwnedKeys } from "./merge.js";
 import { editOwnedTomlKeys } from "./toml-edit.js";
 
 export type FileStatus = "create" | "update" | "unchanged";
@@ -95,15 +95,17 @@ function planFile(target: string, file: HostFile): PlannedFile {
       throw error;
     }
   }
-  const drift = driftedKeys(theirs, body.value, body.ownedKeys).map(formatKeyPath);
-  const merged = mergeOwnedKeys(theirs, body.value, body.ownedKeys);
+  const shared = body.ownedEntries ?? [];
+  const drift = [...driftedKeys(theirs, body.value, body.ownedKeys), ...driftedEntries(theirs, body.value, shared)].map(formatKeyPath);
+  const merged = mergeOwnedEntries(mergeOwnedKeys(theirs, body.value, body.ownedKeys), body.value, shared);
   const finalBody: FileBody = { ...body, value: merged };
   const status: FileStatus = before === undefined ? "create" : drift.length === 0 ? "unchanged" : "update";
   // An up-to-date file keeps its bytes, formatting included: a second run writes nothing.
   return withLazy({ file, target, before, finalBody, status, drift: before === undefined ? ["(missing)"] : drift }, "after", () => {
     if (status === "unchanged") return before!;
     // A TOML file keeps the user's comments and layout where only perimeter's lines need to change.
-    const edited = body.format === "toml" && before !== undefined ? editOwnedTomlKeys(before, merged, body.ownedKeys) : undefined;
+    const owned = [...body.ownedKeys, ...shared.map((s) => s.path)];
+    const edited = body.format === "toml" && before !== undefined ? editOwnedTomlKeys(before, merged, owned) : undefined;
     return edited ?? serialize(finalBody, false);
   });
 }

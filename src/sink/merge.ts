@@ -1,7 +1,7 @@
 // The one merge policy for files perimeter shares with the user: perimeter replaces the keys it
 // owns and leaves every other key exactly as the user had it.
 import type { KeyPath } from "../profile/locate.js";
-import type { JsonObject } from "../tools/types.js";
+import type { JsonObject, OwnedEntries } from "../tools/types.js";
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -35,6 +35,29 @@ function setAt(value: JsonObject, path: KeyPath, next: unknown): JsonObject {
 /** The user's file with perimeter's owned keys taken from `ours`. */
 export function mergeOwnedKeys(theirs: JsonObject, ours: JsonObject, owned: readonly KeyPath[]): JsonObject {
   return owned.reduce((acc, path) => setAt(acc, path, getAt(ours, path)), theirs);
+}
+
+/** The user's entries of each shared array kept, perimeter's own (those holding the mark) taken from `ours`. */
+export function mergeOwnedEntries(theirs: JsonObject, ours: JsonObject, shared: readonly OwnedEntries[]): JsonObject {
+  return shared.reduce((acc, { path, mark }) => {
+    const existing = getAt(acc, path);
+    const users = Array.isArray(existing) ? existing.filter((entry) => !JSON.stringify(entry).includes(mark)) : [];
+    const own = getAt(ours, path);
+    const next = [...users, ...(Array.isArray(own) ? own : [])];
+    return setAt(acc, path, next.length === 0 ? undefined : next);
+  }, theirs);
+}
+
+/** Shared arrays whose perimeter entries on disk differ from what perimeter would write. */
+export function driftedEntries(theirs: JsonObject, ours: JsonObject, shared: readonly OwnedEntries[]): KeyPath[] {
+  return shared
+    .filter(({ path, mark }) => {
+      const existing = getAt(theirs, path);
+      const onDisk = Array.isArray(existing) ? existing.filter((entry) => JSON.stringify(entry).includes(mark)) : [];
+      const own = getAt(ours, path);
+      return !sameValue(onDisk, Array.isArray(own) ? own : []);
+    })
+    .map(({ path }) => path);
 }
 
 /** Equality of parsed JSON/TOML values (what the files hold: no dates, maps or cycles to care about). */

@@ -66,6 +66,19 @@ export interface ToolDriver {
   jsonReportsSuccess(stdout: string): boolean;
   /** Environment under which the client fails before any model call (no credentials). */
   failingEnv?: Record<string, string>;
+  /**
+   * What a person does once on a host before the tool runs a hook from the user's settings (Codex:
+   * review and trust it); `bin` is the client's binary. Absent: user hooks run as they are.
+   */
+  trustHostHooks?(bin: string, home: string, cwd: string): Promise<void>;
+  /** The tool's guard-hook input, as the client sends it (src/tools/<tool>/hook.ts reads it). */
+  hookInput: {
+    shell(command: string): unknown;
+    /** A call of the tool's own file-writing tool. */
+    write(path: string): unknown;
+    /** One of the tool's own settings files, home-relative: what the guard keeps agents from editing. */
+    ownFile: string;
+  };
 }
 
 /** Each registered tool's driver, loaded from src/tools/<id>/driver.ts. */

@@ -20,8 +20,17 @@ export type FileBody =
       value: JsonObject;
       /** The keys perimeter owns in a file the user shares with it; absent: perimeter owns the whole file. */
       ownedKeys?: readonly KeyPath[];
+      /** Arrays perimeter shares entry by entry: it owns the entries holding `mark`, the user the rest. */
+      ownedEntries?: readonly OwnedEntries[];
     }
   | { format: "text"; text: string };
+
+/** An array in a shared file (hook lists) where perimeter owns only its own entries. */
+export interface OwnedEntries {
+  path: KeyPath;
+  /** Text that perimeter's entries hold in their JSON form, and the user's do not. */
+  mark: string;
+}
 
 /** A structured file the user shares with perimeter, which owns only `ownedKeys` in it. */
 export type SharedBody = Extract<FileBody, { format: "json" | "toml" }> & { ownedKeys: readonly KeyPath[] };
@@ -59,6 +68,19 @@ export interface Expression {
 /** The command that starts a tool in the agent image; the prompt is appended as the last argument. */
 export interface LaunchSpec {
   argv: string[];
+}
+
+/** What `perimeter run` must know to start a tool unattended behind the gateway. */
+export interface RunFacts {
+  /**
+   * Variables the tool reads its model API key from. The agent container gets a placeholder in each;
+   * the gateway holds the real key and puts it on the wire.
+   */
+  credentialEnv: string[];
+  /** Plain settings the tool needs to run without a person (no update checks, trust the workspace). */
+  env: Record<string, string>;
+  /** Prints the tool's version; run in a fresh container of the image for the manifest. */
+  versionCommand: string[];
 }
 
 /** A path a file tool call reads; `recursive`: everything beneath it (a search of a folder). */
@@ -126,6 +148,7 @@ export interface AgentTool {
   /** Every other file the tool reads on a host that can turn prompts off, with how to judge it. */
   otherBypassSources?(place: HostPlace, configDir: string): BypassSource[];
   launch(profile: Profile): LaunchSpec;
+  run: RunFacts;
   /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */
   hook: ToolHook;
 }
@@ -170,6 +193,12 @@ export type Location = Record<Scope, string>;
  * A structured file's body: on a host the user shares the file and perimeter owns only `ownedKeys`;
  * in the image perimeter owns the whole file.
  */
-export function structuredBody(scope: Scope, format: "json" | "toml", value: JsonObject, ownedKeys: readonly KeyPath[]): FileBody {
-  return scope === "host" ? { format, value, ownedKeys } : { format, value };
+export function structuredBody(
+  scope: Scope,
+  format: "json" | "toml",
+  value: JsonObject,
+  ownedKeys: readonly KeyPath[],
+  ownedEntries?: readonly OwnedEntries[],
+): FileBody {
+  return scope === "host" ? { format, value, ownedKeys, ...(ownedEntries ? { ownedEntries } : {}) } : { format, value };
 }

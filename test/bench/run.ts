@@ -11,6 +11,7 @@
 //   4a-c. the entrypoint starting each pinned agent, up to its first model request       vs the agent alone
 //   5. rulesync generate (Claude Code + Codex, permissions) for the same lists           vs case 1
 //   6a-c. perimeter gateway: 200 MB tunnelled vs squid, intercepted vs direct, added latency (gateway.ts)
+//   7. one guard-hook decision (`perimeter hook claude`, a tripwire command on stdin)    vs `node -e 0`
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -206,6 +207,27 @@ function spawned(key: string, argv: () => string[], options: SpawnSyncOptions, a
   };
 }
 
+// Case 6: the hook as a tool runs it, with a Bash call an agent writes (a force-push behind a global
+// option and bundled flags) on stdin. It must deny: exit 2 with the tripwire's reason.
+const HOOK_INPUT = JSON.stringify({
+  hook_event_name: "PreToolUse",
+  tool_name: "Bash",
+  tool_input: { command: "cd /work && git -C app push -uf origin main" },
+  permission_mode: "bypassPermissions",
+});
+const hookDecision: Timed = {
+  key: "hook",
+  time: async () => {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(NODE, [CLI, "hook", "claude"], { cwd: PKG, env: ENV, input: HOOK_INPUT, encoding: "utf8" });
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+    if (r.status !== 2 || !String(r.stderr).includes("perimeter tripwire git-force-push")) {
+      throw new Error(`hook: expected a denial (exit 2), got exit ${r.status}: ${String(r.stderr)}`);
+    }
+    return elapsed;
+  },
+};
+
 const emptyAfterDryRun = (argv: string[]) => {
   const home = argv[argv.indexOf("--home") + 1]!;
   if (readdirSync(home).length > 0) throw new Error(`render --dry-run wrote into ${home}`);
@@ -219,6 +241,7 @@ const commands: Timed[] = [
   spawned("render-own-big", () => [NODE, CLI, "render", "--dry-run", "--profile", "big", "--profiles-dir", OWN_DIR, "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun),
   spawned("check", () => [NODE, CLI, "check", "--home", CHECK_HOME], { cwd: PKG, env: ENV }),
   spawned("rulesync", () => [NODE, RULESYNC, "generate", "--targets", "claudecode,codexcli", "--features", "permissions", "--dry-run"], { cwd: RULESYNC_PROJECT, env: ENV }),
+  hookDecision,
 ];
 if (entrySkip === undefined) {
   commands.push(spawned("entrypoint-node", () => nodeEntryArgv, entryOptions));
@@ -316,6 +339,14 @@ const results: CaseResult[] = [
     subject: stats("rulesync"),
     baselineName: "case 1 (perimeter render)",
     baseline: stats("render"),
+  },
+  {
+    id: 7,
+    name: "one guard-hook decision: `perimeter hook claude` denying `git -C app push -uf origin main` read from stdin",
+    subject: stats("hook"),
+    baselineName: "node -e 0",
+    baseline: stats("node"),
+    goal: { op: "<=", ratio: 1.5 },
   },
 ];
 

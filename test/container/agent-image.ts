@@ -18,11 +18,12 @@ import { createConnection, createServer, type Server } from "node:net";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { bakeLayer } from "../../src/image/bake.js";
+import { guardHookCommand } from "../../src/guard/command.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { TOOLS } from "../../src/tools/index.js";
-import type { ToolId } from "../../src/tools/types.js";
+import type { AgentTool, JsonObject, ToolId } from "../../src/tools/types.js";
 import { DRIVERS } from "../real/agents.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../real/fake-model.js";
 import { normalizeCommand } from "../real/harness.js";
@@ -32,6 +33,10 @@ const ROOT = packageRoot();
 export const SHIM_DIR = "/opt/perimeter-test/shims";
 /** Where the shims log, inside the agent's home (a fresh host dir per run). */
 export const SHIM_LOG_NAME = ".perimeter-shims-ran.log";
+/** The same, each line the script turn it ran in, a tab, and the argv shell-quoted (bash's %q). */
+export const SHIM_QUOTED_LOG_NAME = ".perimeter-shims-quoted.log";
+/** Holds the number of the script turn the fake model offered last (written from the host). */
+export const TURN_FILE_NAME = ".perimeter-turn";
 
 // ---------------------------------------------------------------------------------------------------
 // Layers
@@ -76,9 +81,25 @@ export async function bakeWithCli(profile: string, out: string): Promise<void> {
 }
 
 /** The control: bake's own code path, with the autonomous profile minus its tripwires. */
+/** autonomous without its tripwires, and its guard hook made to have no opinion (its command is `true`). */
 export async function bakeControlLayer(out: string): Promise<ImageSpec> {
-  const profile = loadProfile("autonomous");
-  return (await withDist(() => bakeLayer({ ...profile, name: `${profile.name}-control`, tripwires: [] }, TOOLS, out))).spec;
+  const autonomous = loadProfile("autonomous");
+  const profile = { ...autonomous, name: `${autonomous.name}-control`, tripwires: [] };
+  // Each tool renders as usual, its hook command then replaced, before bake digests the files.
+  const noOpinion = TOOLS.map((tool): AgentTool => {
+    const command = guardHookCommand(tool.id, tool.hook.blockingExitCode, profile, "image");
+    const replace = (value: unknown): unknown =>
+      typeof value === "string" ? (value === command ? "true" : value) : Array.isArray(value) ? value.map(replace) : value !== null && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)])) : value;
+    return {
+      ...tool,
+      render: (p, scope) => {
+        const output = tool.render(p, scope);
+        const files = output.files.map((f) => (f.body.format === "text" ? f : { ...f, body: { ...f.body, value: replace(f.body.value) as JsonObject } }));
+        return { ...output, files };
+      },
+    };
+  });
+  return withDist(async () => (await bakeLayer(profile, noOpinion, out)).spec);
 }
 
 /** The image spec as baked into a layer tar. */
@@ -102,6 +123,8 @@ function ancestors(file: string): string[] {
 /** The fixture layer's entries (root-owned, not writable by the agent). */
 export function fixtureEntries(spec: ImageSpec, shims: readonly string[]): LayerEntry[] {
   const log = `${spec.user.home}/${SHIM_LOG_NAME}`;
+  const quoted = `${spec.user.home}/${SHIM_QUOTED_LOG_NAME}`;
+  const turn = `${spec.user.home}/${TURN_FILE_NAME}`;
   const entries: LayerEntry[] = [];
   const dirs = new Set<string>();
   for (const driver of TOOLS.map((t) => DRIVERS[t.id])) {
@@ -117,7 +140,10 @@ export function fixtureEntries(spec: ImageSpec, shims: readonly string[]): Layer
   for (const name of shims) {
     entries.push({
       path: `${SHIM_DIR}/${name}`,
-      content: `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> '${log}'\necho "shim: ${name} ran"\n`,
+      content:
+        `#!/bin/bash\nprintf '%s\\n' "${name} $*" >> '${log}'\n` +
+        `{ printf '%s\\t' "$(cat '${turn}' 2>/dev/null)"; printf '%q ' ${name} "$@"; printf '\\n'; } >> '${quoted}'\n` +
+        `echo "shim: ${name} ran"\n`,
       mode: 0o555,
     });
   }
@@ -336,16 +362,35 @@ export interface ImageScriptRun {
   results: string[];
   /** Per command: did its shim run? */
   ran: boolean[];
+  /** The command lines the shims ran during script turn N, shell-quoted. */
+  ranAt(turn: number): string[];
 }
 
 /** One agent process in the image that tries each command in turn (one per model turn), like harness.runScript. */
-export async function runScriptInImage(image: AgentImage, tool: ToolId, commands: readonly string[]): Promise<ImageScriptRun> {
-  const model = await startRelayedModel(image, { commands });
+export async function runScriptInImage(image: AgentImage, tool: ToolId, commands: readonly string[], env: Record<string, string> = {}): Promise<ImageScriptRun> {
+  let turnFile: string | undefined;
+  let turn = -1;
+  const owner = { uid: image.spec.user.uid, gid: image.spec.user.gid };
+  // Only forward: a side request (a title, a summary) restarts no turn.
+  const model = await startRelayedModel(image, {
+    commands,
+    onTurn: (n) => {
+      if (turnFile !== undefined && n > turn) writeOwned(turnFile, String((turn = n)), owner);
+    },
+  });
   try {
     const home = makeAgentHome(image.spec, model);
-    const run = await runThroughEntrypoint(image, tool, { home, model });
+    turnFile = join(home.dir, TURN_FILE_NAME);
+    const run = await runThroughEntrypoint(image, tool, { home, model, env });
     const ranLines = home.ran();
-    return { run, results: [...model.turnResults], ran: commands.map((c) => ranLines.includes(normalizeCommand(c))) };
+    const quoted = join(home.dir, SHIM_QUOTED_LOG_NAME);
+    const tagged = existsSync(quoted) ? readFileSync(quoted, "utf8").split("\n").filter((l) => l !== "") : [];
+    return {
+      run,
+      results: [...model.turnResults],
+      ran: commands.map((c) => ranLines.includes(normalizeCommand(c))),
+      ranAt: (n) => tagged.filter((l) => l.split("\t")[0] === String(n)).map((l) => l.slice(l.indexOf("\t") + 1).trimEnd()),
+    };
   } finally {
     await model.close();
   }

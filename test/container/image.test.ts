@@ -15,6 +15,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GUARD_DENIAL, GUARDED_PROGRAMS, SCRIPT_ENV, TOOL_REFUSAL, reachedProgram } from "../real/guard-probes.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
@@ -46,7 +47,8 @@ const profile = loadProfile("autonomous");
 const mustBlock = profile.tripwires.flatMap((tripwire) => tripwire.blocks.map((example) => ({ tripwire, example })));
 const leaveAlone = profile.tripwires.flatMap((tripwire) => tripwire.allows.map((example) => ({ tripwire, example })));
 const commands = [...mustBlock.map((e) => e.example.command), ...leaveAlone.map((e) => e.example.command)];
-const SHIMS = shimNames(commands);
+// Only the guarded programs: the shells and wrappers the examples go through must stay real.
+const SHIMS = [...GUARDED_PROGRAMS].sort();
 /** The tool the single-tool tests start (any registered tool would do). */
 const FIRST = TOOLS[0]!.id;
 /** A tool whose client fails before any model call under its driver's failingEnv. */
@@ -101,7 +103,7 @@ beforeAll(async () => {
     for (const tool of TOOLS) {
       const p = pool(async () => {
         const t = performance.now();
-        const r = await runScriptInImage(kind === "real" ? real : control, tool.id, commands);
+        const r = await runScriptInImage(kind === "real" ? real : control, tool.id, commands, SCRIPT_ENV);
         console.log(`[image.test] ${kind} matrix, ${tool.id}: ${commands.length} commands in ${sec(t)}`);
         return r;
       });
@@ -232,19 +234,18 @@ describe.each(TOOLS.map((t) => [t.title, t] as const))("3. %s: the tripwire matr
     expect(controlRun.results).toHaveLength(commands.length);
   });
 
-  it("observes every must-block example exactly as expectedObservation(..., \"image\") says", async () => {
+  it("observes every must-block example exactly as expectedObservation(..., \"image\") says: the guard hook runs in bypass mode", async () => {
     const m = await matrixRun("real", tool.id);
     const observed = mustBlock.map(({ tripwire, example }, i) => {
-      const kind = denialKind(tool.id, m.results[i] ?? "");
-      const seen: Observed = m.ran[i] ? "runs" : kind === "rule" ? "blocked" : kind === "approval" ? "asks" : "runs";
-      return { tripwire: tripwire.id, example: example.command, observed: seen };
+      const result = m.results[i] ?? "";
+      const kind = GUARD_DENIAL.test(result) ? "rule" : denialKind(tool.id, result);
+      const seen: Observed = reachedProgram(m.ranAt(i), tripwire) ? "runs" : kind === "rule" ? "blocked" : kind === "approval" ? "asks" : "runs";
+      return { tripwire: tripwire.id, example: example.command, observed: seen, result };
     });
-    recordObservations("image", tool.id, observed);
+    recordObservations("image", tool.id, observed.map(({ result: _r, ...row }) => row));
     for (const [i, { tripwire, example }] of mustBlock.entries()) {
-      const expected = expectedObservation(tool, tripwire, example, "image");
-      // Blocked: never reached the shim, and the tool reported a rule denial. Runs: reached the shim.
-      expect(m.ran[i], `${example.command} ran: ${m.results[i]}`).toBe(expected === "runs");
-      expect(observed[i]!.observed, `${example.command}: ${m.results[i]}`).toBe(expected);
+      // Blocked: what the tripwire stops never reached a shim, and the tool reported the refusal.
+      expect(observed[i]!.observed, `${example.command}: ${observed[i]!.result}`).toBe(expectedObservation(tool, tripwire, example, "image"));
     }
   });
 
@@ -252,15 +253,22 @@ describe.each(TOOLS.map((t) => [t.title, t] as const))("3. %s: the tripwire matr
     const m = await matrixRun("real", tool.id);
     leaveAlone.forEach(({ example }, j) => {
       const i = mustBlock.length + j;
-      expect(m.ran[i], `${example.command}: ${m.results[i]}`).toBe(true);
-      expect(denialKind(tool.id, m.results[i] ?? ""), `${example.command}: ${m.results[i]}`).toBeUndefined();
+      const result = m.results[i] ?? "";
+      expect(GUARD_DENIAL.test(result), `${example.command}: ${result}`).toBe(false);
+      expect(denialKind(tool.id, result), `${example.command}: ${result}`).toBeUndefined();
     });
   });
 
-  it("control: in an image baked without tripwires, every must-block example runs", async () => {
+  it("control: in an image baked without tripwires and with a hook of no opinion, every must-block example reaches its program", async () => {
     const c = await matrixRun("control", tool.id);
-    mustBlock.forEach(({ example }, i) => {
-      expect(c.ran[i], `${example.command}: ${c.results[i]}`).toBe(true);
+    mustBlock.forEach(({ tripwire, example }, i) => {
+      const result = c.results[i] ?? "";
+      expect(GUARD_DENIAL.test(result), `${example.command}: ${result}`).toBe(false);
+      // An absolute path runs the image's own program, not a shim; a tool may refuse a form itself
+      // (Gemini refuses every command substitution), and says so.
+      if (!example.command.startsWith("/") && !TOOL_REFUSAL.test(result)) {
+        expect(reachedProgram(c.ranAt(i), tripwire), `${example.command}: ${result}`).toBe(true);
+      }
     });
   });
 });

@@ -61,6 +61,8 @@ export interface FakeModelOptions {
   debug?: boolean;
   /** Called as each request arrives, before its body is read (the benchmark times agents' start by it). */
   onRequest?: () => void;
+  /** With `commands`: called with N each time the model offers commands[N] (shims tag what runs with it). */
+  onTurn?: (turn: number) => void;
 }
 
 /**
@@ -460,7 +462,11 @@ export async function startFakeModel(opts: FakeModelOptions): Promise<FakeModel>
   const script = opts.commands ?? (opts.command === undefined ? [] : [opts.command]);
   if (script.length === 0) throw new Error("startFakeModel needs `command` or `commands`");
   /** The command for a request that already carries `done` tool results, or undefined when the script is over. */
-  const nextCommand = (done: number): ScriptStep | undefined => (opts.commands ? script[done] : done === 0 ? script[0] : undefined);
+  const nextCommand = (done: number): ScriptStep | undefined => {
+    const command = opts.commands ? script[done] : done === 0 ? script[0] : undefined;
+    if (command !== undefined) opts.onTurn?.(done);
+    return command;
+  };
   const debug = opts.debug ?? process.env.FAKE_MODEL_DEBUG === "1";
   const requests: FakeModelRequest[] = [];
   const toolResults: string[] = [];

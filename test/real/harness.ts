@@ -1,7 +1,8 @@
 // Shared pieces of the real-agent suites: homes rendered by perimeter's own pipeline, the control
 // profile, and PATH shims that record which commands an agent really ran (so a "blocked" command is
 // one that never reached the shim, and a force-push never touches a real remote).
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { guardHookCommand } from "../../src/guard/command.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parsePattern } from "../../src/profile/pattern.js";
@@ -11,7 +12,7 @@ import { guardHost, planHost, writeHost } from "../../src/sink/host.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { AgentTool as ToolModule } from "../../src/tools/types.js";
 import type { AgentMode, AgentRun, AgentTool } from "./agents.js";
-import { denialReported, runAgent } from "./agents.js";
+import { clientBin, denialReported, DRIVERS, runAgent } from "./agents.js";
 import { startFakeModel } from "./fake-model.js";
 
 export function tempDir(prefix: string): string {
@@ -25,6 +26,26 @@ export function renderHome(profile: Profile, tools: readonly ToolModule[] = TOOL
   guardHost(plan, tools);
   writeHost(plan);
   return home;
+}
+
+/**
+ * A home whose guard hook has no opinion on anything (its command replaced by `true`): the control
+ * that shows a refusal came from the guard.
+ */
+export function withoutGuardHook(home: string, profile: Profile, tools: readonly ToolModule[] = TOOLS): void {
+  const commands = tools.map((t) => JSON.stringify(guardHookCommand(t.id, t.hook.blockingExitCode, profile, "host")).slice(1, -1));
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.isFile()) {
+        const text = readFileSync(file, "utf8");
+        const next = commands.reduce((t, c) => t.replaceAll(c, "true"), text);
+        if (next !== text) writeFileSync(file, next);
+      }
+    }
+  };
+  walk(home);
 }
 
 /** The literal words a rule starts with: what the control allows so the same command can run. */
@@ -62,8 +83,12 @@ export function controlProfile(profile: Profile): Profile {
 export interface Shims {
   dir: string;
   log: string;
+  /** Holds the number of the script turn the fake model offered last (see runScript). */
+  turnFile: string;
   /** Command lines the shims ran, in order ("gh repo delete octo/app --yes"). */
   ran(): string[];
+  /** Command lines the shims ran during script turn N, each shell-quoted as bash's %q writes it. */
+  ranAt(turn: number): string[];
 }
 
 /** Stand-ins for each command name: they log their argv and print a line, nothing else. */
@@ -72,18 +97,30 @@ export function createShims(names: readonly string[]): Shims {
   const dir = join(root, "bin");
   mkdirSync(dir);
   const log = join(root, "ran.log");
-  writeFileSync(log, "");
+  const quoted = join(root, "ran-quoted.log");
+  const turnFile = join(root, "turn");
+  for (const file of [log, quoted, turnFile]) {
+    writeFileSync(file, "");
+    chmodSync(file, 0o666);
+  }
   chmodSync(root, 0o777);
-  chmodSync(log, 0o666);
   for (const name of new Set(names)) {
     const file = join(dir, name);
-    writeFileSync(file, `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> '${log}'\necho "shim: ${name} ran"\n`);
+    writeFileSync(
+      file,
+      `#!/bin/bash\nprintf '%s\\n' "${name} $*" >> '${log}'\n` +
+        `{ printf '%s\\t' "$(cat '${turnFile}' 2>/dev/null)"; printf '%q ' ${name} "$@"; printf '\\n'; } >> '${quoted}'\n` +
+        `echo "shim: ${name} ran"\n`,
+    );
     chmodSync(file, 0o755);
   }
+  const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
   return {
     dir,
     log,
-    ran: () => readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => l.trimEnd()),
+    turnFile,
+    ran: () => lines(log).map((l) => l.trimEnd()),
+    ranAt: (turn) => lines(quoted).filter((l) => l.split("\t")[0] === String(turn)).map((l) => l.slice(l.indexOf("\t") + 1).trimEnd()),
   };
 }
 
@@ -107,12 +144,31 @@ export interface ScriptRun {
 /** One agent process that tries each command in turn (one per model turn). */
 export async function runScript(
   tool: AgentTool,
-  opts: { home: string; mode: AgentMode; commands: readonly string[]; shims: Shims; cwd?: string; json?: boolean; extraArgs?: string[] },
+  opts: {
+    home: string;
+    mode: AgentMode;
+    commands: readonly string[];
+    shims: Shims;
+    cwd?: string;
+    json?: boolean;
+    extraArgs?: string[];
+    env?: Record<string, string>;
+    /** Do first what a person does once before the tool runs hooks from the user's settings. */
+    trustHooks?: boolean;
+  },
 ): Promise<ScriptRun> {
   const cwd = opts.cwd ?? tempDir(`${tool}-cwd`);
   putShimsFirst(opts.home, opts.shims);
+  if (opts.trustHooks) await DRIVERS[tool].trustHostHooks?.(clientBin(tool), opts.home, cwd);
   const before = opts.shims.ran().length;
-  const model = await startFakeModel({ commands: opts.commands });
+  let turn = -1;
+  const model = await startFakeModel({
+    commands: opts.commands,
+    // Only forward: a side request (a title, a summary) restarts no turn.
+    onTurn: (n) => {
+      if (n > turn) writeFileSync(opts.shims.turnFile, String((turn = n)));
+    },
+  });
   try {
     const run = await runAgent(tool, {
       home: opts.home,
@@ -122,7 +178,7 @@ export async function runScript(
       json: opts.json ?? true,
       extraArgs: opts.extraArgs,
       timeoutMs: 240_000,
-      env: { PATH: `${opts.shims.dir}:${process.env.PATH}` },
+      env: { ...opts.env, PATH: `${opts.shims.dir}:${process.env.PATH}` },
     });
     const ranLines = opts.shims.ran().slice(before);
     const results = [...model.turnResults];

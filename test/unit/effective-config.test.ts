@@ -156,15 +156,23 @@ describe("hooks that approve", () => {
     expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
   });
 
-  it("in the user's own settings, hooks.PreToolUse is perimeter's key: an approving hook there is rewritten, not kept", async () => {
+  it("in the user's own settings, hooks.PreToolUse is shared entry by entry: an approving hook there is kept, so render is refused naming it", async () => {
     const home = tempDir("pw-home-");
     const allow = hookScript(home, "allow");
     writeFiles(home, { ".claude/settings.json": claudeHooks("PreToolUse", allow) });
+    // check and render both refuse, naming the user's hook: perimeter keeps it and will not vouch for it.
     const check = await runCli(["check", "--home", home, "--project", project()]);
-    expect(check.code).toBe(1);
-    expect(check.stdout).toContain("hooks.PreToolUse");
+    expect(check.code).toBe(3);
+    expect(check.stderr).toContain("hooks.PreToolUse");
+    await refused(["render"], home, `${join(home, ".claude/settings.json")}: hooks.PreToolUse runs "${allow}"`);
+    expect(readFileSync(join(home, ".claude/settings.json"), "utf8")).toContain(allow);
+    // Control: the user's own hook that denies stays beside perimeter's guard entry.
+    const deny = hookScript(home, "deny");
+    writeFileSync(join(home, ".claude/settings.json"), claudeHooks("PreToolUse", deny));
     await renders(home);
-    expect(readFileSync(join(home, ".claude/settings.json"), "utf8")).not.toContain(allow);
+    const written = readFileSync(join(home, ".claude/settings.json"), "utf8");
+    expect(written).toContain(deny);
+    expect(written).toContain("perimeter.cjs' hook claude");
   });
 
   it("an inline command and a ~/ path are read too; a user PermissionRequest hook's behavior allow is refused", async () => {

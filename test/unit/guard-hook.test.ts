@@ -2,31 +2,21 @@
 // tool's own hook input on stdin. It denies with the tool's blocking code, or has no opinion; it never
 // answers "allow"; any failure, a missing bundle or Node included, blocks.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { guardHookCommand } from "../../src/guard/command.js";
+import { GUARD_HOOK_MARK, guardHookCommand } from "../../src/guard/command.js";
+import { serialize } from "../../src/sink/formats.js";
+import { runCli } from "./helpers.js";
+import { tmpdir } from "node:os";
 import { loadProfile } from "../../src/profile/load.js";
-import { TOOLS, toolById } from "../../src/tools/index.js";
+import { loadDrivers } from "../../src/tools/driver.js";
+import { TOOL_IDS, TOOLS } from "../../src/tools/index.js";
 import type { AgentTool } from "../../src/tools/types.js";
 
 const profile = loadProfile("interactive");
 
-/** The tool's hook input for one shell command or file write, as each CLI sends it. */
-const INPUT: Record<string, { shell: (command: string) => unknown; write: (path: string) => unknown }> = {
-  claude: {
-    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, permission_mode: "bypassPermissions" }),
-    write: (file_path) => ({ hook_event_name: "PreToolUse", tool_name: "Write", tool_input: { file_path, content: "{}" } }),
-  },
-  codex: {
-    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } }),
-    write: (path) => ({ hook_event_name: "PreToolUse", tool_name: "apply_patch", tool_input: { command: `*** Begin Patch\n*** Update File: ${path}\n@@\n-a\n+b\n*** End Patch\n` } }),
-  },
-  gemini: {
-    shell: (command) => ({ hook_event_name: "BeforeTool", tool_name: "run_shell_command", tool_input: { command } }),
-    write: (file_path) => ({ hook_event_name: "BeforeTool", tool_name: "write_file", tool_input: { file_path, content: "{}" } }),
-  },
-};
+const drivers = await loadDrivers(TOOL_IDS);
 
 function hook(tool: AgentTool, input: unknown, command = guardHookCommand(tool.id, tool.hook.blockingExitCode, profile, "host"), env = process.env) {
   const r = spawnSync("/bin/sh", ["-c", command], { input: typeof input === "string" ? input : JSON.stringify(input), encoding: "utf8", env });
@@ -34,7 +24,7 @@ function hook(tool: AgentTool, input: unknown, command = guardHookCommand(tool.i
 }
 
 describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the rendered hook command", (id, tool) => {
-  const input = INPUT[id]!;
+  const input = drivers[id].hookInput;
   const blocked = tool.hook.blockingExitCode;
 
   it("denies a tripwire command an agent writes, with the tripwire's reason (control: the near-miss gets no opinion)", () => {
@@ -53,16 +43,20 @@ describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the rendered hook comma
   });
 
   it("denies edits to any tool's own settings and hook files, by file tool and by shell (control: another file)", () => {
-    for (const path of ["/home/u/.claude/settings.json", "/work/app/.claude/settings.local.json", "/home/u/.codex/config.toml", "/work/app/.gemini/settings.json"]) {
+    // Every tool's own files, in a home and in a workspace: an agent in one tool may not rewrite another's.
+    const own = TOOLS.map((t) => drivers[t.id].hookInput.ownFile);
+    for (const path of own.flatMap((f) => [`/home/u/${f}`, `/work/app/${f}`])) {
       const r = hook(tool, input.write(path));
       expect(r.code, path).toBe(blocked);
       expect(r.stderr).toContain("own settings or hook file");
     }
-    expect(hook(tool, input.shell("echo '{}' > .claude/settings.local.json")).code).toBe(blocked);
-    expect(hook(tool, input.shell("cp /tmp/x ~/.codex/config.toml")).code).toBe(blocked);
-    expect(hook(tool, input.shell("sed -i s/x/y/ .gemini/settings.json")).code).toBe(blocked);
+    for (const file of own) {
+      expect(hook(tool, input.shell(`echo '{}' > ${file}`)).code, file).toBe(blocked);
+      expect(hook(tool, input.shell(`cp /tmp/x ~/${file}`)).code, file).toBe(blocked);
+      expect(hook(tool, input.shell(`sed -i s/x/y/ "$HOME/${file}"`)).code, file).toBe(blocked);
+      expect(hook(tool, input.shell(`cat ${file}`)).code, file).toBe(0);
+    }
     expect(hook(tool, input.write("/work/app/src/index.ts")).code).toBe(0);
-    expect(hook(tool, input.shell("cat .claude/settings.json")).code).toBe(0);
   });
 
   it("any failure denies: input it cannot read, an event it does not know", () => {
@@ -84,11 +78,32 @@ describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the rendered hook comma
   });
 });
 
-it("Claude's PreSkillShellCommand event is guarded like a shell call", () => {
-  const claude = toolById("claude");
-  const r = hook(claude, { hook_event_name: "PreSkillShellCommand", tool_name: "Bash", tool_input: { command: "gh auth token" } });
-  expect(r.code).toBe(claude.hook.blockingExitCode);
-  expect(r.stderr).toContain("gh-auth");
+it("render adds the guard's hook beside the user's own hooks, keeps theirs, and a second render changes nothing", async () => {
+  const home = mkdtempSync(join(tmpdir(), "perimeter-hooks-"));
+  const mine = "/usr/local/bin/my-logger";
+  // The user's own hook in each tool's hook list, written the way the tool reads it.
+  for (const tool of TOOLS) {
+    const rendered = tool.render(profile, "host").files.find((f) => f.body.format !== "text" && (f.body.ownedEntries ?? []).length > 0)!;
+    if (rendered.body.format === "text") throw new Error("unreachable");
+    const path = rendered.body.ownedEntries![0]!.path.map(String);
+    const theirs: Record<string, unknown> = {};
+    let node = theirs;
+    path.slice(0, -1).forEach((key) => (node = (node[key] = {}) as Record<string, unknown>));
+    node[path.at(-1)!] = [{ matcher: "x", hooks: [{ type: "command", command: mine }] }];
+    mkdirSync(join(home, rendered.path, ".."), { recursive: true });
+    writeFileSync(join(home, rendered.path), serialize({ format: rendered.body.format, value: theirs }, false));
+  }
+  expect((await runCli(["render", "--home", home])).code).toBe(0);
+  for (const tool of TOOLS) {
+    const files = tool.render(profile, "host").files.filter((f) => f.body.format !== "text" && (f.body.ownedEntries ?? []).length > 0);
+    for (const f of files) {
+      const text = readFileSync(join(home, f.path), "utf8");
+      expect(text, f.path).toContain(mine);
+      expect(text, f.path).toContain(GUARD_HOOK_MARK);
+    }
+  }
+  const again = await runCli(["check", "--home", home]);
+  expect(again.code, again.stdout + again.stderr).toBe(0);
 });
 
 it("generic guard code names no tool: each tool's hook knowledge lives in src/tools/<tool>/", () => {

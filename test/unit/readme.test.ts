@@ -8,7 +8,7 @@ import { pinnedClientVersions } from "../../src/image/spec.js";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
-import { expectedObservation } from "../report/coverage.js";
+import { commandCell, expectedObservation, tableCells } from "../report/coverage.js";
 import { VERSIONS_END, VERSIONS_START, versionsMarkdown } from "../report/versions.js";
 
 const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
@@ -24,7 +24,7 @@ describe("README", () => {
     const section = readme.slice(readme.indexOf("<!-- coverage:start"), readme.indexOf("<!-- coverage:end"));
     const lines = section.split("\n").filter((l) => l.startsWith("| "));
     expect(lines.length).toBeGreaterThan(2);
-    const header = lines[0]!.split("|").slice(3, -1).map((c) => c.trim());
+    const header = tableCells(lines[0]!).slice(2);
     const columns = header.map((h) => ({
       tool: TOOLS.find((t) => h.startsWith(t.title))!,
       scope: h.includes("(host") ? ("host" as const) : ("image" as const),
@@ -36,9 +36,9 @@ describe("README", () => {
     // Every tool x scope column, in the registry's order: a partial run must not have dropped one.
     expect(columns.map((c) => `${c.tool.id}/${c.scope}`)).toEqual(TOOLS.flatMap((t) => [`${t.id}/host`, `${t.id}/image`]));
     const profile = loadProfile("interactive");
-    const rows = lines.slice(1).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    const rows = lines.slice(1).map(tableCells);
     const examples = profile.tripwires.flatMap((t) => t.blocks.map((e) => ({ t, e })));
-    expect(rows.map((r) => r[1])).toEqual(examples.map(({ e }) => `\`${e.command}\``));
+    expect(rows.map((r) => r[1])).toEqual(examples.map(({ e }) => commandCell(e.command)));
     rows.forEach((row, i) => {
       const { t, e } = examples[i]!;
       columns.forEach((column, j) => {

@@ -7,7 +7,7 @@ import { loadProfile } from "../../src/profile/load.js";
 import { toolById } from "../../src/tools/index.js";
 import { describe, expect, it } from "vitest";
 import { serialize } from "../../src/sink/formats.js";
-import { mergeOwnedKeys } from "../../src/sink/merge.js";
+import { mergeOwnedEntries, mergeOwnedKeys } from "../../src/sink/merge.js";
 import { editOwnedTomlKeys } from "../../src/sink/toml-edit.js";
 import { runCli, tempDir, writeFiles } from "./helpers.js";
 
@@ -115,7 +115,7 @@ args = ["--port", "1"]
     // What the render owns: the two policy keys and the guard hook's [[hooks.PreToolUse]] tables.
     const rendered = toolById("codex").render(loadProfile("interactive"), "host").files[0]!.body;
     if (rendered.format !== "toml" || rendered.ownedKeys === undefined) throw new Error("codex config.toml is not a shared TOML file");
-    expect(parse(written)).toEqual(mergeOwnedKeys(parse(USER_FILE), rendered.value, rendered.ownedKeys));
+    expect(parse(written)).toEqual(mergeOwnedEntries(mergeOwnedKeys(parse(USER_FILE), rendered.value, rendered.ownedKeys), rendered.value, rendered.ownedEntries ?? []));
     expect(written).toContain("[[hooks.PreToolUse]]");
     const reserialized = serialize({ format: "toml", value: parse(written), ownedKeys: OWNED }, false);
     expect(reserialized).not.toContain("# my Codex settings");

@@ -31,6 +31,14 @@ export const ALLOWED: Record<string, string> = {
   "test/unit/effective-config.test.ts": "host-guard cases on each tool's own bypass keys, hooks and location variables",
   "test/unit/host-links.test.ts": "planted links at one tool's concrete settings path",
   "test/container/walls.test.ts": "entrypoint refusals for files mounted over concrete baked paths",
+  "test/run/run.test.ts": "perimeter run of each concrete tool against the fake internet: its own key variable and model host",
+  "test/bench/run-start.ts": "benchmark of one tool's run start, fixed in the README",
+  "test/unit/run-plan.test.ts": "run plans for concrete tools (their branch names, their key variables)",
+  "test/unit/run-k8s.test.ts": "Kubernetes objects of a run of one concrete tool",
+  "test/unit/run-runs.test.ts": "manifests of a concrete tool's runs",
+  "test/unit/run-stop.test.ts": "an entrypoint record line of a concrete tool",
+  "test/unit/entrypoint-wall-clock.test.ts": "the entrypoint's clock on a fixed example spec",
+  ".github/workflows/agent.yml": "the example workflow's choice of agent (an Actions choice input lists its options)",
 };
 
 /** The code of a file with its comments removed (line comments, block comments, # comments). */

@@ -58,16 +58,18 @@ export async function gateway(flags: GatewayFlags, write: Write): Promise<Comman
   }).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot start the gateway on ${flags.listen} with --ca-dir ${flags.caDir}: ${error.code ?? error.message}`);
   });
+  // Listen for the stop signals before saying "ready": a launcher may send SIGTERM the moment it reads it.
+  const stopped = new Promise<void>((done) => {
+    process.once("SIGTERM", done);
+    process.once("SIGINT", done);
+  });
   const listen = running.host.includes(":") ? `[${running.host}]:${running.port}` : `${running.host}:${running.port}`;
   line(
     { event: "ready", listen, profile: profile.name, ca: running.caFile, bundle: running.bundleFile, credentials: running.policy.credentials.map((c) => c.name), missing: running.policy.missing },
     `perimeter gateway: ready on ${listen} (profile ${profile.name}); CA certificate ${running.caFile}, bundle ${running.bundleFile}` +
       (running.policy.missing.length > 0 ? `; no secret for ${running.policy.missing.join(", ")}` : ""),
   );
-  await new Promise<void>((done) => {
-    process.once("SIGTERM", done);
-    process.once("SIGINT", done);
-  });
+  await stopped;
   const totals = await running.close();
   const summary = { event: "stopped", totals };
   return { exitCode: 0, stdout: flags.json ? `${JSON.stringify(summary)}\n` : `perimeter gateway: stopped; usage ${JSON.stringify(totals)}\n` };

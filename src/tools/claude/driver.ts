@@ -22,6 +22,11 @@ function doctorProblems(out: { stdout: string; stderr: string }): string | undef
 }
 
 export const driver: ToolDriver = {
+  hookInput: {
+    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, permission_mode: "bypassPermissions" }),
+    write: (file_path) => ({ hook_event_name: "PreToolUse", tool_name: "Write", tool_input: { file_path, content: "{}" } }),
+    ownFile: ".claude/settings.local.json",
+  },
   modelHost: "api.anthropic.com",
   // Claude reads files only inside its working folders unless asked (2.1.332: "cat in ... was blocked").
   addDirArgs: (dir) => ["--add-dir", dir],

@@ -3,7 +3,7 @@
 // pinned binary by the suites (driver.ts, real.test.ts); types: settings.generated.ts (SOURCES.md).
 import { join } from "node:path";
 import { optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
-import { guardHookCommand } from "../../guard/command.js";
+import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import { BLOCKING_EXIT_CODE, claudeHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
@@ -44,9 +44,12 @@ const OWNED_KEYS = [
   ["permissions", "defaultMode"],
   ["permissions", "disableBypassPermissionsMode"],
   ["sandbox", "filesystem", "denyRead"],
-  ["hooks", "PreToolUse"],
-  ["hooks", "PreSkillShellCommand"],
 ] as const;
+/** The hook lists the user shares with perimeter: its guard entry is added, the user's own are kept. */
+const OWNED_ENTRIES = [
+  { path: ["hooks", "PreToolUse"], mark: GUARD_HOOK_MARK },
+  { path: ["hooks", "PreSkillShellCommand"], mark: GUARD_HOOK_MARK },
+];
 
 /**
  * `Bash(...)` rules. Claude's `*` may stand anywhere but needs the spaces around it, so an optional
@@ -115,7 +118,7 @@ function settings(profile: Profile, scope: Scope, gaps: Gap[]): ClaudeSettings {
 function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = [];
   const value = settings(profile, scope, gaps) as JsonObject;
-  return { files: [{ tool: "claude", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) }], gaps };
+  return { files: [{ tool: "claude", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS, OWNED_ENTRIES) }], gaps };
 }
 
 /** Hook events whose answer can approve a tool call, skipping the prompt (TOOLS.md "Hooks"). */
@@ -194,4 +197,14 @@ export const claude: AgentTool = {
       "-p",
     ],
   }),
+  run: {
+    credentialEnv: ["ANTHROPIC_API_KEY"],
+    env: {
+      DISABLE_AUTOUPDATER: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_ERROR_REPORTING: "1",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    },
+    versionCommand: ["claude", "--version"],
+  },
 };

@@ -4,7 +4,9 @@
 // On a host the mock provider comes as `-c` overrides (the -c layer outranks every config file, so the
 // home's config.toml stays perimeter's); in the image as a user-layer ~/.codex/config.toml, on top of
 // the baked system layer. Every key used passes `--strict-config`.
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { ClientOutput, ToolDriver } from "../driver.js";
 
@@ -13,7 +15,49 @@ const mockProvider = (url: string) => `{ name = "mock", base_url = "${url}/v1", 
 
 const failed = (out: ClientOutput) => (out.exitCode === 0 ? undefined : `exit ${out.exitCode}: ${`${out.stdout}\n${out.stderr}`.trim().slice(-800)}`);
 
+/**
+ * A person's one-time trust of the user-layer hooks, recorded as the TUI's "Trust all and continue"
+ * records it: `[hooks.state."<key>"] trusted_hash = "<currentHash>"` in the user config, with key
+ * and hash from the app-server's own `hooks/list` (run 2026-12-01 with 0.171.0).
+ */
+async function trustHostHooks(bin: string, home: string, cwd: string): Promise<void> {
+  const child = spawn(bin, ["app-server"], { cwd, env: { PATH: process.env.PATH ?? "", HOME: home }, stdio: ["pipe", "pipe", "ignore"] });
+  const lines = createInterface({ input: child.stdout! });
+  const send = (message: object) => child.stdin!.write(`${JSON.stringify(message)}\n`);
+  const answer = (id: number) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("codex app-server did not answer hooks/list")), 20_000);
+      lines.on("line", (line) => {
+        const message = JSON.parse(line) as { id?: number; result?: Record<string, unknown> };
+        if (message.id === id) {
+          clearTimeout(timer);
+          resolve(message.result ?? {});
+        }
+      });
+    });
+  try {
+    send({ id: 1, method: "initialize", params: { clientInfo: { name: "perimeter-test", version: "1" } } });
+    await answer(1);
+    send({ method: "initialized" });
+    send({ id: 2, method: "hooks/list", params: { cwds: [cwd] } });
+    const result = (await answer(2)) as { data?: { hooks: { key: string; currentHash: string }[] }[] };
+    const hooks = (result.data ?? []).flatMap((d) => d.hooks);
+    if (hooks.length === 0) throw new Error("codex app-server lists no hooks to trust");
+    const file = join(home, CONFIG);
+    const state = hooks.map((h) => `\n[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${JSON.stringify(h.currentHash)}\n`).join("");
+    writeFileSync(file, `${readFileSync(file, "utf8")}${state}`);
+  } finally {
+    child.kill();
+  }
+}
+
 export const driver: ToolDriver = {
+  trustHostHooks,
+  hookInput: {
+    shell: (command) => ({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } }),
+    write: (path) => ({ hook_event_name: "PreToolUse", tool_name: "apply_patch", tool_input: { command: `*** Begin Patch\n*** Update File: ${path}\n@@\n-a\n+b\n*** End Patch\n` } }),
+    ownFile: ".codex/config.toml",
+  },
   modelHost: "api.openai.com",
   modelEnv: () => ({}),
   hostArgs: (run) => [

@@ -3,7 +3,7 @@
 // codex-rs/execpolicy/README.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { basename, join } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
-import { guardHookCommand } from "../../guard/command.js";
+import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import { BLOCKING_EXIT_CODE, codexHook, hookConfig } from "./hook.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
@@ -46,8 +46,9 @@ const OWNED_KEYS = [
   ["default_permissions"],
   ["permissions", PERMISSION_PROFILE],
   ["shell_environment_policy", "exclude"],
-  ["hooks", "PreToolUse"],
 ] as const;
+/** `[[hooks.PreToolUse]]`: the guard's entry is added, the user's own are kept. */
+const OWNED_ENTRIES = [{ path: ["hooks", "PreToolUse"], mark: GUARD_HOOK_MARK }];
 
 /** `--force-with-lease*` also covers the bare `--force-with-lease`, which a prefix rule can say. */
 function bareWord(token: PatternToken): PatternToken | undefined {
@@ -158,7 +159,7 @@ function render(profile: Profile, scope: Scope): ToolOutput {
   const value = { ...config(profile), ...hooks } as JsonObject;
   return {
     files: [
-      { tool: "codex", path: CONFIG[scope], body: structuredBody(scope, "toml", value, OWNED_KEYS) },
+      { tool: "codex", path: CONFIG[scope], body: structuredBody(scope, "toml", value, OWNED_KEYS, OWNED_ENTRIES) },
       { tool: "codex", path: RULES[scope], body: { format: "text", text: rules } },
     ],
     gaps,
@@ -266,4 +267,10 @@ export const codex: AgentTool = {
       ...(profile.posture.output === "json" ? ["--json"] : []),
     ],
   }),
+  run: {
+    // `codex exec` reads CODEX_API_KEY; the default OpenAI provider's env_key is OPENAI_API_KEY.
+    credentialEnv: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+    env: {},
+    versionCommand: ["codex", "--version"],
+  },
 };

@@ -90,6 +90,11 @@ function startupProblems(out: ClientOutput): string | undefined {
 const CHECK_ENV = { GEMINI_API_KEY: "fake-key", GEMINI_CLI_NO_RELAUNCH: "true" };
 
 export const driver: ToolDriver = {
+  hookInput: {
+    shell: (command) => ({ hook_event_name: "BeforeTool", tool_name: "run_shell_command", tool_input: { command } }),
+    write: (file_path) => ({ hook_event_name: "BeforeTool", tool_name: "write_file", tool_input: { file_path, content: "{}" } }),
+    ownFile: ".gemini/settings.json",
+  },
   modelHost: "generativelanguage.googleapis.com",
   // Gemini's file tools read only inside the workspace folders unless asked.
   addDirArgs: (dir) => ["--include-directories", dir],

@@ -3,7 +3,7 @@
 // configuration.md and docs/core/policy-engine.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { dirname, join } from "node:path";
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
-import { guardHookCommand } from "../../guard/command.js";
+import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import { BLOCKING_EXIT_CODE, geminiHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
@@ -43,9 +43,10 @@ const PRIORITY = { allow: 100, ask: 500, profileDeny: 900, tripwire: 950 } as co
 const OWNED_KEYS = [
   ["general", "defaultApprovalMode"],
   ["security", "disableYoloMode"],
-  ["hooks", "BeforeTool"],
   ["hooksConfig", "enabled"],
 ] as const;
+/** `hooks.BeforeTool`: the guard's entries are added, the user's own are kept. */
+const OWNED_ENTRIES = [{ path: ["hooks", "BeforeTool"], mark: GUARD_HOOK_MARK }];
 
 type PolicyRule = {
   toolName: string;
@@ -123,7 +124,7 @@ function render(profile: Profile, scope: Scope): ToolOutput {
   const gaps: Gap[] = profile.tripwires.flatMap((t) => nativeSplit(t).guardOnly.map((rule) => ({ tool: "gemini" as const, rule, variant: rule.pattern.text, reason: GUARD_ONLY_REASON })));
   return {
     files: [
-      { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS) },
+      { tool: "gemini", path: SETTINGS[scope], body: structuredBody(scope, "json", value, OWNED_KEYS, OWNED_ENTRIES) },
       { tool: "gemini", path: POLICY[scope], body: { format: "toml", value: policy(profile) } },
       ...(scope === "host"
         ? [{ tool: "gemini" as const, path: SECRETS_POLICY, body: { format: "toml" as const, value: secretsPolicy(profile.secrets, (r) => ({ commandRegex: commandRegex(r.pattern) })) as JsonObject } }]
@@ -239,4 +240,10 @@ export const gemini: AgentTool = {
   launch: (profile) => ({
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
   }),
+  run: {
+    credentialEnv: ["GEMINI_API_KEY"],
+    // Headless runs in a folder Gemini has not been told to trust exit 55 (TOOLS.md "Gemini CLI").
+    env: { GEMINI_CLI_TRUST_WORKSPACE: "true", GEMINI_CLI_NO_RELAUNCH: "true", GEMINI_TELEMETRY_ENABLED: "false" },
+    versionCommand: ["gemini", "--version"],
+  },
 };

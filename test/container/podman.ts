@@ -659,7 +659,9 @@ export async function buildTestImage(opts: BuildTestImageOptions): Promise<strin
   } catch (error) {
     // A worker whose inputs changed mid-run (another base key) may have replaced the base tar this
     // process cached: forget it and build once more from a fresh key.
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // The same goes for a base that another worker rebuilt between our hash and podman's read.
+    const stale = (error as NodeJS.ErrnoException).code === "ENOENT" || /Digest did not match/.test(String(error));
+    if (!stale) throw error;
     baseLayer = undefined;
     return assembleTestImage(opts);
   }
@@ -669,9 +671,24 @@ async function assembleTestImage(opts: BuildTestImageOptions): Promise<string> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.name)) throw new Error(`bad image name ${JSON.stringify(opts.name)}`);
   const base = await ensureBaseRootfs();
   const layers: CachedLayer[] = [base];
-  for (const file of opts.layers) {
-    layers.push({ file, digest: await sha256File(file), size: (await fs.stat(file)).size });
+  // Each caller's layer is hashed and pulled from a private copy, so a file that changes after it was
+  // hashed (a rebuilt bake, a worker writing the same path) cannot reach podman under a stale digest.
+  await fs.mkdir(OCI_STAGING_DIR, { recursive: true });
+  const snapshots = await fs.mkdtemp(path.join(OCI_STAGING_DIR, "layers-"));
+  try {
+    for (const [i, file] of opts.layers.entries()) {
+      const copy = path.join(snapshots, String(i), path.basename(file));
+      await fs.mkdir(path.dirname(copy));
+      await fs.copyFile(file, copy);
+      layers.push({ file: copy, digest: await sha256File(copy), size: (await fs.stat(copy)).size });
+    }
+    return await assembleFromLayers(opts, layers);
+  } finally {
+    await fs.rm(snapshots, { recursive: true, force: true });
   }
+}
+
+async function assembleFromLayers(opts: BuildTestImageOptions, layers: CachedLayer[]): Promise<string> {
 
   const cfg = opts.config ?? {};
   const env = { PATH: DEFAULT_PATH, ...cfg.env };

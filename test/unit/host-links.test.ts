@@ -2,13 +2,19 @@
 // planted: not at the temp-file name perimeter used to predict, not at a backup name, not as the
 // settings file or its folder. A link the user made to their own file (a dotfile manager) is written
 // through and kept. Run as root: the attack needs a home owned by someone else.
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { readJson, runCli, tempDir } from "./helpers.js";
+import { readJson, runCli } from "./helpers.js";
 
 const USER = 1000;
 const asRoot = process.getuid?.() === 0;
+
+/**
+ * Folders the user must reach (perimeter writes their home as them): under /tmp itself, since $TMPDIR
+ * may be a root-only `mktemp -d` folder that uid 1000 cannot enter.
+ */
+const tempDir = (prefix: string) => mkdtempSync(join("/tmp", prefix));
 
 /** A home owned by the user, with ~/.claude/settings.json; and a root-owned file outside it. */
 function userHome(settings = "{}\n") {

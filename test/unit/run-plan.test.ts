@@ -1,5 +1,6 @@
 // Issue 14 (a): `perimeter run --print`, the plan every run executes. Flags of the agent container,
 // labels on every object, the order of the steps, limits from the profile, credentials by name only.
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { runRequestFrom, printedPlan, type RunFlags } from "../../src/cli/commands/run.js";
 import { loadProfile } from "../../src/profile/load.js";
@@ -11,6 +12,8 @@ import { runCli, tempDir, writeFiles } from "./helpers.js";
 
 const PROMPT = "fix the failing test in src/add.js";
 const ENV = { PATH: "/usr/bin:/bin", HOME: "/tmp/perimeter-unit-home" };
+/** The run's host folder: under the temp folder, which CI may move with TMPDIR. */
+const RUN_DIR = `${tmpdir()}/perimeter-run-testrun-0001`;
 const flags = (more: RunFlags = {}): RunFlags => ({ tool: "claude", repo: "https://github.com/octo/app", engine: "podman", runId: "testrun-0001", ...more });
 const request = (more: RunFlags = {}, prompt = PROMPT) => runRequestFrom(prompt, flags(more), ENV, new Date("2026-12-01T10:00:00Z"));
 
@@ -140,7 +143,7 @@ describe("perimeter run: credentials", () => {
     expect(values(gateway.argv, "--env")).toEqual(["ANTHROPIC_API_KEY", "GH_TOKEN"]);
     expect(gateway.passEnv).toEqual(["ANTHROPIC_API_KEY", "GH_TOKEN"]);
     // A copy the gateway's user can read, mounted where the profile says the file is.
-    expect(values(gateway.argv, "--volume")).toContain(`/tmp/perimeter-run-testrun-0001/credentials/0-openai.key:/etc/perimeter-test/openai.key:ro`);
+    expect(values(gateway.argv, "--volume")).toContain(`${RUN_DIR}/credentials/0-openai.key:/etc/perimeter-test/openai.key:ro`);
     const agentEnv = values(agentOf(plan), "--env");
     for (const v of ["ANTHROPIC_API_KEY", "GH_TOKEN", "OPENAI_API_KEY"]) expect(agentEnv).toContain(`${v}=${PLACEHOLDER}`);
     // Nothing but the gateway takes a credential variable by name.
@@ -218,7 +221,7 @@ describe("perimeter run: every object labelled, the steps in order", () => {
       "--log", "/perimeter/gateway-log/requests.jsonl",
       "--hosts", "/perimeter/gateway-inputs/hosts", "--upstream-ca", "/perimeter/gateway-inputs/upstream-ca.pem",
     ]);
-    expect(values(argv, "--volume")).toEqual(expect.arrayContaining(["/tmp/perimeter-run-testrun-0001/hosts:/perimeter/gateway-inputs/hosts:ro"]));
+    expect(values(argv, "--volume")).toEqual(expect.arrayContaining([`${RUN_DIR}/hosts:/perimeter/gateway-inputs/hosts:ro`]));
   });
 });
 

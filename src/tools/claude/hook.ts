@@ -6,6 +6,7 @@
 // a skill runs, with the same input shape. Managed settings can set `allowManagedHooksOnly`.
 import type { GuardRequest, HookAnswer, ToolHook } from "../types.js";
 import { claudeFileAccess } from "./secret-access.js";
+import { withHookCwd } from "../hook-cwd.js";
 
 /** The exit code that blocks a tool call. */
 export const BLOCKING_EXIT_CODE = 2;
@@ -24,16 +25,13 @@ export function hookSettings(command: string): Record<string, unknown> {
 }
 
 interface HookInput {
-  cwd?: unknown;
   hook_event_name?: unknown;
   tool_name?: unknown;
   tool_input?: Record<string, unknown>;
 }
 
 function read(input: unknown): GuardRequest {
-  const request = readCall(input);
-  const cwd = (input as HookInput | null)?.cwd;
-  return typeof cwd === "string" && cwd !== "" ? { ...request, cwd } : request;
+  return withHookCwd(input, readCall(input));
 }
 
 function readCall(input: unknown): GuardRequest {

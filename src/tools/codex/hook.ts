@@ -7,6 +7,7 @@
 // trusted it (its hash is recorded as `[hooks.state."<id>"] trusted_hash` in the user config) or
 // with --dangerously-bypass-hook-trust, which perimeter never passes.
 import type { GuardRequest, HookAnswer, ToolHook } from "../types.js";
+import { withHookCwd } from "../hook-cwd.js";
 
 export const BLOCKING_EXIT_CODE = 2;
 
@@ -21,9 +22,7 @@ export function patchPaths(patch: string): string[] {
 }
 
 function read(input: unknown): GuardRequest {
-  const request = readCall(input);
-  const cwd = (input as { cwd?: unknown } | null)?.cwd;
-  return typeof cwd === "string" && cwd !== "" ? { ...request, cwd } : request;
+  return withHookCwd(input, readCall(input));
 }
 
 function readCall(input: unknown): GuardRequest {

@@ -6,6 +6,7 @@
 // the user's and the workspace's.
 import type { GuardRequest, HookAnswer, ToolHook } from "../types.js";
 import { geminiFileAccess } from "./secret-access.js";
+import { withHookCwd } from "../hook-cwd.js";
 
 export const BLOCKING_EXIT_CODE = 2;
 
@@ -21,9 +22,7 @@ export function hookSettings(command: string): Record<string, unknown> {
 }
 
 function read(input: unknown): GuardRequest {
-  const request = readCall(input);
-  const cwd = (input as { cwd?: unknown } | null)?.cwd;
-  return typeof cwd === "string" && cwd !== "" ? { ...request, cwd } : request;
+  return withHookCwd(input, readCall(input));
 }
 
 function readCall(input: unknown): GuardRequest {

@@ -1,13 +1,11 @@
 // Command patterns (src/profile/pattern.ts) against an argv that may hold Unknowns. `mayMatch`
 // lets each Unknown stand for whatever makes the pattern match (the guard denies what could be a
 // tripwire); `mustMatch` lets it stand for nothing (an exception holds only when it surely applies).
-import type { CommandPattern, PatternToken } from "../profile/pattern.js";
+import { globToRegExp, type CommandPattern, type PatternToken } from "../profile/pattern.js";
 import type { Arg } from "./argv.js";
 
 function wordMatches(token: Exclude<PatternToken, { kind: "anyArgs" }>, arg: string): boolean {
-  if (token.kind === "word") return arg === token.text;
-  const body = token.text.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join(".*");
-  return new RegExp(`^${body}$`, "s").test(arg);
+  return token.kind === "word" ? arg === token.text : globToRegExp(token.text).test(arg);
 }
 
 export function mayMatch(pattern: CommandPattern, argv: readonly Arg[]): boolean {

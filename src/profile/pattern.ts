@@ -78,7 +78,8 @@ export function matchesArgv(pattern: CommandPattern, argv: readonly string[]): b
   return step(0, 0);
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A pattern's in-word glob: `*` stands for any run of characters, everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
   const body = glob.split("*").map(escapeRegExp).join(".*");
   return new RegExp(`^${body}$`, "s");
 }

@@ -1,15 +1,13 @@
 // What the run reads back from the containers: the entrypoint's record lines on the agent's stderr
 // (advisory: the agent shares that stream and can print look-alikes) and the gateway's request log
 // (authoritative: the agent has no way into the gateway's container).
+import { EXIT_REFUSED, parseRefusal, RECORD_PREFIX } from "../entrypoint/record.js";
 
-/** Issue 12's record line: this prefix, then one JSON object. */
-export const RECORD_PREFIX = "perimeter-record ";
-export const REFUSAL_PATTERN = /^perimeter-entrypoint: refused \((E_[A-Z_]+)\): (.*)$/m;
-/** The entrypoint's exit code when it refuses to start the tool. */
-export const EXIT_REFUSED = 64;
+export { EXIT_REFUSED };
 
 export type EntrypointRecord = Record<string, unknown> & { event?: string };
 
+/** Every object on a record line: the format is the entrypoint's own (src/entrypoint/record.ts). */
 export function entrypointRecords(stderr: string): EntrypointRecord[] {
   const out: EntrypointRecord[] = [];
   for (const line of stderr.split("\n")) {
@@ -24,9 +22,13 @@ export function entrypointRecords(stderr: string): EntrypointRecord[] {
   return out;
 }
 
+/** The first refusal line in a captured stderr, read by the entrypoint's own parser. */
 export function refusalOf(stderr: string): { code: string; reason: string } | undefined {
-  const m = REFUSAL_PATTERN.exec(stderr);
-  return m === null ? undefined : { code: m[1]!, reason: m[2]! };
+  for (const line of stderr.split("\n")) {
+    const refusal = parseRefusal(line);
+    if (refusal !== undefined) return refusal;
+  }
+  return undefined;
 }
 
 export type GatewayLogLine = Record<string, unknown> & {

@@ -30,8 +30,18 @@ function isGuardHook(command: string): boolean {
 }
 
 /** True when a hook's text says it can answer with `answer` (a regular expression of the tool's). */
-export function hookCanAnswer(command: string, place: HookPlace, answer: RegExp): boolean {
+function hookCanAnswer(command: string, place: HookPlace, answer: RegExp): boolean {
   return !isGuardHook(command) && answer.test(hookText(command, place));
+}
+
+/**
+ * One finding for each hook of `hooks` that runs on one of the tool's approving `events` and can answer
+ * `answer`: such a hook skips every prompt. The events and the answer are the tool's own.
+ */
+export function approvingHookFindings(hooks: unknown, events: readonly string[], answer: RegExp, place: HookPlace, shownAs: string): string[] {
+  return commandHooks(hooks)
+    .filter((hook) => events.includes(hook.event) && hookCanAnswer(hook.command, place, answer))
+    .map((hook) => `${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);
 }
 
 /** Larger files are not read: a hook script is small, a bundle is not worth the start-up time. */
@@ -77,7 +87,7 @@ export interface HookEntry {
 }
 
 /** `{ Event: [{ matcher, hooks: [{ type: "command", command }] }] }`, the shape all three tools share. */
-export function commandHooks(hooks: unknown): HookEntry[] {
+function commandHooks(hooks: unknown): HookEntry[] {
   if (hooks === null || typeof hooks !== "object") return [];
   const entries: HookEntry[] = [];
   for (const [event, groups] of Object.entries(hooks as Record<string, unknown>)) {

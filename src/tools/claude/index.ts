@@ -7,7 +7,7 @@ import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import { BLOCKING_EXIT_CODE, claudeHook, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
-import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
+import { approvingHookFindings, filesIn } from "../host-inspect.js";
 import {
   structuredBody,
   type AgentTool,
@@ -140,11 +140,7 @@ function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace):
   // Claude runs hooks in the project folder and names it in CLAUDE_PROJECT_DIR.
   const cwd = at.cwd ?? "/";
   const place = { home: at.home ?? "/", cwd, vars: { CLAUDE_PROJECT_DIR: cwd } };
-  for (const hook of commandHooks(value.hooks)) {
-    if (APPROVING_EVENTS.includes(hook.event) && hookCanAnswer(hook.command, place, APPROVING_ANSWER)) {
-      findings.push(`${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);
-    }
-  }
+  findings.push(...approvingHookFindings(value.hooks, APPROVING_EVENTS, APPROVING_ANSWER, place, shownAs));
   return findings;
 }
 

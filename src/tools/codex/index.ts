@@ -7,7 +7,7 @@ import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import { BLOCKING_EXIT_CODE, codexHook, hookConfig } from "./hook.js";
 import type { CommandRule, Example, Profile } from "../../profile/types.js";
-import { commandHooks, filesIn, hookCanAnswer } from "../host-inspect.js";
+import { approvingHookFindings, filesIn } from "../host-inspect.js";
 import {
   structuredBody,
   type AgentTool,
@@ -213,11 +213,7 @@ function configFindings(value: JsonObject, shownAs: string, at: FindingPlace): s
     if (open !== undefined) findings.push(`${shownAs}: permissions.${name} gives ${open}`);
   }
   const place = { home: at.home ?? "/", cwd: at.cwd ?? "/" };
-  for (const hook of commandHooks(value.hooks)) {
-    if (APPROVING_EVENTS.includes(hook.event) && hookCanAnswer(hook.command, place, APPROVING_ANSWER)) {
-      findings.push(`${shownAs}: hooks.${hook.event} runs "${hook.command}", which can answer "allow" and so skips every prompt`);
-    }
-  }
+  findings.push(...approvingHookFindings(value.hooks, APPROVING_EVENTS, APPROVING_ANSWER, place, shownAs));
   return findings;
 }
 

@@ -25,7 +25,7 @@ import {
 } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
 import { rulesTemplate } from "./rules-template.js";
-import { secretCommands } from "../../profile/secrets.js";
+import { secretCommands } from "../../profile/secret-classes.js";
 import { environmentExclude, PERMISSION_PROFILE, permissionProfile } from "./secrets.js";
 
 /** The user layer on a host; in the image the system layer, whose rules/ folder is read like the user's. */

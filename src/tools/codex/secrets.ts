@@ -11,7 +11,7 @@
 // backups) and `P/**` (what is inside it). A glob under /proc fails the whole sandbox (it cannot
 // enumerate /proc), so absolute globs are left out.
 import type { SecretPattern } from "../../profile/secret-paths.js";
-import { allSecretVariables, nativeSecretPaths, type Secrets } from "../../profile/secrets.js";
+import { allSecretVariables, nativeSecretPaths, type Secrets } from "../../profile/secret-classes.js";
 import type { JsonObject } from "../types.js";
 
 /** The permission profile perimeter selects on a host. */

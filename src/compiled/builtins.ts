@@ -4,7 +4,8 @@
 // (README "Performance").
 //
 // Used only while every file a rendering may read (all of profiles/ and templates/) is byte for byte
-// the text it was compiled from; any edit, added or removed file falls back to the full path. Own
+// the text it was compiled from; any edit, added or removed file falls back to the full path (the
+// check, cheap enough for every start, is store.ts's). Own
 // profile folders always take it. One lookup, compiledBuiltin(name), serves the profile and its
 // rendering; the stored form is in store.ts, the types in types.ts.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -21,6 +22,9 @@ import { openCompiled } from "./store.js";
 import type { CompiledBuiltins, CompiledRendering } from "./types.js";
 
 type PathMap = (file: string) => string;
+
+/** The folders a rendering reads at run time, package-relative: every file in them is an input. */
+const inputRoots = (): string[] => [builtinProfilesDir(), templatesDir()].map((dir) => relative(packageRoot(), dir));
 
 /** Package-relative paths of every file under the folders a rendering reads at run time. */
 function inputFiles(): string[] {
@@ -50,7 +54,7 @@ export function compileBuiltins(load: (name: string) => Profile, names: readonly
     const rendering = renderProfile(profile, TOOLS, "host");
     hostRenderings[name] = { files: rendering.files.map((f) => settledForHost(f, toolById(f.tool))), gaps: rendering.gaps.map((g) => ({ ...g, rule: relocateRule(g.rule, toPackage) })) };
   }
-  return JSON.parse(JSON.stringify({ inputs, profiles, hostRenderings })) as CompiledBuiltins;
+  return JSON.parse(JSON.stringify({ inputs, inputRoots: inputRoots(), profiles, hostRenderings })) as CompiledBuiltins;
 }
 
 /** A path mapping that computes each distinct file once: a profile has hundreds of origins but a few files. */
@@ -91,13 +95,6 @@ function relocate(profile: Profile, path: PathMap): Profile {
   };
 }
 
-function unchangedOnDisk(inputs: Record<string, string>): boolean {
-  const onDisk = inputFiles();
-  const names = Object.keys(inputs).sort();
-  if (onDisk.length !== names.length || onDisk.some((f, i) => f !== names[i])) return false;
-  return names.every((f) => readFileSync(join(packageRoot(), f), "utf8") === inputs[f]);
-}
-
 // Opened and checked against the files on disk once per process.
 let opened: { dir: string; compiled: CompiledBuiltins | undefined } | undefined;
 
@@ -107,7 +104,7 @@ function freshBuiltins(): CompiledBuiltins | undefined {
   if (dir === undefined) return undefined;
   if (opened?.dir !== dir) {
     const compiled = openCompiled(dir);
-    opened = { dir, compiled: compiled !== undefined && unchangedOnDisk(compiled.inputs) ? compiled : undefined };
+    opened = { dir, compiled: compiled?.unchanged() ? compiled : undefined };
   }
   return opened.compiled;
 }

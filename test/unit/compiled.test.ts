@@ -104,7 +104,7 @@ describe("compiled built-in profiles", () => {
     const dir = join(home, "round-trip");
     writeCompiled(dir, compiled);
     const read = openCompiled(dir)!;
-    expect(plain({ inputs: read.inputs, profiles: read.profiles, hostRenderings: read.hostRenderings })).toEqual(plain(compiled));
+    expect(plain({ inputs: read.inputs, inputRoots: read.inputRoots, profiles: read.profiles, hostRenderings: read.hostRenderings })).toEqual(plain(compiled));
     expect(openCompiled(join(home, "no-such-folder"))).toBeUndefined();
   });
 
@@ -171,6 +171,33 @@ describe("compiled built-in profiles", () => {
       expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
       expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
     }
+  });
+
+  it("are ignored once a built-in file differs in one byte, its size the same (the key compares bytes, not sizes)", async () => {
+    const compiled = fresh();
+    compiled.profiles.interactive!.description = "from the compiled copy";
+    const text = compiled.inputs["profiles/ci.toml"]!;
+    const at = text.indexOf("=");
+    expect(at).toBeGreaterThan(0);
+    compiled.inputs["profiles/ci.toml"] = `${text.slice(0, at + 2)}X${text.slice(at + 3)}`;
+    expect(Buffer.byteLength(compiled.inputs["profiles/ci.toml"]!)).toBe(Buffer.byteLength(text));
+    install(compiled);
+    expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
+  });
+
+  it("are ignored once a template or a template folder they were compiled from is gone", async () => {
+    for (const gone of ["templates/codex/gone.hbs", "templates/gone/perimeter.rules.hbs"]) {
+      const compiled = fresh();
+      compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
+      compiled.inputs[gone] = "{{! compiled from, now gone }}";
+      install(compiled);
+      expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
+    }
+    // Control: the same copy, unchanged, is used.
+    const compiled = fresh();
+    compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
+    install(compiled);
+    expect((await cliRendering("interactive")).files[0]!.path).toBe("from-the-compiled-copy.json");
   });
 
   it("are never used for a profiles folder of the user's", async () => {

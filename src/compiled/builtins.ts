@@ -7,55 +7,20 @@
 // the text it was compiled from; any edit, added or removed file falls back to the full path (the
 // check, cheap enough for every start, is store.ts's). Own
 // profile folders always take it. One lookup, compiledBuiltin(name), serves the profile and its
-// rendering; the stored form is in store.ts, the types in types.ts.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import { builtinProfilesDir, displayPath, packageRoot, templatesDir } from "../profile/builtin.js";
+// rendering; the stored form is in store.ts, the types in types.ts, and the build's side in compile.ts
+// (which brings the emitters and the sink, so the lookup here does not).
+import { join } from "node:path";
+import { displayPath, packageRoot } from "../profile/builtin.js";
 import type { CommandRule, Example, Origin, Profile, Tripwire } from "../profile/types.js";
 import { withLazy } from "../lazy.js";
-import { renderProfile, type Rendering } from "../render.js";
-import { settledForHost } from "../sink/host.js";
-import { TOOLS, toolById } from "../tools/index.js";
+import type { Rendering } from "../render.js";
 import type { AgentTool } from "../tools/types.js";
 import { COMPILED_DIR } from "./data.js";
 import { openCompiled } from "./store.js";
-import type { CompiledBuiltins, CompiledRendering } from "./types.js";
+import type { CompiledBuiltins } from "./types.js";
 
-type PathMap = (file: string) => string;
-
-/** The folders a rendering reads at run time, package-relative: every file in them is an input. */
-const inputRoots = (): string[] => [builtinProfilesDir(), templatesDir()].map((dir) => relative(packageRoot(), dir));
-
-/** Package-relative paths of every file under the folders a rendering reads at run time. */
-function inputFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.push(relative(packageRoot(), full));
-    }
-  };
-  walk(builtinProfilesDir());
-  walk(templatesDir());
-  return files.sort();
-}
-
-/** Serializable form of the built-in profiles and their host renderings. */
-export function compileBuiltins(load: (name: string) => Profile, names: readonly string[]): CompiledBuiltins {
-  const inputs = Object.fromEntries(inputFiles().map((f) => [f, readFileSync(join(packageRoot(), f), "utf8")]));
-  const toPackage: PathMap = (file) => relative(packageRoot(), resolve(file));
-  const profiles: Record<string, Profile> = {};
-  const hostRenderings: Record<string, CompiledRendering> = {};
-  for (const name of names) {
-    const profile = load(name);
-    profiles[name] = relocate(profile, toPackage);
-    const rendering = renderProfile(profile, TOOLS, "host");
-    hostRenderings[name] = { files: rendering.files.map((f) => settledForHost(f, toolById(f.tool))), gaps: rendering.gaps.map((g) => ({ ...g, rule: relocateRule(g.rule, toPackage) })) };
-  }
-  return JSON.parse(JSON.stringify({ inputs, inputRoots: inputRoots(), profiles, hostRenderings })) as CompiledBuiltins;
-}
+/** A mapping of the files a profile names (package-relative at build time, absolute at run time). */
+export type PathMap = (file: string) => string;
 
 /** A path mapping that computes each distinct file once: a profile has hundreds of origins but a few files. */
 function memoized(path: PathMap): PathMap {
@@ -67,11 +32,11 @@ function memoized(path: PathMap): PathMap {
   };
 }
 
-function relocateRule(r: CommandRule, path: PathMap): CommandRule {
+export function relocateRule(r: CommandRule, path: PathMap): CommandRule {
   return { pattern: r.pattern, origin: { file: path(r.origin.file), line: r.origin.line, key: r.origin.key } };
 }
 
-function relocate(profile: Profile, path: PathMap): Profile {
+export function relocate(profile: Profile, path: PathMap): Profile {
   const origin = (o: Origin): Origin => ({ file: path(o.file), line: o.line, key: o.key });
   const rule = (r: CommandRule): CommandRule => relocateRule(r, path);
   const example = (e: Example): Example => ({ ...e, origin: origin(e.origin) });

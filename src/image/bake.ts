@@ -22,8 +22,9 @@ export interface BakeResult {
 
 /**
  * The CLI the guard hooks run, as an installed package: its package.json, the built-in profiles and
- * dist/ (launcher, bundle, code cache, compiled built-ins, and the gateway's bundle: `perimeter run`
- * starts the gateway container from this same image). Root-owned and read-only like the rest.
+ * dist/ (launcher, the CLI's and the hook's bundles with their code caches, compiled built-ins, and
+ * the gateway's bundle: `perimeter run` starts the gateway container from this same image).
+ * Root-owned and read-only like the rest.
  */
 function cliPackage(): LayerEntry[] {
   const root = packageRoot();
@@ -32,7 +33,7 @@ function cliPackage(): LayerEntry[] {
   const files = [
     "package.json",
     ...readdirSync(join(root, "profiles")).filter((f) => f.endsWith(".toml")).map((f) => `profiles/${f}`),
-    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "gateway.cjs"].map((f) => `dist/${f}`),
+    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "hook.cjs", "hook.v8cache", "gateway.cjs"].map((f) => `dist/${f}`),
     ...readdirSync(join(dist, "compiled")).map((f) => `dist/compiled/${f}`),
   ];
   return files.map((file) => ({

@@ -114,7 +114,7 @@ describe("perimeter bake", () => {
     const names = layer.filter((e) => e.header.type === "file").map((e) => e.header.name);
     const cli = names.filter((n) => n.startsWith("opt/perimeter/package/"));
     expect(names.filter((n) => !cli.includes(n)).sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
-    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/gateway.cjs", "dist/compiled/index.json"]) {
+    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/hook.cjs", "dist/hook.v8cache", "dist/gateway.cjs", "dist/compiled/index.json"]) {
       expect(cli).toContain(`opt/perimeter/package/${file}`);
     }
     // Every file of it is root-owned and nobody can write it.

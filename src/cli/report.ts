@@ -42,7 +42,7 @@ export function locationLines(plan: HostPlan): string[] {
 
 export function planJson(rendering: Rendering, plan: HostPlan, written?: WrittenFile[], bypass?: readonly string[]) {
   return {
-    profile: rendering.profile.name,
+    profile: rendering.profileName,
     home: plan.home,
     locations: plan.dirs.map((d) => ({ tool: d.tool, dir: d.dir, variable: d.variable ?? null })),
     ...(bypass !== undefined ? { bypass } : {}),

@@ -16,8 +16,8 @@ import { withLazy } from "../lazy.js";
 import type { Rendering } from "../render.js";
 import type { AgentTool } from "../tools/types.js";
 import { COMPILED_DIR } from "./data.js";
-import { openCompiled } from "./store.js";
-import type { CompiledBuiltins } from "./types.js";
+import { openCompiled, type OpenedCompiled } from "./store.js";
+import type { GuardPart } from "./types.js";
 
 /** A mapping of the files a profile names (package-relative at build time, absolute at run time). */
 export type PathMap = (file: string) => string;
@@ -36,20 +36,15 @@ export function relocateRule(r: CommandRule, path: PathMap): CommandRule {
   return { pattern: r.pattern, origin: { file: path(r.origin.file), line: r.origin.line, key: r.origin.key } };
 }
 
-export function relocate(profile: Profile, path: PathMap): Profile {
+function relocateGuardPart(part: GuardPart, path: PathMap): GuardPart {
   const origin = (o: Origin): Origin => ({ file: path(o.file), line: o.line, key: o.key });
   const rule = (r: CommandRule): CommandRule => relocateRule(r, path);
   const example = (e: Example): Example => ({ ...e, origin: origin(e.origin) });
   const tripwire = (t: Tripwire): Tripwire => ({ ...t, rules: t.rules.map(rule), except: t.except.map(rule), blocks: t.blocks.map(example), allows: t.allows.map(example), origin: origin(t.origin) });
   return {
-    ...profile,
-    files: profile.files.map(path),
-    allow: profile.allow.map(rule),
-    ask: profile.ask.map(rule),
-    deny: profile.deny.map(rule),
-    tripwires: profile.tripwires.map(tripwire),
+    tripwires: part.tripwires.map(tripwire),
     secrets: {
-      classes: profile.secrets.classes.map((c) => ({
+      classes: part.secrets.classes.map((c) => ({
         ...c,
         files: c.files.map((f) => ({ ...f, origin: origin(f.origin) })),
         except: c.except.map((f) => ({ ...f, origin: origin(f.origin) })),
@@ -60,11 +55,23 @@ export function relocate(profile: Profile, path: PathMap): Profile {
   };
 }
 
+export function relocate(profile: Profile, path: PathMap): Profile {
+  const rule = (r: CommandRule): CommandRule => relocateRule(r, path);
+  return {
+    ...profile,
+    files: profile.files.map(path),
+    allow: profile.allow.map(rule),
+    ask: profile.ask.map(rule),
+    deny: profile.deny.map(rule),
+    ...relocateGuardPart(profile, path),
+  };
+}
+
 // Opened and checked against the files on disk once per process.
-let opened: { dir: string; compiled: CompiledBuiltins | undefined } | undefined;
+let opened: { dir: string; compiled: OpenedCompiled | undefined } | undefined;
 
 /** The compiled built-ins, or undefined when there are none or an input changed since. */
-function freshBuiltins(): CompiledBuiltins | undefined {
+function freshBuiltins(): OpenedCompiled | undefined {
   const dir = COMPILED_DIR;
   if (dir === undefined) return undefined;
   if (opened?.dir !== dir) {
@@ -81,6 +88,8 @@ const onThisMachine = (): PathMap => memoized((file) => displayPath(join(package
 export interface CompiledBuiltin {
   /** What loadProfile(name) returns. */
   readonly profile: Profile;
+  /** Its tripwires and secrets alone, stored apart: a guard-hook call reads a small file, not the whole profile. */
+  readonly guard: GuardPart;
   /** What renderProfile(profile, tools, "host") returns, whole-owned files settled for the host sink. */
   hostRendering(tools: readonly AgentTool[]): Rendering;
 }
@@ -96,8 +105,12 @@ export function compiledBuiltin(name: string): CompiledBuiltin | undefined {
     const files = rendering.files.filter((f) => wanted.has(f.tool));
     const gaps = rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
     // Most runs print only the profile's name: it is unpacked when first asked for.
-    return withLazy({ scope: "host" as const, files, gaps }, "profile", () => lookup.profile);
+    return withLazy({ scope: "host" as const, profileName: name, files, gaps }, "profile", () => lookup.profile);
   };
-  const lookup = withLazy({ hostRendering }, "profile", () => relocate(compiled.profiles[name]!, path));
+  const lookup = withLazy(
+    withLazy({ hostRendering }, "profile", () => relocate(compiled.profiles[name]!, path)),
+    "guard",
+    () => relocateGuardPart(compiled.guardParts[name]!, path),
+  );
   return lookup;
 }

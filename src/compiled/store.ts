@@ -13,7 +13,7 @@ import { packageRoot } from "../profile/builtin.js";
 import type { Profile } from "../profile/types.js";
 import type { HostFile } from "../sink/host.js";
 import type { FileBody } from "../tools/types.js";
-import type { CompiledBuiltins, CompiledRendering } from "./types.js";
+import type { CompiledBuiltins, CompiledRendering, GuardPart } from "./types.js";
 
 const INDEX = "index.json";
 /** The input files' bytes, in the order of the index's `files`. */
@@ -41,6 +41,7 @@ type StoredRendering = Omit<CompiledRendering, "files"> & { files: (Omit<HostFil
 
 const profileFile = (name: string) => `${name}.profile.json`;
 const renderingFile = (name: string) => `${name}.host.json`;
+const guardFile = (name: string) => `${name}.guard.json`;
 
 /** What each input folder holds, from the inputs' paths: every folder from a root down to each file. */
 function inputFolders(compiled: CompiledBuiltins): Record<string, string[]> {
@@ -63,7 +64,9 @@ export function writeCompiled(dir: string, compiled: CompiledBuiltins): void {
   write(INPUTS, Buffer.concat(inputs.map(([, bytes]) => bytes)));
   write(INDEX, JSON.stringify({ roots: compiled.inputRoots, folders: inputFolders(compiled), files: inputs.map(([file, bytes]) => [file, bytes.length]), names } satisfies Index));
   for (const name of names) {
-    write(profileFile(name), JSON.stringify(compiled.profiles[name]));
+    const profile = compiled.profiles[name]!;
+    write(profileFile(name), JSON.stringify(profile));
+    write(guardFile(name), JSON.stringify({ tripwires: profile.tripwires, secrets: profile.secrets } satisfies GuardPart));
     const rendering = compiled.hostRenderings[name]!;
     const files = rendering.files.map((file, i) => {
       if (file.body.format !== "text") return file as StoredRendering["files"][number];
@@ -111,8 +114,11 @@ function unchangedOnDisk(index: Index, inputs: () => Buffer): boolean {
   });
 }
 
-/** The compiled built-ins as opened: they and whether the files they were compiled from are still so. */
-export type OpenedCompiled = CompiledBuiltins & { unchanged(): boolean };
+/**
+ * The compiled built-ins as opened: they, each profile's guard part (its tripwires and secrets, read
+ * from a file of their own), and whether the files they were compiled from are still so.
+ */
+export type OpenedCompiled = CompiledBuiltins & { guardParts: Record<string, GuardPart>; unchanged(): boolean };
 
 /** The compiled built-ins in `dir`, or undefined when there are none. */
 export function openCompiled(dir: string): OpenedCompiled | undefined {
@@ -137,6 +143,7 @@ export function openCompiled(dir: string): OpenedCompiled | undefined {
   const opened = {
     inputRoots: index.roots,
     profiles: lazyRecord(index.names, (name) => JSON.parse(read(profileFile(name))) as Profile),
+    guardParts: lazyRecord(index.names, (name) => JSON.parse(read(guardFile(name))) as GuardPart),
     hostRenderings: lazyRecord(index.names, rendering),
     unchanged: () => unchangedOnDisk(index, inputBytes),
   };

@@ -23,3 +23,6 @@ export interface CompiledBuiltins {
   /** Each profile's host rendering by every tool, paths relative to the package root likewise. */
   hostRenderings: Record<string, CompiledRendering>;
 }
+
+/** What the guard hook reads of a profile: its tripwires and its secrets. */
+export type GuardPart = Pick<Profile, "tripwires" | "secrets">;

@@ -19,7 +19,7 @@ vi.mock("../../src/compiled/data.js", () => ({
 const { compileBuiltins } = await import("../../src/compiled/compile.js");
 const { writeCompiled, openCompiled } = await import("../../src/compiled/store.js");
 const { listProfiles, loadProfile } = await import("../../src/profile/load.js");
-const { hostRenderingFrom, profileFrom } = await import("../../src/cli/options.js");
+const { guardPartFrom, hostRenderingFrom, profileFrom } = await import("../../src/cli/options.js");
 const { renderProfile } = await import("../../src/render.js");
 const { guardHost, planHost, settledForHost } = await import("../../src/sink/host.js");
 const { TOOLS, toolById } = await import("../../src/tools/index.js");
@@ -71,6 +71,21 @@ describe("compiled built-in profiles", () => {
     for (const name of listProfiles()) {
       const viaCompiled = await cliProfile(name);
       expect(plain(viaCompiled)).toEqual(fullLoad[name]);
+      // The guard hook's part, stored apart, is the same profile's tripwires and secrets.
+      const { tripwires, secrets } = fullLoad[name] as { tripwires: unknown; secrets: unknown };
+      expect(plain(await guardPartFrom({ profile: name }, "interactive"))).toEqual({ tripwires, secrets });
+    }
+  });
+
+  it("give the guard hook its part from the compiled copy too, and not once the files changed (control)", async () => {
+    for (const edited of [false, true]) {
+      const compiled = fresh();
+      compiled.profiles.interactive!.tripwires[0]!.reason = "from the compiled copy";
+      if (edited) compiled.inputs["profiles/tripwires.toml"] = `${compiled.inputs["profiles/tripwires.toml"]}\n# edited since the build\n`;
+      install(compiled);
+      const reason = (await guardPartFrom({ profile: "interactive" }, "interactive")).tripwires[0]!.reason;
+      if (edited) expect(reason).not.toBe("from the compiled copy");
+      else expect(reason).toBe("from the compiled copy");
     }
   });
 

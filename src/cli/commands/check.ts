@@ -18,10 +18,10 @@ export async function check(flags: HostFlags): Promise<CommandResult> {
   if (bypass.length > 0) throw new HostGuardRefusal(bypass);
   const lines = locationLines(plan);
   if (drifted.length === 0) {
-    lines.push(`up to date: ${plan.files.length} file(s) carry profile "${rendering.profile.name}"`);
+    lines.push(`up to date: ${plan.files.length} file(s) carry profile "${rendering.profileName}"`);
     return { exitCode, stdout: `${lines.join("\n")}\n` };
   }
   lines.push(...drifted.map((f) => `drift: ${displayTarget(plan.home, f.target)}: ${f.drift.join(", ")}`));
-  lines.push(`run \`perimeter render --profile ${rendering.profile.name}\` to bring them back`);
+  lines.push(`run \`perimeter render --profile ${rendering.profileName}\` to bring them back`);
   return { exitCode, stdout: `${lines.join("\n")}\n` };
 }

@@ -16,7 +16,7 @@ export async function runMain(argv: readonly string[], build: BuildProgram, writ
     exitCode = result.exitCode;
   };
   try {
-    await build(run, write).parseAsync([...argv], { from: "user" });
+    await build(run, write, argv).parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       const quiet = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";

@@ -8,8 +8,8 @@ import type { CommandResult } from "./result.js";
 /** Runs one command: its result is printed by main.ts. */
 export type RunCommand = (load: () => Promise<CommandResult>) => Promise<void>;
 
-/** Makes the program with its commands. */
-export type BuildProgram = (run: RunCommand, write: Write) => Command;
+/** Makes the program with its commands; `argv` is what it will parse (a program may set up only the command it names). */
+export type BuildProgram = (run: RunCommand, write: Write, argv: readonly string[]) => Command;
 
 export const profileOption = (fallback: string) => new Option("--profile <name>", `profile to use (default: ${fallback})`);
 export const profilesDirOption = () => new Option("--profiles-dir <dir>", "folder of your own profiles, searched before the built-in ones");

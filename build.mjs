@@ -96,6 +96,20 @@ const lazyChildProcessForCommander = {
 };
 
 /**
+ * commander also requires `node:process`, a module Node then loads just to hand back the `process`
+ * global: it gets the global.
+ */
+const globalProcessForCommander = {
+  name: "global-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: "process", namespace: "global-process" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "global-process" }, () => ({ loader: "js", contents: "module.exports = process;" }));
+  },
+};
+
+/**
  * Runs of the built CLI whose code cache the launcher then writes (src/cli/launcher.ts), each run
  * adding the functions it compiled: for dist/cli.cjs a render of the default profile into an empty
  * home (writing included, as hooks and activations run), a check of that home and a dry run; for
@@ -167,13 +181,13 @@ await build({
   ...common,
   entryPoints: ["src/cli/bin.ts"],
   outfile: `${out}/cli.cjs`,
-  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, separateGateway, separateRun],
+  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, globalProcessForCommander, separateGateway, separateRun],
 });
 await build({
   ...common,
   entryPoints: ["src/cli/hook-bin.ts"],
   outfile: `${out}/hook.cjs`,
-  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, separateGateway, separateRun],
+  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, globalProcessForCommander, separateGateway, separateRun],
 });
 await build({ ...common, entryPoints: ["src/gateway/server.ts"], outfile: `${out}/gateway.cjs` });
 await build({ ...common, entryPoints: ["src/run/execute.ts"], outfile: `${out}/run.cjs` });

@@ -19,5 +19,5 @@ const name = process.argv[2] === "hook" ? "hook" : "cli";
 const bundle = join(__dirname, `${name}.cjs`);
 const cache = join(__dirname, `${name}.v8cache`);
 const script = compileBundle(bundle, building && !existsSync(cache) ? undefined : cache);
-runBundle(script, bundle);
+runBundle(script, bundle, require);
 if (building) writeCacheAtExit(script, cache);

@@ -103,10 +103,11 @@ export function compiledBuiltin(name: string): CompiledBuiltin | undefined {
     const rendering = compiled.hostRenderings[name]!;
     const wanted = new Set(tools.map((t) => t.id));
     const files = rendering.files.filter((f) => wanted.has(f.tool));
-    const gaps = rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
-    // Most runs print only the profile's name: it is unpacked when first asked for.
-    return withLazy({ scope: "host" as const, profileName: name, files, gaps }, "profile", () => lookup.profile);
+    // Most runs print only the profile's name, and check no gaps: both are unpacked when first asked for.
+    const gaps = () => rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
+    return withLazy(withLazy({ scope: "host" as const, profileName: name, files }, "gaps", gaps), "profile", () => lookup.profile);
   };
+
   const lookup = withLazy(
     withLazy({ hostRendering }, "profile", () => relocate(compiled.profiles[name]!, path)),
     "guard",

@@ -119,7 +119,8 @@ async function writeCodeCaches(dir) {
   const home = mkdtempSync(join(tmpdir(), "perimeter-build-"));
   const cli = (args, input) => {
     const r = spawnSync(process.execPath, [`${dir}/perimeter.cjs`, ...args], {
-      env: { ...process.env, PERIMETER_BUILD_CODE_CACHE: "1" },
+      // A minimal environment: a tool's location variable (CODEX_HOME ...) must not send these runs into a real home.
+      env: { PATH: process.env.PATH, HOME: home, LANG: "C.UTF-8", PERIMETER_BUILD_CODE_CACHE: "1" },
       input,
       stdio: ["pipe", "ignore", "pipe"],
       encoding: "utf8",
@@ -128,9 +129,12 @@ async function writeCodeCaches(dir) {
     return r.status;
   };
   try {
-    for (const command of ["render", "check"]) if (cli([command, "--home", join(home, "rendered")]) !== 0) throw new Error(`perimeter ${command} did not pass`);
+    // The project folder judged too is an empty one, not whatever folder the build runs in.
+    const project = join(home, "project");
+    mkdirSync(project);
+    for (const command of ["render", "check"]) if (cli([command, "--home", join(home, "rendered"), "--project", project]) !== 0) throw new Error(`perimeter ${command} did not pass`);
     mkdirSync(join(home, "empty"));
-    cli(["render", "--dry-run", "--home", join(home, "empty")]);
+    cli(["render", "--dry-run", "--home", join(home, "empty"), "--project", project]);
     const script = `${dir}/hook-inputs.cjs`;
     await build({ ...common, entryPoints: ["src/dev/hook-inputs.ts"], outfile: script, minify: false });
     const calls = execFileSync(process.execPath, [script], { encoding: "utf8" }).trim().split("\n").map((line) => JSON.parse(line));

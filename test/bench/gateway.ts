@@ -49,8 +49,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Debian's squid, as the suite installs its own packages: a plain install, `apt-get update` only if that fails. */
+function installSquid(): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "squid"], { env, stdio: "ignore" }).status === 0;
+  if (install()) return;
+  spawnSync("apt-get", ["update", "-qq"], { env, stdio: "ignore" });
+  install();
+}
+
 async function startSquid(dir: string, hostsFile: string): Promise<Proxy | string> {
-  if (spawnSync("squid", ["-v"]).status !== 0) return "squid is not installed (apt-get install squid)";
+  if (spawnSync("squid", ["-v"]).status !== 0) installSquid();
+  if (spawnSync("squid", ["-v"]).status !== 0) return "squid is not installed and apt-get could not install it (apt-get install squid)";
   const port = await freePort();
   const conf = join(dir, "squid.conf");
   writeFileSync(

@@ -90,7 +90,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-async function npmTarball(dir: string): Promise<{ tarball: Buffer; integrity: string }> {
+/** `left-pad-fake` 1.0.0 packed by the real npm: what the fake registry serves. */
+export async function npmTarball(dir: string): Promise<{ tarball: Buffer; integrity: string }> {
   const pkg = join(dir, "pkg-src");
   mkdirSync(pkg, { recursive: true });
   writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "left-pad-fake", version: "1.0.0", main: "index.js" }));

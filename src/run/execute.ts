@@ -2,10 +2,10 @@
 // interrupt handling and the cleanup. It decides the one stop reason and writes the manifest.
 import { join } from "node:path";
 import { EXIT_WALL_CLOCK } from "../entrypoint/run.js";
-import { writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { parseStageOutput, type StageOutput } from "./diff.js";
 import { writeManifest, type Manifest } from "./manifest.js";
-import { LAUNCHER_GRACE_SECONDS, sha256, type EngineCommand, type RunPlan, type StepName } from "./plan.js";
+import { GATEWAY_LOG_FILE, LAUNCHER_GRACE_SECONDS, sha256, type EngineCommand, type RunPlan, type StepName } from "./plan.js";
 import { startProcess, type ProcessResult, type RunningProcess } from "./process.js";
 import { profileDigest } from "./profile-digest.js";
 import { EXIT_REFUSED, entrypointRecords, parseGatewayLog, refusalOf, requestCounts, usageFromLog, type GatewayLogLine } from "./records.js";
@@ -49,7 +49,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   const files = {
     agentStdout: join(request.outDir, "agent.stdout"),
     agentStderr: join(request.outDir, "agent.stderr"),
-    gatewayLog: join(request.outDir, "gateway-requests.jsonl"),
+    gatewayLog: join(request.outDir, GATEWAY_LOG_FILE),
   };
   const obs: Observations = {
     interrupted: false,
@@ -279,7 +279,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
     if (options.handleSignals ?? false) for (const s of signals) process.off(s, onSignal);
   }
 
-  await collectGatewayLog();
+  await collectFinalGatewayLog();
   say("cleanup: removing the run's containers, network and volumes");
   for (const command of plan.steps.cleanup) await run(command).catch(() => undefined);
   removeStaged(plan.runId);
@@ -298,12 +298,32 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   say(`${reason}: ${detail}`);
   return manifest;
 
+  /** The log as the running gateway has it: every exchange the agent closed is in it (one line each). */
   async function collectGatewayLog(): Promise<void> {
     if (!gatewayStarted) return;
     const result = await run(plan.steps.collect[0]!).catch(() => undefined);
     if (result === undefined || result.exitCode !== 0) return;
     writeFileSync(files.gatewayLog, result.stdout, { mode: 0o600 });
-    const log = parseGatewayLog(result.stdout);
+    recordGatewayLog(result.stdout);
+  }
+
+  /** The gateway stopped (SIGTERM: it settles what is open and writes its totals), then its log copied out. */
+  async function collectFinalGatewayLog(): Promise<void> {
+    if (!gatewayStarted) return;
+    const [stop, copy] = plan.steps.collect.slice(1);
+    await run(stop!).catch(() => undefined);
+    const copied = await run(copy!).catch(() => undefined);
+    if (copied?.exitCode !== 0) return;
+    try {
+      chmodSync(files.gatewayLog, 0o600);
+      recordGatewayLog(readFileSync(files.gatewayLog, "utf8"));
+    } catch {
+      // the copy left no file: the earlier reading stands
+    }
+  }
+
+  function recordGatewayLog(text: string): void {
+    const log = parseGatewayLog(text);
     manifest.gateway = { ...requestCounts(log), log };
     manifest.usage = usageFromLog(log);
     obs.budgetRefused = manifest.usage.refused;

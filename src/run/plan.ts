@@ -2,6 +2,7 @@
 // `perimeter run --print` prints exactly this; the executor (execute.ts) runs exactly this. Nothing
 // here touches the engine or the disk.
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { WALL_CLOCK_ENV } from "../entrypoint/run.js";
 import { GATEWAY_COMMAND } from "../image/spec.js";
 import { engineById, type Engine } from "./engine.js";
@@ -12,6 +13,8 @@ import { cloneScript, publishScript, stageScript } from "./scripts.js";
 import { stagedInputs } from "./staging.js";
 
 export const GATEWAY_PORT = 3128;
+/** The gateway's request log, as the run copies it into the out directory. */
+export const GATEWAY_LOG_FILE = "gateway-requests.jsonl";
 export const AGENT_UID = 1000;
 /** What the agent holds instead of each credential; the gateway puts the real one on the wire. */
 export const PLACEHOLDER = "perimeter-placeholder";
@@ -192,8 +195,13 @@ export function planRun(request: RunRequest): RunPlan {
     ...script(publishScript(P)),
   ], { passEnv: publishEnv, when: "the tool exited 0, the diff is not empty and the scan found no secret" });
 
-  // collect: the gateway's request log, read through the gateway container itself.
-  add("collect", [e, "exec", names.gateway, "cat", `${P.gatewayLog}/requests.jsonl`], { when: "the gateway started" });
+  // collect: the gateway's request log. While the gateway runs (the heartbeat, the budget check before
+  // the publish) read through its container; at the end the gateway is stopped with SIGTERM first, so
+  // it settles every exchange still open and writes its closing totals, and the log is copied out of
+  // the stopped container onto the launcher's host.
+  add("collect", [e, "exec", names.gateway, "cat", `${P.gatewayLog}/requests.jsonl`], { when: "the gateway runs" });
+  add("collect", [e, "stop", "--time", "5", names.gateway], { when: "the run is over: the gateway's last line" });
+  add("collect", [e, "cp", `${names.gateway}:${P.gatewayLog}/requests.jsonl`, join(request.outDir, GATEWAY_LOG_FILE)], { when: "the gateway has stopped" });
 
   // stop and cleanup: everything the run created, also after an error or Ctrl-C.
   add("stop", [e, "stop", "--time", "5", names.agent], { when: "the wall clock ran out or the run was interrupted while the agent ran" });

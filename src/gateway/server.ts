@@ -202,7 +202,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const api = modelApiOf(methods[0]!, path);
     if (api !== undefined) {
       const over = budget.refusal();
-      if (over) return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      if (over) {
+        budget.totals.refused += 1;
+        writeUsage();
+        return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      }
     }
     if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
 

@@ -8,6 +8,7 @@ import { writeManifest, type Manifest } from "./manifest.js";
 import { GATEWAY_LOG_FILE, LAUNCHER_GRACE_SECONDS, sha256, type EngineCommand, type RunPlan, type StepName } from "./plan.js";
 import { startProcess, type ProcessResult, type RunningProcess } from "./process.js";
 import { profileDigest } from "./profile-digest.js";
+import { parsePublishOutput, promptForRecord, publishEnv, type PublishFacts } from "./publish-env.js";
 import { EXIT_REFUSED, entrypointRecords, parseGatewayLog, refusalOf, requestCounts, usageFromLog, type GatewayLogLine } from "./records.js";
 import type { Profile } from "../profile/types.js";
 import type { RunRequest } from "./request.js";
@@ -254,15 +255,11 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
     if (publishable && stage!.summary.filesChanged === 0) detail = "the agent changed nothing: no commit, no pull request";
     if (publishable && stage!.summary.filesChanged > 0) {
       await phase("commit, push and open the pull request", async () => {
-        const env = publishEnv(request, plan, clone!, stage!);
+        const env = publishEnv(publishFacts(request, plan), clone!, stage!.summary);
         const result = await run(plan.steps.publish[0]!, env, { timeoutMs: HELPER_TIMEOUT_MS });
-        const pushed = /^PERIMETER_PUSHED (\S+) (\S+)$/m.exec(result.stdout);
-        if (pushed !== null) manifest.refsPushed.push({ commit: pushed[1]!, ref: pushed[2]! });
-        const prAt = result.stdout.indexOf("PERIMETER_PR\n");
-        if (prAt >= 0) {
-          const pr = JSON.parse(result.stdout.slice(prAt + "PERIMETER_PR\n".length)) as { html_url?: string; number?: number };
-          manifest.pullRequest = { url: pr.html_url ?? "", number: pr.number ?? null };
-        }
+        const out = parsePublishOutput(result.stdout);
+        if (out.pushed !== undefined) manifest.refsPushed.push(out.pushed);
+        if (out.pullRequest !== undefined) manifest.pullRequest = out.pullRequest;
         if (result.exitCode !== 0) {
           obs.publishFailed = true;
           detail = lastLines(result.stderr, 3) || `the publish step exited ${result.exitCode}`;
@@ -354,31 +351,15 @@ function budgetOf(profile: Profile): Manifest["budget"] {
   return { tokens: tokens ?? null, usd: usd ?? null, warnPercent, stopPercent };
 }
 
-function publishEnv(request: RunRequest, plan: RunPlan, clone: { base: string; branch: string }, stage: StageOutput): Record<string, string> {
-  const s = stage.summary;
-  const summary = `${s.filesChanged} file(s) changed, +${s.linesAdded} -${s.linesDeleted}`;
-  const prompt = request.recordPrompt ? request.prompt : `sha256:${sha256(request.prompt)} (${request.prompt.length} characters; kept out of the record)`;
-  const message = [
-    `perimeter run ${plan.runId}: ${request.tool.title}, profile ${request.profile.name}`,
-    "",
-    `Run: ${plan.runId}`,
-    `Prompt: ${prompt}`,
-    `Diff: ${summary}`,
-    "",
-  ].join("\n");
-  const body = [
-    `Opened by \`perimeter run\` (run \`${plan.runId}\`): ${request.tool.title} with the \`${request.profile.name}\` profile, behind the gateway.`,
-    "",
-    `- prompt: ${prompt}`,
-    `- diff: ${summary}`,
-    `- secret scan: ${SCANNER}, no findings`,
-    "",
-    "One commit made from the agent's final tree; the execution manifest stays on the launcher's host.",
-  ].join("\n");
+function publishFacts(request: RunRequest, plan: RunPlan): PublishFacts {
   return {
-    PERIMETER_BASE: clone.base,
-    PERIMETER_REPO_URL: request.repo.url,
-    PERIMETER_COMMIT_MESSAGE: message,
-    PERIMETER_PR_JSON: JSON.stringify({ title: `perimeter: ${request.tool.id} run ${plan.runId}`, head: plan.branch, base: clone.branch, body }),
+    runId: plan.runId,
+    branch: plan.branch,
+    tool: { id: request.tool.id, title: request.tool.title },
+    profile: request.profile.name,
+    promptForRecord: promptForRecord(request.prompt, sha256(request.prompt), request.recordPrompt),
+    repoUrl: request.repo.url,
   };
 }
+
+export { finishRun, FINISH_ENV, type FinishSpec, type FinishRecord } from "./finish.js";

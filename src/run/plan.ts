@@ -20,6 +20,8 @@ export const AGENT_UID = 1000;
 export const PLACEHOLDER = "perimeter-placeholder";
 /** Seconds the entrypoint's clock gets before the launcher's backstop stops the container. */
 export const LAUNCHER_GRACE_SECONDS = 15;
+/** The clone, stage and publish containers' limits (the agent's come from the profile). */
+export const HELPER_LIMITS = { memory: "1g", pids: 256 };
 
 export type StepName = "prepare" | "gateway" | "clone" | "agent" | "stage" | "publish" | "collect" | "stop" | "cleanup" | "verify";
 
@@ -87,7 +89,7 @@ export function planRun(request: RunRequest): RunPlan {
     "--read-only", "--tmpfs", "/tmp:rw,nosuid,nodev,size=256m",
     "--user", `${AGENT_UID}:${AGENT_UID}`,
   ];
-  const helperLimits = ["--memory", "1g", "--pids-limit", "256"];
+  const helperLimits = ["--memory", HELPER_LIMITS.memory, "--pids-limit", String(HELPER_LIMITS.pids)];
   const trustEnv = ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"].flatMap((v) => ["--env", `${v}=${P.caBundle}`]);
   const proxyEnv = ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"].flatMap((v) => ["--env", `${v}=${proxy}`]);
   const noProxy = ["--env", "NO_PROXY=localhost,127.0.0.1", "--env", "no_proxy=localhost,127.0.0.1"];

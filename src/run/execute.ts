@@ -142,6 +142,8 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   let detail = "";
   /** The clone's container, still being removed when the agent starts. */
   let cloneDone: Promise<unknown> = Promise.resolve();
+  /** The agent container's run, started beside the gateway and the clone. */
+  let agentRun: Promise<ProcessResult> | undefined;
   let clone: { base: string; branch: string } | undefined;
   let stage: StageOutput | undefined;
   let findings: SecretFinding[] = [];
@@ -188,6 +190,13 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
       });
       cloneDone = cloned.catch(() => undefined);
       const created = mustRun(plan.steps.agent[0]!, "creating the agent container", { AGENT_PROMPT: request.prompt });
+      // Started as soon as it exists: its entrypoint checks the sandbox now and starts the tool when
+      // the clone's marker appears. A clone that fails leaves it waiting, and the cleanup removes it.
+      agentRun = created.then(() => {
+        agentActive = true;
+        return run(plan.steps.agent[1]!, {}, { stdoutFile: files.agentStdout, stderrFile: files.agentStderr });
+      });
+      agentRun.catch(() => undefined);
       // All at once: the clone waits inside its container until the gateway listens.
       const [g, c, a] = await Promise.allSettled([gateway, Promise.race([result, cloned]), created]);
       if (g.status === "rejected") throw g.reason;
@@ -209,7 +218,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
       }, (request.limits.wallClockSeconds + LAUNCHER_GRACE_SECONDS) * 1000);
       const heartbeat = options.progress === undefined ? undefined : setInterval(() => void heartbeatLine().then(say), HEARTBEAT_MS);
       try {
-        const result = await run(plan.steps.agent[1]!, {}, { stdoutFile: files.agentStdout, stderrFile: files.agentStderr });
+        const result = await agentRun!;
         manifest.agent.exitCode = result.exitCode;
         manifest.entrypoint.records = entrypointRecords(result.stderr);
         const refusal = refusalOf(result.stderr);

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { WALL_CLOCK_ENV } from "../entrypoint/run.js";
+import { START_WHEN_ENV } from "../entrypoint/start-gate.js";
 import { GATEWAY_COMMAND } from "../image/spec.js";
 import { engineById, type Engine } from "./engine.js";
 import { LABEL, runLabels, runNames, type Role, type RunNames } from "./names.js";
@@ -20,6 +21,8 @@ export const AGENT_UID = 1000;
 export const PLACEHOLDER = "perimeter-placeholder";
 /** Seconds the entrypoint's clock gets before the launcher's backstop stops the container. */
 export const LAUNCHER_GRACE_SECONDS = 15;
+/** The clone's last act: the agent's tool starts when this appears (the agent sees only its own .git). */
+export const CLONE_MARKER = `${P.work}/.git/perimeter-cloned`;
 /** The clone, stage and publish containers' limits (the agent's come from the profile). */
 export const HELPER_LIMITS = { memory: "1g", pids: 256 };
 
@@ -155,8 +158,9 @@ export function planRun(request: RunRequest): RunPlan {
     ...script(cloneScript(P)),
   ], { passEnv: ["PERIMETER_REPO_URL"], concurrent: true });
 
-  // agent: the hardened container, on the internal network only, with the run's limits. Created
-  // while the gateway and the clone start (so its creation is off the critical path), started after.
+  // agent: the hardened container, on the internal network only, with the run's limits. Created and
+  // started while the gateway and the clone start, so its start and the entrypoint's checks are off
+  // the critical path; the entrypoint starts the tool when the clone's marker appears.
   add("agent", [
     e, "create", ...hardened("agent", names.agent),
     "--tmpfs", engine.ownedTmpfs("/home/agent", AGENT_UID, "1g"),
@@ -169,11 +173,12 @@ export function planRun(request: RunRequest): RunPlan {
     ...proxyEnv, ...noProxy, ...trustEnv,
     ...agentEnv(request).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
     "--env", `${WALL_CLOCK_ENV}=${request.limits.wallClockSeconds}`,
+    "--env", `${START_WHEN_ENV}=${CLONE_MARKER}`,
     "--env", "AGENT_PROMPT",
     ...request.engineArgs,
     request.image, request.tool.id,
   ], { passEnv: ["AGENT_PROMPT"], concurrent: true });
-  add("agent", [e, "start", "--attach", names.agent], { when: "the clone succeeded" });
+  add("agent", [e, "start", "--attach", names.agent], { when: "once created, beside the gateway and the clone: the entrypoint checks, then waits for the clone's marker to start the tool", concurrent: true });
 
   // After the tool: stage the final tree (no network), scan it on the host, then publish through the gateway.
   const runEnv = ["PERIMETER_BASE"];

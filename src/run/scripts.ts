@@ -41,6 +41,8 @@ branch=$(g --git-dir=${p.base}/repo.git symbolic-ref --short -q HEAD || echo mai
 # Also kept beside the bare clone, for a step that runs without the launcher (the cluster's finisher).
 printf '%s %s\\n' "$base" "$branch" > ${p.base}/perimeter-clone
 printf 'PERIMETER_CLONE %s %s\\n' "$base" "$branch"
+# Last: the agent's entrypoint, waiting since its start, starts the tool when this appears.
+: > ${p.work}/.git/perimeter-cloned
 `;
 }
 

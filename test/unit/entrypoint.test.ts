@@ -6,6 +6,7 @@ import { realEnvironment, refusals, type Environment, type RefusalCode } from ".
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
 import { parseRecords, parseRefusal, RECORD_PREFIX, stderrLines } from "../../src/entrypoint/record.js";
 import { runTool } from "../../src/entrypoint/run.js";
+import { startGate } from "../../src/entrypoint/start-gate.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { NET_VIEWS, type NetView } from "../bench/container-proc.js";
@@ -529,6 +530,26 @@ describe("main", () => {
     const s = spec({ tools: { ...spec().tools, codex: { argv: ["node", "-e", "process.exit(5)"], package: "@openai/codex", version: "1" } } });
     const code = await main(["codex", "go"], withSpec(s), SPEC_PATH, DIGESTS);
     expect(code).toBe(5);
+  });
+
+  it("with PERIMETER_START_WHEN the tool starts only once that file appears; the checks run first", async () => {
+    captureStderr();
+    const s = spec({ tools: { ...spec().tools, codex: { argv: ["node", "-e", "process.exit(5)"], package: "@openai/codex", version: "1" } } });
+    let appeared = false;
+    const base = withSpec(s, { env: { AGENT_SANDBOX: "1", PERIMETER_START_WHEN: "/work/.git/perimeter-cloned" } });
+    const environment = { ...base, exists: (p: string) => (p === "/work/.git/perimeter-cloned" ? appeared : base.exists(p)) };
+    const t0 = Date.now();
+    setTimeout(() => (appeared = true), 300);
+    expect(await main(["codex", "go"], environment, SPEC_PATH, DIGESTS)).toBe(5);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    // A refused start does not wait for the file: the refusal is known at once.
+    const refused = { ...withSpec(s, { uid: 0, env: { AGENT_SANDBOX: "1", PERIMETER_START_WHEN: "/never" } }) };
+    expect(await main(["codex", "go"], refused, SPEC_PATH, DIGESTS)).toBe(EXIT_REFUSED);
+  });
+
+  it("the start gate gives up after its wait (the launcher stops a failed clone's agent before that)", async () => {
+    expect(await startGate({ PERIMETER_START_WHEN: "/never" }, () => false, 50, 5)).toBe(false);
+    expect(await startGate({}, () => false, 50, 5)).toBe(true);
   });
 
   it("the source entrypoint carries no digests and refuses (only a baked copy has them)", async () => {

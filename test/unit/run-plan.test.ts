@@ -189,6 +189,10 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     expect(plan.steps.agent.map((c) => c.argv.slice(0, 2))).toEqual([["podman", "create"], ["podman", "start"]]);
     expect(plan.steps.agent[0]!.concurrent).toBe(true);
     expect(plan.steps.agent[1]!.argv).toEqual(["podman", "start", "--attach", plan.names.agent]);
+    // Started at once too: its entrypoint waits for the marker the clone writes last.
+    expect(plan.steps.agent[1]!.concurrent).toBe(true);
+    expect(values(plan.steps.agent[0]!.argv, "--env")).toContain("PERIMETER_START_WHEN=/work/.git/perimeter-cloned");
+    expect(plan.steps.clone[0]!.argv.at(-1)!.trim().split("\n").at(-1)).toBe(": > /work/.git/perimeter-cloned");
     const removed = plan.steps.cleanup.flatMap((c) => c.argv);
     for (const name of [plan.names.agent, plan.names.gateway, plan.names.clone, plan.names.stage, plan.names.publish, plan.names.network, ...Object.values(plan.names.volumes)]) {
       expect(removed).toContain(name);

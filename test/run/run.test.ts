@@ -202,13 +202,15 @@ describe("runs that stop early", () => {
     const out = outDir("sigint");
     // Without --json: progress for a person on stderr.
     const child = startRun(runArgs(up, "claude", out).filter((a) => a !== "--json"), PROMPT);
-    // Wait until the agent container runs, then interrupt the launcher as Ctrl-C would.
+    // Wait until the agent is at work (its container runs, which it does from the clone on, and the
+    // model has had its first request), then interrupt the launcher as Ctrl-C would.
     let runId = "";
     for (let i = 0; i < 600 && runId === ""; i++) {
       await new Promise((r) => setTimeout(r, 200));
       const ps = await podman(["ps", "--filter", "label=io.perimeter.role=agent", "--filter", `label=io.perimeter.prefix=${PREFIX}`, "--format", '{{index .Labels "io.perimeter.run"}}'], { reject: false });
       const manifest = existsSync(join(out, "manifest.json")) ? (JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest) : undefined;
-      if (manifest !== undefined && ps.stdout.split("\n").includes(manifest.runId)) runId = manifest.runId;
+      const atWork = manifest !== undefined && ps.stdout.split("\n").includes(manifest.runId) && (await up.seen()).some((q) => q.host === "api.anthropic.com");
+      if (atWork) runId = manifest!.runId;
     }
     expect(runId).not.toBe("");
     expect((await leftovers(runId)).length).toBeGreaterThan(0);

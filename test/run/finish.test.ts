@@ -19,6 +19,8 @@ let gw: Awaited<ReturnType<World["start"]>>;
 let usage: Server;
 let usageBody: () => string;
 let n = 0;
+/** The finisher only names the tool; which tool ran is the agent container's business. */
+const TOOL = { id: "some-tool", title: "Some Tool" };
 
 beforeAll(async () => {
   world = await startWorld();
@@ -49,8 +51,8 @@ async function clonedPod(): Promise<{ paths: ContainerPaths; env: NodeJS.Process
   const runId = `finish-${n}`;
   const spec: FinishSpec = {
     runId,
-    branch: `agent/codex/${runId}`,
-    tool: { id: "codex", title: "Codex CLI", versionCommand: ["git", "--version"] },
+    branch: `agent/${TOOL.id}/${runId}`,
+    tool: { ...TOOL, versionCommand: ["git", "--version"] },
     profile: "gw",
     prompt: { sha256: "0".repeat(64), characters: 3 },
     promptForRecord: `sha256:${"0".repeat(64)} (3 characters; kept out of the record)`,
@@ -74,7 +76,7 @@ describe("perimeter finish: the cluster run's last container", () => {
     const pwned = join(paths.work, "..", "pwned");
     writeFileSync(join(paths.work, ".git", "config"), `[core]\n\tfsmonitor = touch ${pwned}\n\thooksPath = /tmp\n[alias]\n\tadd = !touch ${pwned}\n`, { flag: "a" });
     const record = await finishRun(spec, paths, env);
-    expect(record.stop, JSON.stringify(record)).toEqual({ reason: "STOP_DONE", exitCode: 0, detail: expect.stringContaining("pushed agent/codex/") });
+    expect(record.stop, JSON.stringify(record)).toEqual({ reason: "STOP_DONE", exitCode: 0, detail: expect.stringContaining(`pushed agent/${TOOL.id}/`) });
     expect(existsSync(pwned)).toBe(false);
     // Control: git with the agent's config runs its program.
     await execa("git", ["-C", paths.work, "status"], { env: { PATH: process.env.PATH!, HOME: world.dir, GIT_CONFIG_NOSYSTEM: "1" }, extendEnv: false, reject: false });
@@ -93,7 +95,7 @@ describe("perimeter finish: the cluster run's last container", () => {
     // Through the gateway, with the real key put on by it: the finisher held the placeholder.
     const pr = world.github.seen.find((s) => s.method === "POST" && s.url === "/repos/octo/app/pulls")!;
     expect(pr.headers.authorization).toBe("Bearer ghp_TESTREALgithubtoken000000000000000001");
-    expect(JSON.parse(pr.body)).toMatchObject({ head: spec.branch, base: "main", title: `perimeter: codex run ${spec.runId}` });
+    expect(JSON.parse(pr.body)).toMatchObject({ head: spec.branch, base: "main", title: `perimeter: ${TOOL.id} run ${spec.runId}` });
     // The record is the one JSON line the CLI prints.
     expect(record).toMatchObject({ manifestVersion: 1, form: "k8s", runId: spec.runId, usage: expect.objectContaining({ calls: 0 }) });
   });

@@ -148,6 +148,16 @@ describe("perimeter run --emit k8s", () => {
     expect(spec.prompt.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("the gateway pod's CA container serves the bundle and the usage totals, nothing else", async () => {
+    const { Script } = await import("node:vm");
+    const ca = byKind(k8sObjects(await request()), "Deployment")[0]!.spec.template.spec.containers.find((c: Obj) => c.name === "ca");
+    const js = ca.command[2] as string;
+    expect(() => new Script(js)).not.toThrow();
+    const served = JSON.parse(/^const f=(\{[^}]*\});/.exec(js)![1]!) as Record<string, string>;
+    expect(served).toEqual({ "/ca-bundle.pem": "/perimeter/ca/ca-bundle.pem", "/usage.json": "/perimeter/ca/usage.json" });
+    expect(ca.volumeMounts).toEqual([{ name: "ca", mountPath: "/perimeter/ca", readOnly: true }]);
+  });
+
   it("the finisher reaches the gateway as the podman publish step does, with its limits", async () => {
     const r = await request();
     const plan = planRun(r);

@@ -227,7 +227,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const api = modelApiOf(methods[0]!, path);
     if (api !== undefined) {
       const over = budget.refusal();
-      if (over) return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      if (over) {
+        budget.totals.refused += 1;
+        writeUsage();
+        return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      }
     }
     if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
 
@@ -281,8 +285,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
     });
+    let answered = false;
     upstream.on("error", (error) => {
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;
+      // Once the reply has begun, its own end (settle below) writes the one line.
+      if (answered) return void res.destroy();
       if (!res.headersSent) {
         const body = JSON.stringify({ message: `perimeter gateway: cannot reach ${target.host}:${target.port} (${detail})` });
         res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
@@ -290,6 +297,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       finish({ decision: "error", status: 502, detail, bytesIn });
     });
     upstream.on("response", (upRes) => {
+      answered = true;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, responseHeaders(upRes) as unknown as OutgoingHttpHeaders);
       const reader = api === undefined ? undefined : new UsageReader(/event-stream/.test(String(upRes.headers["content-type"] ?? "")) || /stream|alt=sse/.test(url), /\/models\/([^/:]+):/.exec(path)?.[1]);
       const decoder = reader === undefined ? undefined : decoderFor(upRes.headers["content-encoding"]);
@@ -306,10 +314,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           res.once("drain", () => upRes.resume());
         }
       });
-      upRes.on("end", () => {
-        res.end();
+      // Logged and counted exactly once, however the exchange ends. A client that hangs up after the
+      // last event but before the reply's end (Codex drops the stream at its last event) still had
+      // every byte passed on counted: otherwise the call leaves no line, and an agent could dodge
+      // the budget by resetting the connection.
+      let settled = false;
+      const settle = (detail?: string) => {
+        if (settled) return;
+        settled = true;
         const done = () => {
-          const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut };
+          const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut, ...(detail !== undefined ? { detail } : {}) };
           if (reader !== undefined) {
             const usage = reader.result();
             const { usd, crossed } = budget.add(usage);
@@ -328,6 +342,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           sink.once("error", done);
           sink.end();
         } else done();
+      };
+      upRes.on("end", () => {
+        res.end();
+        settle();
+      });
+      res.once("close", () => {
+        if (!res.writableFinished) settle("the client closed before the reply ended");
+      });
+      upRes.once("close", () => {
+        if (!upRes.complete) settle("the upstream closed before the reply ended");
       });
     });
     for (const b of prefix) upstream.write(b);

@@ -123,6 +123,21 @@ describe("perimeter bake", () => {
     }
   });
 
+  it("carries every file the compiled built-ins were compiled from, so the image's hook takes the compiled path", () => {
+    const index = JSON.parse(entry(layer, "opt/perimeter/package/dist/compiled/index.json").body.toString("utf8")) as { files: [string, number][]; folders: Record<string, string[]> };
+    expect(index.files.length).toBeGreaterThan(0);
+    const names = new Set(layer.map((e) => e.header.name.replace(/\/$/, "")));
+    for (const [file, size] of index.files) {
+      expect(names, file).toContain(`opt/perimeter/package/${file}`);
+      expect(entry(layer, `opt/perimeter/package/${file}`).body.length).toBe(size);
+    }
+    // Each input folder holds exactly the entries the key lists: nothing more (the check compares them).
+    for (const [folder, entries] of Object.entries(index.folders)) {
+      const inFolder = [...names].filter((n) => n.startsWith(`opt/perimeter/package/${folder}/`) && !n.slice(`opt/perimeter/package/${folder}/`.length).includes("/"));
+      expect(inFolder.map((n) => n.slice(`opt/perimeter/package/${folder}/`.length)).sort(), folder).toEqual(entries);
+    }
+  });
+
   it("managed settings run the guard hook (PreToolUse and PreSkillShellCommand) and allow managed hooks only", () => {
     const settings = JSON.parse(entry(layer, "etc/claude-code/managed-settings.json").body.toString("utf8")) as {
       allowManagedHooksOnly?: boolean;

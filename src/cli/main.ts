@@ -69,6 +69,7 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .description("write the agent image's policy layer (an OCI layer tar) for a no-prompt profile")
     .requiredOption("--profile <name>", "autonomous, ci, or a profile of yours that never prompts")
     .requiredOption("--out <file.tar>", "where to write the layer")
+    .option("--egress-wall <who>", "network (default): the entrypoint refuses any way out but the gateway; orchestrator: the Kubernetes variant, whose wall is a NetworkPolicy (README)")
     .addOption(profilesDirOption())
     .option("--json", "machine-readable output")
     .action((flags) => run(async () => (await import("./commands/bake.js")).bake(flags)));
@@ -126,6 +127,11 @@ export function buildProgram(run: (load: () => Promise<CommandResult>) => Promis
     .option("--dir <dir>", "the runs folder (default: $XDG_STATE_HOME/perimeter/runs)")
     .option("--json", "machine-readable output")
     .action((runId: string | undefined, flags) => run(async () => (await import("./commands/runs.js")).runs(runId, flags)));
+  program
+    .command("finish", { hidden: true })
+    .description("in a cluster run's agent pod, after the agent: scan, commit, push, pull request (the Job's last container; --emit k8s)")
+    .option("--json", "machine-readable output (the default: one JSON line)")
+    .action(() => run(async () => (await import("./commands/finish.js")).finish()));
   return program;
 }
 

@@ -8,6 +8,7 @@ import type { ImageSpec } from "../image/spec.js";
 import { realCredentials } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
 import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
+import { notAPod, proxyProblem, serviceAccountTokens } from "./cluster.js";
 import { directNetworkSignals } from "./network.js";
 import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
 
@@ -23,7 +24,9 @@ export const REFUSAL_CODES = [
   "E_SECCOMP",
   "E_CONTAINER_SOCKET",
   "E_NETWORK_DIRECT",
+  "E_PROXY_UNSET",
   "E_CREDENTIAL",
+  "E_SERVICE_ACCOUNT_TOKEN",
   "E_POLICY_TAMPERED",
   "E_POLICY_MISSING",
   "E_POLICY_WRITABLE",
@@ -174,11 +177,24 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   if (credentials.length > 0) {
     found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
   }
-  // Anything but an explicit "direct" (a profile without [network]) is checked: fail closed.
+  const tokens = serviceAccountTokens(e.exists, e.readText("/proc/self/mountinfo"));
+  if (tokens.length > 0) {
+    found.push({ code: "E_SERVICE_ACCOUNT_TOKEN", reason: `a Kubernetes service-account token is mounted (${tokens.join(", ")}): a credential to the cluster's API; set automountServiceAccountToken: false` });
+  }
+  // Anything but an explicit "direct" (a profile without [network]) is checked: fail closed. Only
+  // the baked spec says who holds the wall; nothing in the environment is asked.
   if (spec.network !== "direct") {
-    const ways = directNetworkSignals({ route: e.readText("/proc/net/route"), ipv6Route: e.readText("/proc/net/ipv6_route"), dev: e.readText("/proc/net/dev") });
+    const wall = spec.egressWall === "orchestrator" ? "orchestrator" : "network";
+    const ways = directNetworkSignals({ route: e.readText("/proc/net/route"), ipv6Route: e.readText("/proc/net/ipv6_route"), dev: e.readText("/proc/net/dev") }, wall);
     if (ways.length > 0) {
-      found.push({ code: "E_NETWORK_DIRECT", reason: `the container can reach the network directly (${ways.join("; ")}); profile ${spec.profile} routes through the gateway: start the agent on an --internal network whose only way out is the gateway` });
+      const fix = wall === "orchestrator" ? "run the pod without hostNetwork, its egress held by a NetworkPolicy to the gateway" : "start the agent on an --internal network whose only way out is the gateway";
+      found.push({ code: "E_NETWORK_DIRECT", reason: `the container can reach the network directly (${ways.join("; ")}); profile ${spec.profile} routes through the gateway: ${fix}` });
+    }
+    if (wall === "orchestrator") {
+      const outside = notAPod(e.env);
+      if (outside !== undefined) found.push({ code: "E_NETWORK_DIRECT", reason: outside });
+      const proxy = proxyProblem(e.env);
+      if (proxy !== undefined) found.push({ code: "E_PROXY_UNSET", reason: proxy });
     }
   }
   const engine = await engineReachable(e.env, e);

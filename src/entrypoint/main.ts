@@ -7,6 +7,10 @@ import { realEnvironment, refusals, type Environment } from "./checks.js";
 import { bakedDigests, type PolicyDigests } from "./digests.js";
 import { EXIT_REFUSED, formatRefusal, stderrLines } from "./record.js";
 import { runTool, type RunRequest } from "./run.js";
+import { START_WAIT_MS, START_WHEN_ENV, startGate } from "./start-gate.js";
+
+/** The start gate's file never appeared (the launcher stops a run whose clone failed before that). */
+export const EXIT_START_TIMEOUT = 75;
 
 export { EXIT_REFUSED, realEnvironment };
 
@@ -44,6 +48,11 @@ export async function main(
   }
   const request = parseRequest(spec, args, environment.env);
   if (typeof request === "string") return refuse("E_USAGE", request);
+  // Every check ran before the wait: a refused start is known at once, not after the clone.
+  if (!(await startGate(environment.env, environment.exists))) {
+    process.stderr.write(`perimeter-entrypoint: ${environment.env[START_WHEN_ENV]} did not appear within ${START_WAIT_MS / 1000} s; the tool was not started\n`);
+    return EXIT_START_TIMEOUT;
+  }
   return runTool(spec, request);
 }
 

@@ -61,9 +61,11 @@ export interface NetworkTexts {
  * Every way out past the gateway that the tables show, or [] when there is none. An unreadable IPv4
  * table fails closed (every Linux container has one); no IPv6 table means IPv6 is off.
  */
-export function directNetworkSignals(t: NetworkTexts): string[] {
-  if (t.route === undefined) return ["/proc/net/route cannot be read"];
+export function directNetworkSignals(t: NetworkTexts, wall: "network" | "orchestrator" = "network"): string[] {
   const host = interfaceNames(t.dev ?? "").filter((name) => HOST_INTERFACE.test(name));
+  // Held by an orchestrator's policy, a pod's own routes are no way past it; the host's network is.
+  if (wall === "orchestrator") return host.length > 0 ? [`the host's interfaces are visible (${host.slice(0, 4).join(", ")}${host.length > 4 ? ", ..." : ""}): host networking, which no NetworkPolicy holds`] : [];
+  if (t.route === undefined) return ["/proc/net/route cannot be read"];
   const signals = [...new Set([...ipv4Ways(t.route), ...ipv6Ways(t.ipv6Route ?? "")])];
   if (host.length > 0) signals.push(`the host's interfaces are visible (${host.slice(0, 4).join(", ")}${host.length > 4 ? ", ..." : ""}): host networking`);
   return signals;

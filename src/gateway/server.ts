@@ -17,6 +17,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { normalHost } from "../profile/host.js";
 import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
+import { GATEWAY_CIPHERS } from "./ciphers.js";
 import { effectiveMethods, graphqlFieldsFor, graphqlRefusal, httpWireRefusal, refUpdateRefusal } from "./checks.js";
 import { normalPath } from "./glob.js";
 import { mutationFields } from "./graphql.js";
@@ -72,6 +73,30 @@ function pump(from: Socket, to: Socket): void {
     }
   });
   from.once("end", () => to.end());
+}
+
+/** Bytes of one read from an upstream in a tunnel: 4x a socket's usual 64 KB, so a quarter of the callbacks. */
+const READ_SIZE = 256 << 10;
+
+/**
+ * The download side of a tunnel without a Buffer allocated per read (each one is external memory
+ * that drives V8 into a major GC every few tens of MB): the upstream reads into buffers of this pool,
+ * a buffer goes back once the client's write of it is done, and reading stops while TUNNEL_QUEUE
+ * bytes are still queued for the client.
+ */
+class ReadPool {
+  private readonly free: Buffer[] = [];
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
+  }
+  /** net.Socket's onread callback: returning false pauses `from` until the queue drains. */
+  forward(buf: Uint8Array, n: number, to: Socket, from: Socket): boolean {
+    const buffer = buf as Buffer;
+    to.write(buffer.subarray(0, n), () => this.free.push(buffer));
+    if (to.writableLength <= TUNNEL_QUEUE) return true;
+    to.once("drain", () => from.resume());
+    return false;
+  }
 }
 export const BUNDLE_FILE = "ca-bundle.pem";
 
@@ -152,7 +177,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const trusted = [...rootCertificates, ...systemBundle(), ...(options.upstreamCa ? [options.upstreamCa] : [])];
   // One context made once: an agent given `ca` hashes all ~150 roots into its pool key on every
   // request and builds a context per connection (2 s of a 200 MB intercepted download's CPU).
-  const upstreamContext = createSecureContext({ ca: trusted });
+  const upstreamContext = createSecureContext({ ca: trusted, ciphers: GATEWAY_CIPHERS });
   const tlsAgent = new HttpsAgent({ keepAlive: true, secureContext: upstreamContext });
   const plainAgent = new HttpAgent({ keepAlive: true });
   const emit = options.onEvent ?? (() => {});
@@ -202,7 +227,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const api = modelApiOf(methods[0]!, path);
     if (api !== undefined) {
       const over = budget.refusal();
-      if (over) return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      if (over) {
+        budget.totals.refused += 1;
+        writeUsage();
+        return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      }
     }
     if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
 
@@ -256,8 +285,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
     });
+    let answered = false;
     upstream.on("error", (error) => {
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;
+      // Once the reply has begun, its own end (settle below) writes the one line.
+      if (answered) return void res.destroy();
       if (!res.headersSent) {
         const body = JSON.stringify({ message: `perimeter gateway: cannot reach ${target.host}:${target.port} (${detail})` });
         res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
@@ -265,6 +297,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       finish({ decision: "error", status: 502, detail, bytesIn });
     });
     upstream.on("response", (upRes) => {
+      answered = true;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, responseHeaders(upRes) as unknown as OutgoingHttpHeaders);
       const reader = api === undefined ? undefined : new UsageReader(/event-stream/.test(String(upRes.headers["content-type"] ?? "")) || /stream|alt=sse/.test(url), /\/models\/([^/:]+):/.exec(path)?.[1]);
       const decoder = reader === undefined ? undefined : decoderFor(upRes.headers["content-encoding"]);
@@ -281,10 +314,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           res.once("drain", () => upRes.resume());
         }
       });
-      upRes.on("end", () => {
-        res.end();
+      // Logged and counted exactly once, however the exchange ends. A client that hangs up after the
+      // last event but before the reply's end (Codex drops the stream at its last event) still had
+      // every byte passed on counted: otherwise the call leaves no line, and an agent could dodge
+      // the budget by resetting the connection.
+      let settled = false;
+      const settle = (detail?: string) => {
+        if (settled) return;
+        settled = true;
         const done = () => {
-          const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut };
+          const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut, ...(detail !== undefined ? { detail } : {}) };
           if (reader !== undefined) {
             const usage = reader.result();
             const { usd, crossed } = budget.add(usage);
@@ -303,6 +342,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           sink.once("error", done);
           sink.end();
         } else done();
+      };
+      upRes.on("end", () => {
+        res.end();
+        settle();
+      });
+      res.once("close", () => {
+        if (!res.writableFinished) settle("the client closed before the reply ended");
+      });
+      upRes.once("close", () => {
+        if (!upRes.complete) settle("the upstream closed before the reply ended");
       });
     });
     for (const b of prefix) upstream.write(b);
@@ -473,7 +522,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   function tunnel(client: Socket, head: Buffer, host: string, port: number, started: number): void {
-    const upstream = netConnect({ host, port, lookup: lookup as never });
+    const pool = new ReadPool();
+    const upstream: Socket = netConnect({ host, port, lookup: lookup as never, onread: { buffer: () => pool.take(), callback: (n: number, buf: Uint8Array): boolean => pool.forward(buf, n, client, upstream) } });
     track(upstream);
     let connected = false;
     upstream.once("connect", () => {
@@ -483,7 +533,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) upstream.write(head);
       pump(client, upstream);
-      pump(upstream, client);
+      upstream.once("end", () => client.end());
     });
     upstream.on("error", (error) => {
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;

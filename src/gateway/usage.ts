@@ -117,10 +117,12 @@ export interface Totals {
   percent: number;
   warned: boolean;
   stopped: boolean;
+  /** Model calls refused because the budget was spent (a run that had one stopped for the budget). */
+  refused: number;
 }
 
 export class Budget {
-  readonly totals: Totals = { calls: 0, input: 0, cachedInput: 0, output: 0, usd: 0, percent: 0, warned: false, stopped: false };
+  readonly totals: Totals = { calls: 0, input: 0, cachedInput: 0, output: 0, usd: 0, percent: 0, warned: false, stopped: false, refused: 0 };
   private readonly prices: { match: (model: string) => boolean; price: Price }[];
   private readonly dearest: Price;
 

@@ -10,7 +10,7 @@ import { renderProfile } from "../render.js";
 import { serialize } from "../sink/formats.js";
 import { writeLayer, type LayerEntry } from "../sink/layer.js";
 import type { AgentTool, Gap } from "../tools/types.js";
-import { ENTRYPOINT_PATH, IMAGE_SPEC_PATH, imageSpec, PACKAGE_PATH, type ImageSpec } from "./spec.js";
+import { ENTRYPOINT_PATH, IMAGE_SPEC_PATH, imageSpec, PACKAGE_PATH, type ImageSpec, type ImageSpecOptions } from "./spec.js";
 
 const READ_ONLY = 0o444;
 
@@ -32,7 +32,8 @@ function cliPackage(): LayerEntry[] {
   const files = [
     "package.json",
     ...readdirSync(join(root, "profiles")).filter((f) => f.endsWith(".toml")).map((f) => `profiles/${f}`),
-    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "gateway.cjs"].map((f) => `dist/${f}`),
+    // run.cjs: the cluster form's finisher (`perimeter finish`) runs in the image, with the scanner.
+    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "gateway.cjs", "run.cjs"].map((f) => `dist/${f}`),
     ...readdirSync(join(dist, "compiled")).map((f) => `dist/compiled/${f}`),
   ];
   return files.map((file) => ({
@@ -59,7 +60,7 @@ function entrypointBundle(others: readonly LayerEntry[]): Buffer {
   return Buffer.from(parts.join(JSON.stringify(JSON.stringify(digests))));
 }
 
-export function bakeEntries(profile: Profile, tools: readonly AgentTool[]): BakeResult {
+export function bakeEntries(profile: Profile, tools: readonly AgentTool[], options: ImageSpecOptions = {}): BakeResult {
   if (!isContainerOnly(profile)) {
     throw new ProfilePlacementError(
       `profile "${profile.name}" prompts the user (posture.prompts = "${profile.posture.prompts}"); only no-prompt profiles go into the agent image, interactive ones go on the host with \`perimeter render\``,
@@ -67,15 +68,15 @@ export function bakeEntries(profile: Profile, tools: readonly AgentTool[]): Bake
   }
   const rendering = renderProfile(profile, tools, "image");
   const policy: LayerEntry[] = rendering.files.map((f) => ({ path: f.path, content: serialize(f.body, true), mode: READ_ONLY }));
-  const spec = imageSpec(profile, tools, policy.map((p) => p.path));
+  const spec = imageSpec(profile, tools, policy.map((p) => p.path), options);
   // Every file bake writes, the guard's CLI package included, is digested into the entrypoint.
   const others: LayerEntry[] = [...policy, { path: IMAGE_SPEC_PATH, content: `${JSON.stringify(spec, null, 2)}\n`, mode: READ_ONLY }, ...cliPackage()];
   const entries: LayerEntry[] = [...others, { path: ENTRYPOINT_PATH, content: entrypointBundle(others), mode: 0o555 }];
   return { spec, entries, gaps: rendering.gaps };
 }
 
-export async function bakeLayer(profile: Profile, tools: readonly AgentTool[], out: string): Promise<BakeResult> {
-  const result = bakeEntries(profile, tools);
+export async function bakeLayer(profile: Profile, tools: readonly AgentTool[], out: string, options: ImageSpecOptions = {}): Promise<BakeResult> {
+  const result = bakeEntries(profile, tools, options);
   await writeLayer(out, result.entries);
   return result;
 }

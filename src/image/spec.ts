@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../profile/builtin.js";
+import { UsageError } from "../errors.js";
 import type { Profile } from "../profile/types.js";
 import type { AgentTool, ToolId } from "../tools/types.js";
 
@@ -14,6 +15,14 @@ export const PACKAGE_PATH = "/opt/perimeter/package";
 export const CLI_PATH = `${PACKAGE_PATH}/dist/perimeter.cjs`;
 /** How the image starts the gateway, from that same package; `perimeter run` uses it. */
 export const GATEWAY_COMMAND = ["node", CLI_PATH, "gateway"];
+
+export const EGRESS_WALLS = ["network", "orchestrator"] as const;
+export type EgressWall = "orchestrator";
+
+export interface ImageSpecOptions {
+  /** "orchestrator": the cluster variant (ImageSpec.egressWall); "network" (default): the engine's network. */
+  egressWall?: (typeof EGRESS_WALLS)[number];
+}
 
 export interface ImageSpec {
   profile: string;
@@ -31,6 +40,15 @@ export interface ImageSpec {
    * (E_NETWORK_DIRECT, src/entrypoint/network.ts). "direct": a profile without [network], no gateway.
    */
   network: "gateway" | "direct";
+  /**
+   * Who holds the egress wall of a "gateway" image. Absent (what bake writes unless told): the
+   * container's own network, which the entrypoint reads, refusing any way out but the gateway.
+   * "orchestrator" (`perimeter bake --egress-wall orchestrator`, the Kubernetes variant): a
+   * NetworkPolicy the pod cannot see holds it, so a default route is no refusal; the pod must be a
+   * pod (KUBERNETES_SERVICE_HOST), have HTTPS_PROXY set and no service-account token mounted. Baked
+   * into a policy file whose digest the entrypoint carries: no variable or mount can switch it.
+   */
+  egressWall?: EgressWall;
   tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
 }
 
@@ -42,7 +60,11 @@ export function pinnedClientVersions(): Record<string, string> {
   return manifest.dependencies;
 }
 
-export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyFiles: string[]): ImageSpec {
+export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyFiles: string[], options: ImageSpecOptions = {}): ImageSpec {
+  const network = profile.network !== undefined ? "gateway" : "direct";
+  if (options.egressWall === "orchestrator" && network !== "gateway") {
+    throw new UsageError(`--egress-wall orchestrator: profile "${profile.name}" has no [network] section, so there is no gateway and no wall for an orchestrator to hold`);
+  }
   const versions = pinnedClientVersions();
   const user = { name: "agent", uid: 1000, gid: 1000, home: "/home/agent", shell: "/bin/bash" };
   return {
@@ -58,7 +80,9 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
     },
     entrypoint: ["tini", "--", "node", ENTRYPOINT_PATH],
     policyFiles: [...policyFiles, IMAGE_SPEC_PATH].sort(),
-    network: profile.network !== undefined ? "gateway" : "direct",
+    network,
+    // Only when asked: the standard image's spec (and nix/image-spec.json) stays as it was.
+    ...(options.egressWall === "orchestrator" ? { egressWall: "orchestrator" as const } : {}),
     tools: Object.fromEntries(
       tools.map((tool) => {
         const version = versions[tool.npmPackage];

@@ -2,12 +2,13 @@
 // interrupt handling and the cleanup. It decides the one stop reason and writes the manifest.
 import { join } from "node:path";
 import { EXIT_WALL_CLOCK } from "../entrypoint/run.js";
-import { writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { parseStageOutput, type StageOutput } from "./diff.js";
 import { writeManifest, type Manifest } from "./manifest.js";
-import { LAUNCHER_GRACE_SECONDS, sha256, type EngineCommand, type RunPlan, type StepName } from "./plan.js";
+import { GATEWAY_LOG_FILE, LAUNCHER_GRACE_SECONDS, sha256, type EngineCommand, type RunPlan, type StepName } from "./plan.js";
 import { startProcess, type ProcessResult, type RunningProcess } from "./process.js";
 import { profileDigest } from "./profile-digest.js";
+import { parsePublishOutput, promptForRecord, publishEnv, type PublishFacts } from "./publish-env.js";
 import { EXIT_REFUSED, entrypointRecords, parseGatewayLog, refusalOf, requestCounts, usageFromLog, type GatewayLogLine } from "./records.js";
 import type { Profile } from "../profile/types.js";
 import type { RunRequest } from "./request.js";
@@ -49,7 +50,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   const files = {
     agentStdout: join(request.outDir, "agent.stdout"),
     agentStderr: join(request.outDir, "agent.stderr"),
-    gatewayLog: join(request.outDir, "gateway-requests.jsonl"),
+    gatewayLog: join(request.outDir, GATEWAY_LOG_FILE),
   };
   const obs: Observations = {
     interrupted: false,
@@ -141,6 +142,8 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   let detail = "";
   /** The clone's container, still being removed when the agent starts. */
   let cloneDone: Promise<unknown> = Promise.resolve();
+  /** The agent container's run, started beside the gateway and the clone. */
+  let agentRun: Promise<ProcessResult> | undefined;
   let clone: { base: string; branch: string } | undefined;
   let stage: StageOutput | undefined;
   let findings: SecretFinding[] = [];
@@ -187,6 +190,13 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
       });
       cloneDone = cloned.catch(() => undefined);
       const created = mustRun(plan.steps.agent[0]!, "creating the agent container", { AGENT_PROMPT: request.prompt });
+      // Started as soon as it exists: its entrypoint checks the sandbox now and starts the tool when
+      // the clone's marker appears. A clone that fails leaves it waiting, and the cleanup removes it.
+      agentRun = created.then(() => {
+        agentActive = true;
+        return run(plan.steps.agent[1]!, {}, { stdoutFile: files.agentStdout, stderrFile: files.agentStderr });
+      });
+      agentRun.catch(() => undefined);
       // All at once: the clone waits inside its container until the gateway listens.
       const [g, c, a] = await Promise.allSettled([gateway, Promise.race([result, cloned]), created]);
       if (g.status === "rejected") throw g.reason;
@@ -208,7 +218,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
       }, (request.limits.wallClockSeconds + LAUNCHER_GRACE_SECONDS) * 1000);
       const heartbeat = options.progress === undefined ? undefined : setInterval(() => void heartbeatLine().then(say), HEARTBEAT_MS);
       try {
-        const result = await run(plan.steps.agent[1]!, {}, { stdoutFile: files.agentStdout, stderrFile: files.agentStderr });
+        const result = await agentRun!;
         manifest.agent.exitCode = result.exitCode;
         manifest.entrypoint.records = entrypointRecords(result.stderr);
         const refusal = refusalOf(result.stderr);
@@ -254,15 +264,11 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
     if (publishable && stage!.summary.filesChanged === 0) detail = "the agent changed nothing: no commit, no pull request";
     if (publishable && stage!.summary.filesChanged > 0) {
       await phase("commit, push and open the pull request", async () => {
-        const env = publishEnv(request, plan, clone!, stage!);
+        const env = publishEnv(publishFacts(request, plan), clone!, stage!.summary);
         const result = await run(plan.steps.publish[0]!, env, { timeoutMs: HELPER_TIMEOUT_MS });
-        const pushed = /^PERIMETER_PUSHED (\S+) (\S+)$/m.exec(result.stdout);
-        if (pushed !== null) manifest.refsPushed.push({ commit: pushed[1]!, ref: pushed[2]! });
-        const prAt = result.stdout.indexOf("PERIMETER_PR\n");
-        if (prAt >= 0) {
-          const pr = JSON.parse(result.stdout.slice(prAt + "PERIMETER_PR\n".length)) as { html_url?: string; number?: number };
-          manifest.pullRequest = { url: pr.html_url ?? "", number: pr.number ?? null };
-        }
+        const out = parsePublishOutput(result.stdout);
+        if (out.pushed !== undefined) manifest.refsPushed.push(out.pushed);
+        if (out.pullRequest !== undefined) manifest.pullRequest = out.pullRequest;
         if (result.exitCode !== 0) {
           obs.publishFailed = true;
           detail = lastLines(result.stderr, 3) || `the publish step exited ${result.exitCode}`;
@@ -279,7 +285,7 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
     if (options.handleSignals ?? false) for (const s of signals) process.off(s, onSignal);
   }
 
-  await collectGatewayLog();
+  await collectFinalGatewayLog();
   say("cleanup: removing the run's containers, network and volumes");
   for (const command of plan.steps.cleanup) await run(command).catch(() => undefined);
   removeStaged(plan.runId);
@@ -298,12 +304,32 @@ export async function executeRun(request: RunRequest, plan: RunPlan, options: Ex
   say(`${reason}: ${detail}`);
   return manifest;
 
+  /** The log as the running gateway has it: every exchange the agent closed is in it (one line each). */
   async function collectGatewayLog(): Promise<void> {
     if (!gatewayStarted) return;
     const result = await run(plan.steps.collect[0]!).catch(() => undefined);
     if (result === undefined || result.exitCode !== 0) return;
     writeFileSync(files.gatewayLog, result.stdout, { mode: 0o600 });
-    const log = parseGatewayLog(result.stdout);
+    recordGatewayLog(result.stdout);
+  }
+
+  /** The gateway stopped (SIGTERM: it settles what is open and writes its totals), then its log copied out. */
+  async function collectFinalGatewayLog(): Promise<void> {
+    if (!gatewayStarted) return;
+    const [stop, copy] = plan.steps.collect.slice(1);
+    await run(stop!).catch(() => undefined);
+    const copied = await run(copy!).catch(() => undefined);
+    if (copied?.exitCode !== 0) return;
+    try {
+      chmodSync(files.gatewayLog, 0o600);
+      recordGatewayLog(readFileSync(files.gatewayLog, "utf8"));
+    } catch {
+      // the copy left no file: the earlier reading stands
+    }
+  }
+
+  function recordGatewayLog(text: string): void {
+    const log = parseGatewayLog(text);
     manifest.gateway = { ...requestCounts(log), log };
     manifest.usage = usageFromLog(log);
     obs.budgetRefused = manifest.usage.refused;
@@ -334,31 +360,15 @@ function budgetOf(profile: Profile): Manifest["budget"] {
   return { tokens: tokens ?? null, usd: usd ?? null, warnPercent, stopPercent };
 }
 
-function publishEnv(request: RunRequest, plan: RunPlan, clone: { base: string; branch: string }, stage: StageOutput): Record<string, string> {
-  const s = stage.summary;
-  const summary = `${s.filesChanged} file(s) changed, +${s.linesAdded} -${s.linesDeleted}`;
-  const prompt = request.recordPrompt ? request.prompt : `sha256:${sha256(request.prompt)} (${request.prompt.length} characters; kept out of the record)`;
-  const message = [
-    `perimeter run ${plan.runId}: ${request.tool.title}, profile ${request.profile.name}`,
-    "",
-    `Run: ${plan.runId}`,
-    `Prompt: ${prompt}`,
-    `Diff: ${summary}`,
-    "",
-  ].join("\n");
-  const body = [
-    `Opened by \`perimeter run\` (run \`${plan.runId}\`): ${request.tool.title} with the \`${request.profile.name}\` profile, behind the gateway.`,
-    "",
-    `- prompt: ${prompt}`,
-    `- diff: ${summary}`,
-    `- secret scan: ${SCANNER}, no findings`,
-    "",
-    "One commit made from the agent's final tree; the execution manifest stays on the launcher's host.",
-  ].join("\n");
+function publishFacts(request: RunRequest, plan: RunPlan): PublishFacts {
   return {
-    PERIMETER_BASE: clone.base,
-    PERIMETER_REPO_URL: request.repo.url,
-    PERIMETER_COMMIT_MESSAGE: message,
-    PERIMETER_PR_JSON: JSON.stringify({ title: `perimeter: ${request.tool.id} run ${plan.runId}`, head: plan.branch, base: clone.branch, body }),
+    runId: plan.runId,
+    branch: plan.branch,
+    tool: { id: request.tool.id, title: request.tool.title },
+    profile: request.profile.name,
+    promptForRecord: promptForRecord(request.prompt, sha256(request.prompt), request.recordPrompt),
+    repoUrl: request.repo.url,
   };
 }
+
+export { finishRun, FINISH_ENV, type FinishSpec, type FinishRecord } from "./finish.js";

@@ -3,20 +3,32 @@
 //   - the gateway: a Deployment (the credentials from a Secret reference, never in the objects) with
 //     a second container that serves only the run's CA bundle (the CA key stays in the gateway
 //     process), and a Service;
-//   - the agent: a batch/v1 Job, restricted pod security, the clone as an init container through the
-//     gateway, the prompt from a ConfigMap, the wall clock as activeDeadlineSeconds and in the
-//     entrypoint, memory and CPUs as the container's limits;
+//   - the agent: a batch/v1 Job, restricted pod security, whose init containers run in order: the CA
+//     bundle, the clone through the gateway, then the agent itself (the prompt from a ConfigMap, the
+//     wall clock in the entrypoint, memory and CPUs as its limits); an init container that fails
+//     fails the pod, so a failed agent reaches no push. The pod's one container is the finisher
+//     (`perimeter finish`, src/run/finish.ts): the local run's stage, secret scan, commit, push and
+//     pull request through the gateway, in a fresh container with a clean git config, printing the
+//     manifest fields it knows as one JSON line;
 //   - NetworkPolicies: the agent pod reaches only the gateway (and DNS); the gateway only its
 //     allowlist's ports.
-// The scan, commit, push and pull request of a finished run are not emitted (see README).
+// The agent's image is the cluster variant (`perimeter bake --egress-wall orchestrator`, README):
+// a pod has a default route, and the standard image's entrypoint refuses one.
 import { WALL_CLOCK_ENV } from "../entrypoint/run.js";
 import { GATEWAY_COMMAND } from "../image/spec.js";
-import { AGENT_UID, agentEnv, gatewayCredentials, LAUNCHER_GRACE_SECONDS, runBranch, sha256, GATEWAY_PORT } from "./plan.js";
+import { CLI_PATH } from "../image/spec.js";
+import { FINISH_ENV, type FinishSpec } from "./finish.js";
+import { AGENT_UID, agentEnv, gatewayCredentials, HELPER_LIMITS, LAUNCHER_GRACE_SECONDS, runBranch, sha256, GATEWAY_PORT } from "./plan.js";
+import { promptForRecord } from "./publish-env.js";
 import { CONTAINER_PATHS as P } from "./paths.js";
 import type { RunRequest } from "./request.js";
 import { cloneScript } from "./scripts.js";
 
 export const CA_PORT = 8080;
+/** The gateway's usage totals, beside its CA certificate (the finisher reads them before it pushes). */
+export const USAGE_FILE = "usage.json";
+/** How long the finisher may take after the agent, within the Job's deadline. */
+export const FINISH_SECONDS = 600;
 export const DEFAULT_SECRET = "perimeter-credentials";
 
 type Obj = Record<string, unknown>;
@@ -58,9 +70,11 @@ export function k8sObjects(request: RunRequest, options: K8sOptions = {}): Obj[]
   const env = (pairs: [string, string][]) => pairs.map(([n, value]) => ({ name: n, value }));
   const proxyEnv = env(["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"].map((v) => [v, proxy] as [string, string]).concat([["NO_PROXY", "localhost,127.0.0.1"], ["no_proxy", "localhost,127.0.0.1"]]));
   const trustEnv = env(["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"].map((v) => [v, P.caBundle] as [string, string]));
-  const gatewayArgs = ["--", ...GATEWAY_COMMAND, "--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`];
+  const gatewayArgs = ["--", ...GATEWAY_COMMAND, "--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`, "--usage", `${P.ca}/${USAGE_FILE}`];
   const tmp = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } };
-  const caServer = `require("http").createServer((q,s)=>{if(q.url!=="/ca-bundle.pem"){s.writeHead(404).end();return}require("fs").createReadStream(${JSON.stringify(P.caBundle)}).on("error",()=>s.writeHead(503).end()).pipe(s)}).listen(${CA_PORT})`;
+  // Serves two files of the CA volume: the bundle (never the key, which stays in the gateway's memory) and the usage totals.
+  const served = JSON.stringify({ "/ca-bundle.pem": P.caBundle, [`/${USAGE_FILE}`]: `${P.ca}/${USAGE_FILE}` });
+  const caServer = `const f=${served};require("http").createServer((q,s)=>{const p=f[q.url];if(p===undefined){s.writeHead(404).end();return}require("fs").createReadStream(p).on("error",()=>s.writeHead(503).end()).pipe(s)}).listen(${CA_PORT})`;
 
   const gatewayPod = {
     metadata: { labels: labels("gateway") },
@@ -107,7 +121,34 @@ export function k8sObjects(request: RunRequest, options: K8sOptions = {}): Obj[]
     },
   };
 
-  const deadline = request.limits.wallClockSeconds + LAUNCHER_GRACE_SECONDS;
+  // The entrypoint's clock stops the agent; the deadline is the backstop, with the finisher's time after it.
+  const deadline = request.limits.wallClockSeconds + LAUNCHER_GRACE_SECONDS + FINISH_SECONDS;
+  const finishSpec: FinishSpec = {
+    runId: id,
+    branch: runBranch(request.tool.id, id),
+    tool: { id: request.tool.id, title: request.tool.title, versionCommand: [...request.tool.run.versionCommand] },
+    profile: request.profile.name,
+    prompt: { sha256: sha256(request.prompt), characters: request.prompt.length },
+    promptForRecord: promptForRecord(request.prompt, sha256(request.prompt), request.recordPrompt),
+    repo: { url: request.repo.url, slug: request.repo.slug },
+    repoUrl: request.repo.url,
+    githubApi: request.githubApi,
+    usageUrl: `http://${gatewayHost}:${CA_PORT}/${USAGE_FILE}`,
+  };
+  const finisher = {
+    name: "finish",
+    image: request.image,
+    command: ["node", CLI_PATH, "finish", "--json"],
+    env: [...proxyEnv, ...trustEnv, { name: FINISH_ENV, value: JSON.stringify(finishSpec) }],
+    securityContext: restrictedContainer,
+    resources: { limits: { memory: quantity(HELPER_LIMITS.memory), cpu: "1" }, requests: { memory: "128Mi", cpu: "100m" } },
+    volumeMounts: [
+      { name: "workspace", mountPath: P.work, subPath: "work", readOnly: true },
+      { name: "workspace", mountPath: P.base, subPath: "base" },
+      { name: "ca", mountPath: P.ca, readOnly: true },
+      { name: "tmp", mountPath: "/tmp" },
+    ],
+  };
   const agentPod = {
     metadata: { labels: labels("agent") },
     spec: {
@@ -137,9 +178,8 @@ export function k8sObjects(request: RunRequest, options: K8sOptions = {}): Obj[]
             { name: "tmp", mountPath: "/tmp" },
           ],
         },
-      ],
-      containers: [
         {
+          // An init container: it runs to completion, and its failure fails the pod before any push.
           name: "agent",
           image: request.image,
           args: [request.tool.id],
@@ -156,18 +196,21 @@ export function k8sObjects(request: RunRequest, options: K8sOptions = {}): Obj[]
             limits: { memory: quantity(request.limits.memory), cpu: String(request.limits.cpus) },
             requests: { memory: quantity(request.limits.memory), cpu: String(request.limits.cpus) },
           },
+          // A /tmp of its own: what the agent leaves there (a .curlrc under the helpers' HOME) never reaches the finisher.
           volumeMounts: [
             { name: "workspace", mountPath: P.work, subPath: "work" },
             { name: "ca", mountPath: P.ca, readOnly: true },
-            { name: "tmp", mountPath: "/tmp" },
+            { name: "agent-tmp", mountPath: "/tmp" },
             { name: "home", mountPath: "/home/agent" },
           ],
         },
       ],
+      containers: [finisher],
       volumes: [
         { name: "workspace", persistentVolumeClaim: { claimName: name("workspace") } },
         { name: "ca", emptyDir: { medium: "Memory", sizeLimit: "8Mi" } },
         tmp,
+        { ...tmp, name: "agent-tmp" },
         { name: "home", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } },
       ],
     },
@@ -217,6 +260,7 @@ export function k8sObjects(request: RunRequest, options: K8sOptions = {}): Obj[]
           "perimeter.io/branch": runBranch(request.tool.id, id),
           // Kubernetes has no per-pod process limit in the pod spec: the kubelet's podPidsLimit holds it.
           "perimeter.io/pids-limit": String(request.limits.pids),
+          "perimeter.io/image-variant": "egress wall held by the orchestrator (perimeter bake --egress-wall orchestrator)",
         },
       },
       spec: { backoffLimit: 0, activeDeadlineSeconds: deadline, ttlSecondsAfterFinished: 86_400, template: agentPod },

@@ -2,7 +2,9 @@
 // `perimeter run --print` prints exactly this; the executor (execute.ts) runs exactly this. Nothing
 // here touches the engine or the disk.
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { WALL_CLOCK_ENV } from "../entrypoint/run.js";
+import { START_WHEN_ENV } from "../entrypoint/start-gate.js";
 import { GATEWAY_COMMAND } from "../image/spec.js";
 import { engineById, type Engine } from "./engine.js";
 import { LABEL, runLabels, runNames, type Role, type RunNames } from "./names.js";
@@ -12,11 +14,17 @@ import { cloneScript, publishScript, stageScript } from "./scripts.js";
 import { stagedInputs } from "./staging.js";
 
 export const GATEWAY_PORT = 3128;
+/** The gateway's request log, as the run copies it into the out directory. */
+export const GATEWAY_LOG_FILE = "gateway-requests.jsonl";
 export const AGENT_UID = 1000;
 /** What the agent holds instead of each credential; the gateway puts the real one on the wire. */
 export const PLACEHOLDER = "perimeter-placeholder";
 /** Seconds the entrypoint's clock gets before the launcher's backstop stops the container. */
 export const LAUNCHER_GRACE_SECONDS = 15;
+/** The clone's last act: the agent's tool starts when this appears (the agent sees only its own .git). */
+export const CLONE_MARKER = `${P.work}/.git/perimeter-cloned`;
+/** The clone, stage and publish containers' limits (the agent's come from the profile). */
+export const HELPER_LIMITS = { memory: "1g", pids: 256 };
 
 export type StepName = "prepare" | "gateway" | "clone" | "agent" | "stage" | "publish" | "collect" | "stop" | "cleanup" | "verify";
 
@@ -84,7 +92,7 @@ export function planRun(request: RunRequest): RunPlan {
     "--read-only", "--tmpfs", "/tmp:rw,nosuid,nodev,size=256m",
     "--user", `${AGENT_UID}:${AGENT_UID}`,
   ];
-  const helperLimits = ["--memory", "1g", "--pids-limit", "256"];
+  const helperLimits = ["--memory", HELPER_LIMITS.memory, "--pids-limit", String(HELPER_LIMITS.pids)];
   const trustEnv = ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"].flatMap((v) => ["--env", `${v}=${P.caBundle}`]);
   const proxyEnv = ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"].flatMap((v) => ["--env", `${v}=${proxy}`]);
   const noProxy = ["--env", "NO_PROXY=localhost,127.0.0.1", "--env", "no_proxy=localhost,127.0.0.1"];
@@ -150,8 +158,9 @@ export function planRun(request: RunRequest): RunPlan {
     ...script(cloneScript(P)),
   ], { passEnv: ["PERIMETER_REPO_URL"], concurrent: true });
 
-  // agent: the hardened container, on the internal network only, with the run's limits. Created
-  // while the gateway and the clone start (so its creation is off the critical path), started after.
+  // agent: the hardened container, on the internal network only, with the run's limits. Created and
+  // started while the gateway and the clone start, so its start and the entrypoint's checks are off
+  // the critical path; the entrypoint starts the tool when the clone's marker appears.
   add("agent", [
     e, "create", ...hardened("agent", names.agent),
     "--tmpfs", engine.ownedTmpfs("/home/agent", AGENT_UID, "1g"),
@@ -164,11 +173,12 @@ export function planRun(request: RunRequest): RunPlan {
     ...proxyEnv, ...noProxy, ...trustEnv,
     ...agentEnv(request).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
     "--env", `${WALL_CLOCK_ENV}=${request.limits.wallClockSeconds}`,
+    "--env", `${START_WHEN_ENV}=${CLONE_MARKER}`,
     "--env", "AGENT_PROMPT",
     ...request.engineArgs,
     request.image, request.tool.id,
   ], { passEnv: ["AGENT_PROMPT"], concurrent: true });
-  add("agent", [e, "start", "--attach", names.agent], { when: "the clone succeeded" });
+  add("agent", [e, "start", "--attach", names.agent], { when: "once created, beside the gateway and the clone: the entrypoint checks, then waits for the clone's marker to start the tool", concurrent: true });
 
   // After the tool: stage the final tree (no network), scan it on the host, then publish through the gateway.
   const runEnv = ["PERIMETER_BASE"];
@@ -192,8 +202,13 @@ export function planRun(request: RunRequest): RunPlan {
     ...script(publishScript(P)),
   ], { passEnv: publishEnv, when: "the tool exited 0, the diff is not empty and the scan found no secret" });
 
-  // collect: the gateway's request log, read through the gateway container itself.
-  add("collect", [e, "exec", names.gateway, "cat", `${P.gatewayLog}/requests.jsonl`], { when: "the gateway started" });
+  // collect: the gateway's request log. While the gateway runs (the heartbeat, the budget check before
+  // the publish) read through its container; at the end the gateway is stopped with SIGTERM first, so
+  // it settles every exchange still open and writes its closing totals, and the log is copied out of
+  // the stopped container onto the launcher's host.
+  add("collect", [e, "exec", names.gateway, "cat", `${P.gatewayLog}/requests.jsonl`], { when: "the gateway runs" });
+  add("collect", [e, "stop", "--time", "5", names.gateway], { when: "the run is over: the gateway's last line" });
+  add("collect", [e, "cp", `${names.gateway}:${P.gatewayLog}/requests.jsonl`, join(request.outDir, GATEWAY_LOG_FILE)], { when: "the gateway has stopped" });
 
   // stop and cleanup: everything the run created, also after an error or Ctrl-C.
   add("stop", [e, "stop", "--time", "5", names.agent], { when: "the wall clock ran out or the run was interrupted while the agent ran" });

@@ -19,7 +19,8 @@ export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 /**
  * Waits for the gateway (its CA certificate and bundle in the CA volume), makes the pristine bare
  * clone through the gateway and the agent's working copy from it.
- * Out: `PERIMETER_CLONE <base commit|none> <default branch>`. Exit 3: no gateway; 4: clone failed.
+ * Out: `PERIMETER_CLONE <base commit|none> <default branch>` (also in <base>/perimeter-clone).
+ * Exit 3: no gateway; 4: clone failed.
  */
 export function cloneScript(p: ContainerPaths): string {
   return `${CLEAN_GIT(p)}
@@ -37,7 +38,11 @@ g -C ${p.work} config user.name "perimeter agent"
 g -C ${p.work} config user.email "agent@perimeter.invalid"
 base=$(g --git-dir=${p.base}/repo.git rev-parse --verify -q HEAD || echo none)
 branch=$(g --git-dir=${p.base}/repo.git symbolic-ref --short -q HEAD || echo main)
+# Also kept beside the bare clone, for a step that runs without the launcher (the cluster's finisher).
+printf '%s %s\\n' "$base" "$branch" > ${p.base}/perimeter-clone
 printf 'PERIMETER_CLONE %s %s\\n' "$base" "$branch"
+# Last: the agent's entrypoint, waiting since its start, starts the tool when this appears.
+: > ${p.work}/.git/perimeter-cloned
 `;
 }
 

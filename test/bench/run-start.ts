@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/profile/builtin.js";
 import { ensureBaseRootfs, ensurePodman, podman } from "../container/podman.js";
 import { removeScratch, scratchDir } from "../container/agent-image.js";
-import { IMAGE_NAME, UPSTREAM_NAMES, buildRunImage, launcherEnv, outDir, runArgs, startUpstreams } from "../run/world.js";
+import { IMAGE_NAME, PREFIX, UPSTREAM_NAMES, buildRunImage, launcherEnv, outDir, runArgs, startUpstreams } from "../run/world.js";
 import { formatLine, median, replaceBetweenMarkers, summarize, type CaseResult } from "./lib.js";
 import type { Manifest } from "../../src/run/manifest.js";
 import { cpus, loadavg } from "node:os";
@@ -75,7 +75,7 @@ for (let i = 0; i < RUNS + 1; i++) {
   const t1 = await firstModelRequest(t0);
   await done;
   const t2 = Date.now();
-  const alone = spawnAndWait(direct(`pr-bench-direct-${i}`), env);
+  const alone = spawnAndWait(direct(`${PREFIX}bench-direct-${i}`), env);
   const t3 = await firstModelRequest(t2);
   await alone;
   // The first round warms the page cache and the engine; it is not counted.

@@ -75,9 +75,9 @@ async function withDist<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `perimeter bake --profile NAME --out OUT`, the real CLI. */
-export async function bakeWithCli(profile: string, out: string): Promise<void> {
-  await withDist(() => execa(process.execPath, [join(ROOT, "dist/perimeter.cjs"), "bake", "--profile", profile, "--out", out], { cwd: ROOT }));
+/** `perimeter bake --profile NAME --out OUT [EXTRA...]`, the real CLI. */
+export async function bakeWithCli(profile: string, out: string, extra: readonly string[] = []): Promise<void> {
+  await withDist(() => execa(process.execPath, [join(ROOT, "dist/perimeter.cjs"), "bake", "--profile", profile, "--out", out, ...extra], { cwd: ROOT }));
 }
 
 /** The control: bake's own code path, with the autonomous profile minus its tripwires. */

@@ -238,3 +238,52 @@ describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or insi
     expect(r.lines[0]).toContain("/work/project/deep/engine.sock, answered as Libpod");
   });
 });
+
+// The Kubernetes variant (`perimeter bake --egress-wall orchestrator`): a pod always has a default
+// route and its wall is a NetworkPolicy the entrypoint cannot see. A plain bridge stands in for the
+// pod's network; the variables are the ones the emitted Job and the kubelet set.
+describe("the Kubernetes variant, baked with --egress-wall orchestrator", () => {
+  const POD_ENV = { AGENT_TOOL: "none-such", HTTPS_PROXY: "http://perimeter-run-gateway:3128", KUBERNETES_SERVICE_HOST: "10.96.0.1" };
+  let variant: AgentImage;
+  const startVariant = async (opts: RunContainerOptions = {}) => {
+    const r = await pool(() => runContainer(variant.ref, { network: BRIDGE_NETWORK, args: ["hi"], ...opts, env: { ...POD_ENV, ...opts.env } }));
+    const lines = r.stderr.split("\n").filter((l) => l !== "" && !/^\[WARN {2}tini|^Zombie processes will not|TINI_SUBREAPER|^failed to connect to syslog/.test(l));
+    return { exitCode: r.exitCode, lines, code: parseRefusal(lines[0] ?? "")?.code };
+  };
+
+  beforeAll(async () => {
+    const k8sLayer = join(scratchDir("walls-layer-k8s"), "autonomous-k8s.tar");
+    await bakeWithCli("autonomous", k8sLayer, ["--egress-wall", "orchestrator"]);
+    variant = await buildAgentImage(`${IMAGE_NAME}-k8s`, k8sLayer, []);
+  }, 600_000);
+  afterAll(async () => {
+    await podman(["untag", `localhost/${IMAGE_NAME}-k8s:latest`], { reject: false });
+  });
+
+  it("a pod-like start on a network with a default route gets past every check; the standard image, given the same variables, refuses it", async () => {
+    const [passed, standard] = await Promise.all([startVariant(), start({ network: BRIDGE_NETWORK, env: { ...POD_ENV, PERIMETER_EGRESS_WALL: "orchestrator" } })]);
+    expect(passed, passed.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+    expect(standard, standard.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_NETWORK_DIRECT" });
+  });
+
+  // Not here: --network host. The variant tells host networking only by the host's interfaces
+  // (veth, cni, cali...; test/unit/entrypoint.test.ts), and this machine's namespace shows none; in a
+  // cluster, Pod Security (baseline or restricted) on the namespace forbids hostNetwork (README).
+  it("refuses what a cluster form must not have: a service-account token, no HTTPS_PROXY, no pod, root", async () => {
+    const dir = scratchDir("walls-sa-token");
+    writeFileSync(join(dir, "token"), "eyJhbGciOiJSUzI1NiJ9.fake.token\n");
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, "token"), 0o644);
+    const [token, noProxy, noPod, root] = await Promise.all([
+      startVariant({ volumes: [`${dir}:/var/run/secrets/kubernetes.io/serviceaccount:ro`] }),
+      startVariant({ env: { HTTPS_PROXY: "" } }),
+      startVariant({ env: { KUBERNETES_SERVICE_HOST: "" } }),
+      startVariant({ user: "0" }),
+    ]);
+    expect(token.code, token.lines.join("\n")).toBe("E_SERVICE_ACCOUNT_TOKEN");
+    expect(noProxy.code, noProxy.lines.join("\n")).toBe("E_PROXY_UNSET");
+    expect(noPod.code, noPod.lines.join("\n")).toBe("E_NETWORK_DIRECT");
+    expect(noPod.lines[0]).toContain("this is no pod");
+    expect(root.code, root.lines.join("\n")).toBe("E_ROOT");
+  });
+});

@@ -45,6 +45,8 @@ export function fakeGithubApi() {
     if (s.url.startsWith("/graphql")) return json(res, 200, { data: { ok: true } });
     if (s.method === "GET" && /^\/repos\/[^/]+\/[^/]+$/.test(s.url)) return json(res, 200, { full_name: s.url.slice(7), private: false });
     if (s.method === "DELETE") return void res.writeHead(204).end();
+    const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(s.url);
+    if (s.method === "POST" && pull !== null) return json(res, 201, { number: 1, html_url: `https://github.com/${pull[1]}/${pull[2]}/pull/1` });
     return json(res, 200, { ok: true, method: s.method, url: s.url });
   };
   return { ...rec, handler };

@@ -1,10 +1,15 @@
 // Through the gateway with real clients: git pushes (ref updates read from the receive-pack body),
 // npm install and publish, the model budget, and the `perimeter gateway` command's contract.
 import { execa } from "execa";
+import { request as httpRequest } from "node:http";
+import { connect as tlsConnect } from "node:tls";
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Profile } from "../../src/profile/types.js";
+import { parseHostsFile } from "../../src/gateway/hosts-file.js";
+import { tlsFront } from "./fakes.js";
 import { curl, PLACEHOLDER, SECRETS, startWorld, type World } from "./harness.js";
 
 let world: World;
@@ -129,5 +134,80 @@ describe("model budget", () => {
     expect(JSON.parse(readFileSync(g.usageFile, "utf8"))).toMatchObject({ calls: 1, input: 10, output: 5, percent: (15 / 14) * 100, stopped: true });
     // Not a model call: other requests to the same host still pass.
     expect((await curl(g, g.bundleFile, ["-X", "HEAD", "-I", "https://api.anthropic.com/api/hello"])).status).toBe(200);
+  });
+});
+
+/** A streamed model reply whose last event carries the usage; the response's end comes `endAfterMs` later. */
+const lateEndingModel = (endAfterMs: number) => (_req: IncomingMessage, res: ServerResponse) => {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  res.write(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { model: "sonnet-4", usage: { input_tokens: 10, output_tokens: 1 } } })}\n\n`);
+  res.write(`event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", usage: { output_tokens: 5 } })}\n\n`);
+  res.write(`event: message_stop\ndata: {"type":"message_stop"}\n\n`);
+  setTimeout(() => res.end(), endAfterMs);
+};
+
+/** A model call through the gateway by a client that hangs up as soon as it has read `untilText`. */
+function callAndHangUp(g: { port: number; bundleFile: string }, untilText: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const connect = httpRequest({ host: "127.0.0.1", port: g.port, method: "CONNECT", path: "api.anthropic.com:443" });
+    connect.once("error", reject);
+    connect.once("connect", (_res, socket) => {
+      const tls = tlsConnect({ socket, servername: "api.anthropic.com", ca: readFileSync(g.bundleFile, "utf8") });
+      const body = JSON.stringify({ model: "sonnet-4", stream: true, messages: [{ role: "user", content: "hi" }] });
+      let seen = "";
+      tls.once("error", reject);
+      tls.on("data", (chunk: Buffer) => {
+        seen += chunk.toString("utf8");
+        if (seen.includes(untilText)) {
+          tls.destroy();
+          socket.destroy();
+          resolve(seen);
+        }
+      });
+      tls.write(`POST /v1/messages HTTP/1.1\r\nhost: api.anthropic.com\r\nx-api-key: ${PLACEHOLDER}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    connect.end();
+  });
+}
+
+describe("model usage of a client that hangs up before the reply ends", () => {
+  // Codex drops the stream at its last event: the reply's end reached the gateway after the client had
+  // gone, and the call was never counted (a run's manifest said 0 model calls). An agent doing so on
+  // purpose would dodge the budget.
+  it("is counted and logged from the events the client got, and the budget sees it", async () => {
+    const front = await tlsFront(world.ca, lateEndingModel(400));
+    try {
+      const tight: Profile = { ...world.profile, limits: { ...world.profile.limits, tokens: 14 } };
+      const g = await world.start({ profile: tight, hosts: parseHostsFile(`${front.address} api.anthropic.com\n`, "hosts") });
+      const seen = await callAndHangUp(g, "message_stop");
+      expect(seen).toContain("HTTP/1.1 200");
+      // The line is written when the gateway sees the client go: no sleep long enough to cover the reply's end.
+      for (let i = 0; i < 50 && !g.logLines().some((l) => l.usage !== undefined); i++) await new Promise((r) => setTimeout(r, 10));
+      const line = g.logLines().find((l) => l.path === "/v1/messages");
+      expect(line).toMatchObject({ decision: "allow", status: 200, usage: { input: 10, output: 5 }, detail: expect.stringContaining("client closed") });
+      expect(g.totals()).toMatchObject({ calls: 1, input: 10, output: 5, stopped: true });
+      // So the next call is refused, as after a reply read to its end.
+      const next = await curl(g, g.bundleFile, ["-X", "POST", "-H", `x-api-key: ${PLACEHOLDER}`, "-d", "{}", "https://api.anthropic.com/v1/messages"]);
+      expect(next.status).toBe(400);
+      await new Promise((r) => setTimeout(r, 500));
+      // Counted once, not again when the upstream's end arrives.
+      expect(g.logLines().filter((l) => l.usage !== undefined)).toHaveLength(1);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it("control: read to its end, the same reply is counted once, without the detail", async () => {
+    const front = await tlsFront(world.ca, lateEndingModel(50));
+    try {
+      const g = await world.start({ hosts: parseHostsFile(`${front.address} api.anthropic.com\n`, "hosts") });
+      const r = await curl(g, g.bundleFile, ["-X", "POST", "-H", `x-api-key: ${PLACEHOLDER}`, "-d", "{}", "https://api.anthropic.com/v1/messages"]);
+      expect(r.status).toBe(200);
+      const lines = g.logLines().filter((l) => l.usage !== undefined);
+      expect(lines).toEqual([expect.objectContaining({ decision: "allow", usage: expect.objectContaining({ input: 10, output: 5 }) })]);
+      expect(lines[0]!.detail).toBeUndefined();
+    } finally {
+      await front.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { STOP_EXIT_CODES } from "../../src/run/stop.js";
 import { TOOL_IDS } from "../../src/tools/index.js";
 import { limiter, removeScratch, scratchDir } from "../container/agent-image.js";
 import { ensureBaseRootfs, ensurePodman, podman } from "../container/podman.js";
-import { IMAGE_NAME, REAL_SECRETS, buildRunImage, leftovers, outDir, perimeterRun, runArgs, startRun, startUpstreams, type RunResult, type Upstreams } from "./world.js";
+import { IMAGE_NAME, PREFIX, REAL_SECRETS, buildRunImage, leftovers, outDir, perimeterRun, runArgs, startRun, startUpstreams, type RunResult, type Upstreams } from "./world.js";
 
 const FIX = "echo 'export const add = (a, b) => a + b;' > src/add.js";
 const PROMPT = "fix the bug in src/add.js";
@@ -68,7 +68,7 @@ function expectCommonFields(m: Manifest, tool: string, stop: keyof typeof STOP_E
   expect(m.budget.stopPercent).toBe(autonomous.limits.stopPercent);
   expect(m.gateway.log[0]).toMatchObject({ event: "start" });
   expect(m.gateway.requests).toBe(m.gateway.allowed + m.gateway.refused + m.gateway.log.filter((l) => l.event === "request" && l.decision === "error").length);
-  expect(m.objects.agent).toBe(`pr-${m.runId}-agent`);
+  expect(m.objects.agent).toBe(`${PREFIX}${m.runId}-agent`);
   expect(m.labels["io.perimeter.run"]).toBe(m.runId);
   expect(m.leftovers).toEqual([]);
   expect(JSON.stringify(m)).not.toContain(PROMPT);
@@ -122,6 +122,9 @@ describe.each(TOOL_IDS)("perimeter run --tool %s", (tool) => {
     expect(model.length).toBeGreaterThan(0);
     expect(m.gateway.log.some((l) => l.host === "github.com" && String(l.path).endsWith("git-receive-pack") && l.decision === "allow")).toBe(true);
     expect(readFileSync(m.files.gatewayLog, "utf8").trim().split("\n").length).toBe(m.gateway.log.length);
+    // The log was read after the gateway stopped: its own closing totals are the last line and the usage.
+    expect(m.gateway.log.at(-1)).toMatchObject({ event: "stop", totals: { calls: m.usage!.modelCalls, input: m.usage!.inputTokens, output: m.usage!.outputTokens } });
+    expect(m.usage!.modelCalls).toBe(m.gateway.log.filter((l) => l.usage !== undefined).length);
   });
 
   it("the fake model got the real key, from the gateway; never the agent's placeholder", async () => {
@@ -154,7 +157,7 @@ describe("runs that stop early", () => {
 
   it("the budget: the gateway refuses the next model call, STOP_BUDGET, nothing pushed", async () => {
     const up = await world("budget", [FIX, "echo more >> README.md"]);
-    const dir = scratchDir("pr-profiles");
+    const dir = scratchDir(`${PREFIX}profiles`);
     writeFileSync(join(dir, "tiny-budget.toml"), 'description = "a budget one reply exhausts"\nextends = "autonomous"\n\n[limits]\ntokens = 5\n');
     const r = await perimeterRun(runArgs(up, "claude", outDir("budget"), ["--profile", "tiny-budget", "--profiles-dir", dir, "--image", `localhost/${IMAGE_NAME}:latest`]), PROMPT);
     expect(r.code, r.stderr).toBe(STOP_EXIT_CODES.STOP_BUDGET);
@@ -184,7 +187,7 @@ describe("runs that stop early", () => {
 
   it("a hostile --engine-arg mounting an engine socket: the entrypoint refuses, STOP_REFUSED", async () => {
     const up = await world("refused", [FIX]);
-    const socketStandIn = join(scratchDir("pr-sock"), "docker.sock");
+    const socketStandIn = join(scratchDir(`${PREFIX}sock`), "docker.sock");
     writeFileSync(socketStandIn, "");
     const r = await perimeterRun(runArgs(up, "claude", outDir("refused"), [`--engine-arg=--volume=${socketStandIn}:/var/run/docker.sock:ro`]), PROMPT);
     expect(r.code, r.stderr).toBe(STOP_EXIT_CODES.STOP_REFUSED);
@@ -199,21 +202,23 @@ describe("runs that stop early", () => {
     const out = outDir("sigint");
     // Without --json: progress for a person on stderr.
     const child = startRun(runArgs(up, "claude", out).filter((a) => a !== "--json"), PROMPT);
-    // Wait until the agent container runs, then interrupt the launcher as Ctrl-C would.
+    // Wait until the agent is at work (its container runs, which it does from the clone on, and the
+    // model has had its first request), then interrupt the launcher as Ctrl-C would.
     let runId = "";
     for (let i = 0; i < 600 && runId === ""; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      const ps = await podman(["ps", "--filter", "label=io.perimeter.role=agent", "--filter", "label=io.perimeter.prefix=pr-", "--format", '{{index .Labels "io.perimeter.run"}}'], { reject: false });
+      const ps = await podman(["ps", "--filter", "label=io.perimeter.role=agent", "--filter", `label=io.perimeter.prefix=${PREFIX}`, "--format", '{{index .Labels "io.perimeter.run"}}'], { reject: false });
       const manifest = existsSync(join(out, "manifest.json")) ? (JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest) : undefined;
-      if (manifest !== undefined && ps.stdout.split("\n").includes(manifest.runId)) runId = manifest.runId;
+      const atWork = manifest !== undefined && ps.stdout.split("\n").includes(manifest.runId) && (await up.seen()).some((q) => q.host === "api.anthropic.com");
+      if (atWork) runId = manifest!.runId;
     }
     expect(runId).not.toBe("");
     expect((await leftovers(runId)).length).toBeGreaterThan(0);
     // The running agent holds placeholders only (its environment as the engine keeps it).
-    const env = JSON.parse((await podman(["inspect", "--format", "{{json .Config.Env}}", `pr-${runId}-agent`])).stdout) as string[];
+    const env = JSON.parse((await podman(["inspect", "--format", "{{json .Config.Env}}", `${PREFIX}${runId}-agent`])).stdout) as string[];
     for (const name of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GH_TOKEN"]) expect(env).toContain(`${name}=${PLACEHOLDER}`);
     for (const secret of Object.values(REAL_SECRETS)) expect(JSON.stringify(env)).not.toContain(secret);
-    const gatewayEnv = (await podman(["inspect", "--format", "{{json .Config.Env}}", `pr-${runId}-gateway`])).stdout;
+    const gatewayEnv = (await podman(["inspect", "--format", "{{json .Config.Env}}", `${PREFIX}${runId}-gateway`])).stdout;
     expect(gatewayEnv).toContain(REAL_SECRETS.ANTHROPIC_API_KEY);
     child.kill("SIGINT");
     const r = await child;
@@ -230,20 +235,20 @@ describe("runs that stop early", () => {
 
   it("perimeter run --cleanup removes what a killed launcher left, and never a live run's objects", async () => {
     const { hostname } = await import("node:os");
-    const label = (run: string, launcher: string) => ["--label", `io.perimeter.run=${run}`, "--label", "io.perimeter.prefix=pr-", "--label", `io.perimeter.launcher=${launcher}`, "--label", `io.perimeter.expires=${Math.ceil(Date.now() / 1000) + 3600}`];
+    const label = (run: string, launcher: string) => ["--label", `io.perimeter.run=${run}`, "--label", `io.perimeter.prefix=${PREFIX}`, "--label", `io.perimeter.launcher=${launcher}`, "--label", `io.perimeter.expires=${Math.ceil(Date.now() / 1000) + 3600}`];
     // A launcher pid that cannot be alive, and this test's own (alive) one.
-    await podman(["network", "create", "--internal", ...label("pr-stale-run", `${hostname()}:999999999`), "pr-stale-run-net"]);
-    await podman(["volume", "create", ...label("pr-stale-run", `${hostname()}:999999999`), "pr-stale-run-work"]);
-    await podman(["network", "create", "--internal", ...label("pr-live-run", `${hostname()}:${process.pid}`), "pr-live-run-net"]);
+    await podman(["network", "create", "--internal", ...label(`${PREFIX}stale-run`, `${hostname()}:999999999`), `${PREFIX}stale-run-net`]);
+    await podman(["volume", "create", ...label(`${PREFIX}stale-run`, `${hostname()}:999999999`), `${PREFIX}stale-run-work`]);
+    await podman(["network", "create", "--internal", ...label(`${PREFIX}live-run`, `${hostname()}:${process.pid}`), `${PREFIX}live-run-net`]);
     try {
-      const r = await startRun(["run", "--cleanup", "--engine", "podman", "--name-prefix", "pr-", "--json"], "");
+      const r = await startRun(["run", "--cleanup", "--engine", "podman", "--name-prefix", PREFIX, "--json"], "");
       expect(r.exitCode, String(r.stderr)).toBe(0);
-      expect(JSON.parse(String(r.stdout)).removed).toEqual(["network pr-stale-run-net (run pr-stale-run)", "volume pr-stale-run-work (run pr-stale-run)"]);
-      expect(await leftovers("pr-stale-run")).toEqual([]);
-      expect(await leftovers("pr-live-run")).toEqual(["pr-live-run-net"]);
+      expect(JSON.parse(String(r.stdout)).removed).toEqual([`network ${PREFIX}stale-run-net (run ${PREFIX}stale-run)`, `volume ${PREFIX}stale-run-work (run ${PREFIX}stale-run)`]);
+      expect(await leftovers(`${PREFIX}stale-run`)).toEqual([]);
+      expect(await leftovers(`${PREFIX}live-run`)).toEqual([`${PREFIX}live-run-net`]);
     } finally {
-      await podman(["network", "rm", "--force", "pr-live-run-net", "pr-stale-run-net"], { reject: false });
-      await podman(["volume", "rm", "--force", "pr-stale-run-work"], { reject: false });
+      await podman(["network", "rm", "--force", `${PREFIX}live-run-net`, `${PREFIX}stale-run-net`], { reject: false });
+      await podman(["volume", "rm", "--force", `${PREFIX}stale-run-work`], { reject: false });
     }
   }, 120_000);
 });

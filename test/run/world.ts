@@ -12,8 +12,9 @@ import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, buildTestImage, podman, writeL
 import { makeTestCa } from "../gateway/test-ca.js";
 
 const ROOT = packageRoot();
-export const PREFIX = "pr-";
-export const IMAGE_NAME = "pr-run-agent";
+/** `pr-`; PERIMETER_RUN_TEST_PREFIX gives a checkout of its own names on an engine others share. */
+export const PREFIX = process.env.PERIMETER_RUN_TEST_PREFIX ?? "pr-";
+export const IMAGE_NAME = `${PREFIX}run-agent`;
 
 /** Names the fake internet answers for. */
 export const UPSTREAM_NAMES = ["api.anthropic.com", "api.openai.com", "generativelanguage.googleapis.com", "github.com", "api.github.com"];
@@ -29,11 +30,11 @@ export const REAL_SECRETS = {
 /** localhost/pr-run-agent: what `nix build .#agent-image` makes, assembled from the same parts. */
 export async function buildRunImage(): Promise<string> {
   await ensureDist();
-  const dir = scratchDir("pr-layers");
+  const dir = scratchDir(`${PREFIX}layers`);
   const baked = join(dir, "autonomous.tar");
   await bakeWithCli("autonomous", baked);
   const spec = await specFromLayer(baked);
-  const fixture = join(dir, "pr-fixture.tar");
+  const fixture = join(dir, `${PREFIX}fixture.tar`);
   await writeLayerTar(fixture, fixtureEntries(spec, []));
   // The baked layer carries the perimeter package too: the gateway container runs it.
   return buildTestImage({ name: IMAGE_NAME, layers: [baked, fixture], config: imageConfig(spec) });
@@ -54,9 +55,9 @@ let bundled: string | undefined;
 
 /** The fake internet for one test, the model scripted with `commands`. */
 export async function startUpstreams(id: string, image: string, commands: readonly string[]): Promise<Upstreams> {
-  const dir = scratchDir(`pr-up-${id}`);
+  const dir = scratchDir(`${PREFIX}up-${id}`);
   if (bundled === undefined) {
-    bundled = join(scratchDir("pr-bundle"), "upstreams.cjs");
+    bundled = join(scratchDir(`${PREFIX}bundle`), "upstreams.cjs");
     await build({ entryPoints: [join(ROOT, "test/run/upstreams.ts")], bundle: true, platform: "node", format: "cjs", target: "node20", outfile: bundled, logLevel: "error" });
   }
   writeFileSync(join(dir, "upstreams.cjs"), readFileSync(bundled));
@@ -69,6 +70,9 @@ export async function startUpstreams(id: string, image: string, commands: readon
   chmodSync(dir, 0o755);
   const network = `${PREFIX}${id}-up`;
   const name = `${PREFIX}${id}-fakes`;
+  // What a killed earlier run of these tests left under the same names.
+  await podman(["rm", "--force", "--time", "0", name], { reject: false });
+  await podman(["network", "rm", "--force", network], { reject: false });
   await podman(["network", "create", "--internal", network]);
   await podman([
     "run", "--detach", "--name", name, "--network", network, "--user", "0:0", "--volume", `${dir}:/fakes:ro`,
@@ -154,7 +158,7 @@ export async function leftovers(runId: string): Promise<string[]> {
 }
 
 export function outDir(name: string): string {
-  const dir = scratchDir(`pr-out-${name}`);
+  const dir = scratchDir(`${PREFIX}out-${name}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }

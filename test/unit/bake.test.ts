@@ -114,7 +114,7 @@ describe("perimeter bake", () => {
     const names = layer.filter((e) => e.header.type === "file").map((e) => e.header.name);
     const cli = names.filter((n) => n.startsWith("opt/perimeter/package/"));
     expect(names.filter((n) => !cli.includes(n)).sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
-    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/gateway.cjs", "dist/compiled/index.json"]) {
+    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/gateway.cjs", "dist/run.cjs", "dist/compiled/index.json"]) {
       expect(cli).toContain(`opt/perimeter/package/${file}`);
     }
     // Every file of it is root-owned and nobody can write it.
@@ -179,6 +179,32 @@ describe("perimeter bake", () => {
     expect(specOf(ciLayer).network).toBe("gateway");
     const { network: _dropped, ...open } = loadProfile("autonomous");
     expect(imageSpec(open, TOOLS, []).network).toBe("direct");
+  });
+
+  it("--egress-wall orchestrator bakes the Kubernetes variant: the spec says so, the entrypoint carries that spec's digest", async () => {
+    const dir = tempDir("perimeter-bake-k8s-");
+    const file = join(dir, "k8s.tar");
+    const r = await bake("autonomous", file, "--egress-wall", "orchestrator");
+    expect(r.code, r.stderr).toBe(0);
+    const k8s = await readTar(file);
+    expect(specOf(k8s).egressWall).toBe("orchestrator");
+    const specBody = entry(k8s, "etc/perimeter/image.json").body;
+    expect(entry(k8s, "opt/perimeter/entrypoint.cjs").body.toString("utf8")).toContain(createHash("sha256").update(specBody).digest("hex"));
+    // The standard layer says nothing of it (its spec, and nix/image-spec.json, unchanged), and differs.
+    expect("egressWall" in specOf(layer)).toBe(false);
+    expect(sha256(file)).not.toBe(sha256(layerFile));
+    expect((await bake("autonomous", join(dir, "same.tar"), "--egress-wall", "network")).code).toBe(0);
+    expect(sha256(join(dir, "same.tar"))).toBe(sha256(layerFile));
+  }, 30_000);
+
+  it("--egress-wall: an unknown value, or orchestrator for a profile with no gateway, is a usage error and writes nothing", async () => {
+    const dir = tempDir("perimeter-bake-k8s-");
+    const bad = await bake("autonomous", join(dir, "bad.tar"), "--egress-wall", "cluster");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--egress-wall: "cluster" is not one of network, orchestrator');
+    expect(existsSync(join(dir, "bad.tar"))).toBe(false);
+    const { network: _dropped, ...open } = loadProfile("autonomous");
+    expect(() => imageSpec(open, TOOLS, [], { egressWall: "orchestrator" })).toThrow(/no \[network\] section/);
   });
 
   it("ci's launch argv includes each tool's JSON output flag", () => {

@@ -6,6 +6,7 @@ import { realEnvironment, refusals, type Environment, type RefusalCode } from ".
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
 import { parseRecords, parseRefusal, RECORD_PREFIX, stderrLines } from "../../src/entrypoint/record.js";
 import { runTool } from "../../src/entrypoint/run.js";
+import { startGate } from "../../src/entrypoint/start-gate.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
 import { NET_VIEWS, type NetView } from "../bench/container-proc.js";
@@ -336,6 +337,23 @@ describe("refusals", () => {
     }
   });
 
+  it("E_SERVICE_ACCOUNT_TOKEN for a mounted Kubernetes token, at its default path or any mount that says so, in every image", async () => {
+    const token = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+    const found = await only(fakeEnvironment({ existing: [token] }));
+    expect(found.codes).toEqual(["E_SERVICE_ACCOUNT_TOKEN"]);
+    expect(found.reason).toContain(token);
+    expect(found.reason).toContain("automountServiceAccountToken: false");
+    expect(await codes(fakeEnvironment({ existing: ["/run/secrets/kubernetes.io/serviceaccount/token"] }))).toEqual(["E_SERVICE_ACCOUNT_TOKEN"]);
+    // A projected token mounted somewhere else still shows in the mount table.
+    const projected = `${MOUNTINFO}\n90 73 0:60 / /var/run/secrets/kubernetes.io/serviceaccount ro,relatime - tmpfs tmpfs rw`;
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": projected } }))).toEqual(["E_SERVICE_ACCOUNT_TOKEN"]);
+    const elsewhere = `${MOUNTINFO}\n90 73 0:60 / /opt/serviceaccount ro,relatime - tmpfs tmpfs rw`;
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": elsewhere } }))).toEqual(["E_SERVICE_ACCOUNT_TOKEN"]);
+    // Control: a pod without the token (automountServiceAccountToken: false) and an unrelated secret mount pass.
+    const other = `${MOUNTINFO}\n90 73 0:60 / /etc/app-config ro,relatime - tmpfs tmpfs rw`;
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/mountinfo": other } }))).toEqual([]);
+  });
+
   it("E_HOST_PID alone in the host's PID namespace, by inode or by a PID 1 that is not this container's", async () => {
     expect(await codes(fakeEnvironment({ links: { "/proc/self/ns/pid": "pid:[4026531836]" } }))).toEqual(["E_HOST_PID"]);
     expect(await codes(fakeEnvironment({ links: { "/proc/1/ns/mnt": undefined } }))).toEqual(["E_HOST_PID"]);
@@ -366,6 +384,76 @@ describe("refusals", () => {
       engine.close();
       silent.close();
     }
+  });
+});
+
+describe("the Kubernetes variant (a spec baked with egressWall orchestrator)", () => {
+  const cluster = spec({ egressWall: "orchestrator" });
+  // What the emitted Job gives the agent container: a pod's default route, the proxy, the API's address.
+  const POD_ENV = { AGENT_SANDBOX: "1", HTTPS_PROXY: "http://perimeter-run-gateway:3128", KUBERNETES_SERVICE_HOST: "10.96.0.1" };
+  const pod = (o: FakeOptions = {}) => fakeEnvironment({ files: netFiles(NET_VIEWS.bridge), ...o, env: { ...POD_ENV, ...o.env } });
+  const clusterCodes = async (e: Environment, s: ImageSpec = cluster) => (await refusals(s, e, DIGESTS)).map((r) => r.code);
+
+  it("starts in a pod with a default route, HTTPS_PROXY set and no token; control: the standard image refuses that pod", async () => {
+    expect(await clusterCodes(pod())).toEqual([]);
+    expect(await clusterCodes(pod(), spec())).toEqual(["E_NETWORK_DIRECT"]);
+  });
+
+  it("no variable switches the standard image into the cluster form: a default route is still E_NETWORK_DIRECT", async () => {
+    for (const env of [{ PERIMETER_EGRESS_WALL: "orchestrator" }, { AGENT_EGRESS_WALL: "orchestrator" }, { EGRESS_WALL: "orchestrator" }, { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" }, {}]) {
+      expect(await clusterCodes(pod({ env }), spec()), JSON.stringify(env)).toEqual(["E_NETWORK_DIRECT"]);
+    }
+  });
+
+  it("a spec changed to say orchestrator (a file mounted over image.json) is E_POLICY_TAMPERED", async () => {
+    const flipped = { [SPEC_PATH]: "sha-of-a-spec-that-says-orchestrator" };
+    const found = await clusterCodes(pod({ sha: flipped }));
+    expect(found).toEqual(["E_POLICY_TAMPERED"]);
+    // The entrypoint reads the spec it was given; the digest it carries is of the one bake wrote.
+    const stderr = vi.spyOn(stderrLines, "write").mockImplementation(() => true);
+    try {
+      const environment = pod({ sha: flipped, files: { ...netFiles(NET_VIEWS.bridge), [SPEC_PATH]: JSON.stringify(cluster) } });
+      expect(await main(["claude", "hi"], environment, SPEC_PATH, DIGESTS)).toBe(EXIT_REFUSED);
+      expect(parseRefusal(String(stderr.mock.calls[0]![0]))?.code).toBe("E_POLICY_TAMPERED");
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it("refuses outside a pod: the same variant under `docker run` on a bridge (no KUBERNETES_SERVICE_HOST)", async () => {
+    const found = await refusals(cluster, pod({ env: { KUBERNETES_SERVICE_HOST: undefined } }), DIGESTS);
+    expect(found.map((r) => r.code)).toEqual(["E_NETWORK_DIRECT"]);
+    expect(found[0]!.reason).toContain("this is no pod");
+  });
+
+  it("E_PROXY_UNSET without HTTPS_PROXY, or with one that names no proxy", async () => {
+    for (const value of [undefined, "", "   ", "gateway:3128", "file:///etc/passwd", "socks5://"]) {
+      expect(await clusterCodes(pod({ env: { HTTPS_PROXY: value } })), String(value)).toEqual(["E_PROXY_UNSET"]);
+    }
+    expect(await clusterCodes(pod({ env: { HTTPS_PROXY: undefined, https_proxy: "http://gw:3128" } }))).toEqual([]);
+  });
+
+  it("E_SERVICE_ACCOUNT_TOKEN for the token a pod mounts unless automountServiceAccountToken is false", async () => {
+    expect(await clusterCodes(pod({ existing: ["/var/run/secrets/kubernetes.io/serviceaccount/token"] }))).toEqual(["E_SERVICE_ACCOUNT_TOKEN"]);
+  });
+
+  it("host networking is still E_NETWORK_DIRECT: no NetworkPolicy holds a hostNetwork pod", async () => {
+    const found = await refusals(cluster, pod({ files: netFiles(NET_VIEWS.host) }), DIGESTS);
+    expect(found.map((r) => r.code)).toEqual(["E_NETWORK_DIRECT"]);
+    expect(found[0]!.reason).toContain("host networking");
+  });
+
+  it("everything else is refused as in the standard image: root, capabilities, seccomp, sockets, real keys, the sandbox flag", async () => {
+    const cases: [FakeOptions, RefusalCode][] = [
+      [{ uid: 0 }, "E_ROOT"],
+      [{ files: { ...netFiles(NET_VIEWS.bridge), "/proc/self/status": CAP_ADD_SYS_ADMIN } }, "E_CAPABILITIES"],
+      [{ files: { ...netFiles(NET_VIEWS.bridge), "/proc/self/status": UNCONFINED_STATUS } }, "E_SECCOMP"],
+      [{ existing: ["/var/run/docker.sock"] }, "E_CONTAINER_SOCKET"],
+      [{ env: { OPENAI_API_KEY: "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD" } }, "E_CREDENTIAL"],
+      [{ env: { AGENT_SANDBOX: "0" } }, "E_SANDBOX_FLAG"],
+      [{ writable: ["/etc/codex/config.toml"] }, "E_POLICY_WRITABLE"],
+    ];
+    for (const [o, code] of cases) expect(await clusterCodes(pod(o)), code).toEqual([code]);
   });
 });
 
@@ -442,6 +530,26 @@ describe("main", () => {
     const s = spec({ tools: { ...spec().tools, codex: { argv: ["node", "-e", "process.exit(5)"], package: "@openai/codex", version: "1" } } });
     const code = await main(["codex", "go"], withSpec(s), SPEC_PATH, DIGESTS);
     expect(code).toBe(5);
+  });
+
+  it("with PERIMETER_START_WHEN the tool starts only once that file appears; the checks run first", async () => {
+    captureStderr();
+    const s = spec({ tools: { ...spec().tools, codex: { argv: ["node", "-e", "process.exit(5)"], package: "@openai/codex", version: "1" } } });
+    let appeared = false;
+    const base = withSpec(s, { env: { AGENT_SANDBOX: "1", PERIMETER_START_WHEN: "/work/.git/perimeter-cloned" } });
+    const environment = { ...base, exists: (p: string) => (p === "/work/.git/perimeter-cloned" ? appeared : base.exists(p)) };
+    const t0 = Date.now();
+    setTimeout(() => (appeared = true), 300);
+    expect(await main(["codex", "go"], environment, SPEC_PATH, DIGESTS)).toBe(5);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    // A refused start does not wait for the file: the refusal is known at once.
+    const refused = { ...withSpec(s, { uid: 0, env: { AGENT_SANDBOX: "1", PERIMETER_START_WHEN: "/never" } }) };
+    expect(await main(["codex", "go"], refused, SPEC_PATH, DIGESTS)).toBe(EXIT_REFUSED);
+  });
+
+  it("the start gate gives up after its wait (the launcher stops a failed clone's agent before that)", async () => {
+    expect(await startGate({ PERIMETER_START_WHEN: "/never" }, () => false, 50, 5)).toBe(false);
+    expect(await startGate({}, () => false, 50, 5)).toBe(true);
   });
 
   it("the source entrypoint carries no digests and refuses (only a baked copy has them)", async () => {

@@ -1,5 +1,6 @@
 // Issue 14 (a): `perimeter run --print`, the plan every run executes. Flags of the agent container,
 // labels on every object, the order of the steps, limits from the profile, credentials by name only.
+import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { runRequestFrom, printedPlan, type RunFlags } from "../../src/cli/commands/run.js";
@@ -188,10 +189,21 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     expect(plan.steps.agent.map((c) => c.argv.slice(0, 2))).toEqual([["podman", "create"], ["podman", "start"]]);
     expect(plan.steps.agent[0]!.concurrent).toBe(true);
     expect(plan.steps.agent[1]!.argv).toEqual(["podman", "start", "--attach", plan.names.agent]);
+    // Started at once too: its entrypoint waits for the marker the clone writes last.
+    expect(plan.steps.agent[1]!.concurrent).toBe(true);
+    expect(values(plan.steps.agent[0]!.argv, "--env")).toContain("PERIMETER_START_WHEN=/work/.git/perimeter-cloned");
+    expect(plan.steps.clone[0]!.argv.at(-1)!.trim().split("\n").at(-1)).toBe(": > /work/.git/perimeter-cloned");
     const removed = plan.steps.cleanup.flatMap((c) => c.argv);
     for (const name of [plan.names.agent, plan.names.gateway, plan.names.clone, plan.names.stage, plan.names.publish, plan.names.network, ...Object.values(plan.names.volumes)]) {
       expect(removed).toContain(name);
     }
+    // The log's last reading: the gateway stopped (SIGTERM, so it settles what is open and writes its
+    // totals), then copied out of the stopped container into the out directory, before the removal.
+    expect(plan.steps.collect.map((c) => c.argv.slice(1))).toEqual([
+      ["exec", plan.names.gateway, "cat", "/perimeter/gateway-log/requests.jsonl"],
+      ["stop", "--time", "5", plan.names.gateway],
+      ["cp", `${plan.names.gateway}:/perimeter/gateway-log/requests.jsonl`, join(plan.manifest.outDir, "gateway-requests.jsonl")],
+    ]);
     // Then it lists what still carries its label: the manifest's leftovers.
     expect(plan.steps.verify.map((c) => c.argv.slice(1, 3))).toEqual([["ps", "--all"], ["network", "ls"], ["volume", "ls"]]);
     for (const c of plan.steps.verify) expect(c.argv).toContain("label=io.perimeter.run=testrun-0001");

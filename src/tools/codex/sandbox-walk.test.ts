@@ -4,8 +4,9 @@
 // and aborts when an entry vanishes during the walk. Run in the home (as configs.test.ts runs it),
 // Codex makes `.aws` and `.agents` there itself while a sandbox starts and removes them after, so a
 // concurrent walk of `~/.aws` (for `~/.aws/credentials*`) or of the home (for `~/.netrc*`) can lose
-// them. The host sink now makes both folders once; strace shows what Codex makes, and makes the
-// vanishing deterministic (opening the folder fails with ENOENT, as after a removal).
+// them. The host sink now makes both folders once; strace shows which folders Codex makes itself.
+// (Injecting ENOENT into Codex's open() of ~/.aws reproduces the CI error, but only when the folder
+// existed at Codex's look, which is the race itself: not a test that can be made steady.)
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -71,15 +72,6 @@ describe("Codex run in the home: the folders it makes and removes there", () => 
     const home = rendered();
     for (const name of SCRATCH) rmSync(join(home, name), { recursive: true });
     expect(await foldersCodexMakes(home)).toEqual(SCRATCH);
-  });
-
-  it("the CI failure, made deterministic: the ~/.aws Codex made vanishing before its walk opens it aborts Codex", async () => {
-    const home = rendered();
-    rmSync(join(home, ".aws"), { recursive: true });
-    const aws = join(home, ".aws");
-    const out = await checkUnderStrace(home, ["-o", "/dev/null", "-P", aws, "-e", "trace=open,openat", "-e", "inject=open,openat:error=ENOENT"]);
-    expect(out.exitCode).not.toBe(0);
-    expect(out.output).toMatch(/failed to enumerate unreadable glob paths under [^:]*: [^:]*\/\.aws: No such file or directory/);
   });
 
   it("`perimeter check` names a missing one and `perimeter render` makes it again", async () => {

@@ -53,6 +53,7 @@ export function planJson(rendering: Rendering, plan: HostPlan, written?: Written
       drift: f.drift,
       ...(written?.[i]?.backup ? { backup: written[i]!.backup } : {}),
     })),
+    folders: plan.folders.map((f) => ({ tools: f.tools, path: f.target, status: f.status })),
     gaps: gapsJson(rendering.gaps),
   };
 }

@@ -51,6 +51,11 @@ async function trustHostHooks(bin: string, home: string, cwd: string): Promise<v
   }
 }
 
+/** Codex aborted a deny-glob walk because an entry it made itself vanished meanwhile (a Codex bug). */
+export function globWalkRaced(out: Pick<ClientOutput, "stdout" | "stderr">): boolean {
+  return /failed to enumerate unreadable glob paths under .*No such file or directory/.test(`${out.stdout}\n${out.stderr}`);
+}
+
 export const driver: ToolDriver = {
   trustHostHooks,
   hookInput: {
@@ -112,7 +117,7 @@ export const driver: ToolDriver = {
     args: ["debug", "prompt-input", "hi"],
     env: { CODEX_HOME: join(home, ".codex") },
     problems: failed,
-    raced: (out) => /failed to enumerate unreadable glob paths under .*No such file or directory/.test(`${out.stdout}\n${out.stderr}`),
+    raced: globWalkRaced,
   }),
   breakHostFiles(home) {
     const file = join(home, CONFIG);

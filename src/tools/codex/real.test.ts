@@ -17,6 +17,7 @@ import { runCli } from "../../../test/unit/helpers.js";
 import { renderProfile } from "../../render.js";
 import { serialize } from "../../sink/formats.js";
 import { codex } from "./index.js";
+import { globWalkRaced } from "./driver.js";
 
 const CONFIG = ".codex/config.toml";
 const RULES = ".codex/rules/perimeter.rules";
@@ -142,7 +143,13 @@ describe("the secrets permission profile", () => {
 });
 
 describe("the folder Codex really reads (CODEX_HOME) and its permission profiles (issue 12)", () => {
-  const prompt = (home: string, codexHome: string) => runClient("codex", ["debug", "prompt-input", "hi"], { HOME: home, CODEX_HOME: codexHome }, home);
+  // Run again (twice at most) when Codex trips over its own glob-walk race (driver.ts globWalkRaced).
+  const prompt = async (home: string, codexHome: string) => {
+    const once = () => runClient("codex", ["debug", "prompt-input", "hi"], { HOME: home, CODEX_HOME: codexHome }, home);
+    let out = await once();
+    for (let again = 0; again < 2 && globWalkRaced(out); again++) out = await once();
+    return out;
+  };
 
   it("with CODEX_HOME set, render writes there and Codex reads that config, not ~/.codex", async () => {
     const home = tempDir("pw-home-");

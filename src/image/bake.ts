@@ -33,7 +33,7 @@ function cliPackage(): LayerEntry[] {
     "package.json",
     ...readdirSync(join(root, "profiles")).filter((f) => f.endsWith(".toml")).map((f) => `profiles/${f}`),
     // run.cjs: the cluster form's finisher (`perimeter finish`) runs in the image, with the scanner.
-    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "gateway.cjs", "run.cjs"].map((f) => `dist/${f}`),
+    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "gateway.cjs", "gateway.v8cache", "run.cjs"].map((f) => `dist/${f}`),
     ...readdirSync(join(dist, "compiled")).map((f) => `dist/compiled/${f}`),
   ];
   return files.map((file) => ({

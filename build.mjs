@@ -1,10 +1,11 @@
 // Bundles the CLI and the container entrypoint, each one self-contained CommonJS file (the image
 // carries exactly the entrypoint's file). For start-up time (README "Performance") the tools'
 // templates are precompiled so only Handlebars' runtime ships, the built-in profiles and their host
-// renderings are computed here, and the CLI gets a V8 code cache made by one run of it.
+// renderings are computed here, the guard hook gets a bundle of its own (dist/hook.cjs), and each CLI
+// bundle gets a V8 code cache made by runs of it.
 import { build } from "esbuild";
 import Handlebars from "handlebars";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,7 +64,8 @@ const compiledDir = {
 };
 
 // CommonJS, not ESM: Node 20's ESM loader alone costs about 5 ms per start (README "Performance").
-// `import.meta.url` (src/profile/builtin.ts) becomes the bundle file's URL.
+// `import.meta.dirname` becomes the bundle's folder, and `import.meta.url` the bundle file's URL,
+// made when first read (pathToFileURL costs about 0.3 ms, and most runs never ask).
 const common = {
   bundle: true,
   platform: "node",
@@ -71,8 +73,8 @@ const common = {
   target: "node20",
   minify: true,
   legalComments: "none",
-  define: { "import.meta.url": "__bundleUrl" },
-  banner: { js: 'var __bundleUrl=require("node:url").pathToFileURL(__filename).href;' },
+  define: { "import.meta.url": "__bundleMeta.url", "import.meta.dirname": "__dirname" },
+  banner: { js: 'var __bundleMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
 };
 const program = { banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } };
 
@@ -94,16 +96,50 @@ const lazyChildProcessForCommander = {
 };
 
 /**
- * One run of the built CLI, whose code cache the launcher then writes (src/cli/launcher.ts): a
- * render of the default profile into an empty home, writing included, as hooks and activations run.
+ * commander also requires `node:process`, a module Node then loads just to hand back the `process`
+ * global: it gets the global.
  */
-function writeCodeCache(dir) {
+const globalProcessForCommander = {
+  name: "global-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: "process", namespace: "global-process" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "global-process" }, () => ({ loader: "js", contents: "module.exports = process;" }));
+  },
+};
+
+/**
+ * Runs of the built CLI whose code cache the launcher then writes (src/cli/launcher.ts), each run
+ * adding the functions it compiled: for dist/cli.cjs a render of the default profile into an empty
+ * home (writing included, as hooks and activations run), a check of that home and a dry run; for
+ * dist/hook.cjs hook decisions of every tool (their inputs from src/dev/hook-inputs.ts).
+ */
+async function writeCodeCaches(dir) {
   const home = mkdtempSync(join(tmpdir(), "perimeter-build-"));
-  try {
-    execFileSync(process.execPath, [`${dir}/perimeter.cjs`, "render", "--home", home], {
-      env: { ...process.env, PERIMETER_BUILD_CODE_CACHE: `${dir}/cli.v8cache` },
-      stdio: ["ignore", "ignore", "pipe"],
+  const cli = (args, input) => {
+    const r = spawnSync(process.execPath, [`${dir}/perimeter.cjs`, ...args], {
+      // A minimal environment: a tool's location variable (CODEX_HOME ...) must not send these runs into a real home.
+      env: { PATH: process.env.PATH, HOME: home, LANG: "C.UTF-8", PERIMETER_BUILD_CODE_CACHE: "1" },
+      input,
+      stdio: ["pipe", "ignore", "pipe"],
+      encoding: "utf8",
     });
+    if (r.error !== undefined || r.signal !== null || r.status > 2) throw new Error(`perimeter ${args.join(" ")} failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`}): ${r.stderr}`);
+    return r.status;
+  };
+  try {
+    // The project folder judged too is an empty one, not whatever folder the build runs in.
+    const project = join(home, "project");
+    mkdirSync(project);
+    for (const command of ["render", "check"]) if (cli([command, "--home", join(home, "rendered"), "--project", project]) !== 0) throw new Error(`perimeter ${command} did not pass`);
+    mkdirSync(join(home, "empty"));
+    cli(["render", "--dry-run", "--home", join(home, "empty"), "--project", project]);
+    const script = `${dir}/hook-inputs.cjs`;
+    await build({ ...common, entryPoints: ["src/dev/hook-inputs.ts"], outfile: script, minify: false });
+    const calls = execFileSync(process.execPath, [script], { encoding: "utf8" }).trim().split("\n").map((line) => JSON.parse(line));
+    rmSync(script);
+    for (const { tool, input } of calls) cli(["hook", tool], JSON.stringify(input));
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -124,7 +160,7 @@ const separateGateway = {
       resolveDir: "src/cli",
       contents: `import { join } from "node:path";
 import { requireWithCodeCache } from "./code-cache.js";
-const gateway = requireWithCodeCache(join(__dirname, "gateway.cjs"), join(__dirname, "gateway.v8cache"), process.env.PERIMETER_BUILD_GATEWAY_CODE_CACHE);
+const gateway = requireWithCodeCache(join(__dirname, "gateway.cjs"), join(__dirname, "gateway.v8cache"), process.env.PERIMETER_BUILD_GATEWAY_CODE_CACHE, require);
 export const startGateway = gateway.startGateway;`,
     }));
   },
@@ -174,14 +210,20 @@ await build({
   ...common,
   entryPoints: ["src/cli/bin.ts"],
   outfile: `${out}/cli.cjs`,
-  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, separateGateway, separateRun],
+  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, globalProcessForCommander, separateGateway, separateRun],
+});
+await build({
+  ...common,
+  entryPoints: ["src/cli/hook-bin.ts"],
+  outfile: `${out}/hook.cjs`,
+  plugins: [precompiledTemplates, compiledDir, lazyChildProcessForCommander, globalProcessForCommander, separateGateway, separateRun],
 });
 await build({ ...common, entryPoints: ["src/gateway/server.ts"], outfile: `${out}/gateway.cjs` });
 await build({ ...common, entryPoints: ["src/run/execute.ts"], outfile: `${out}/run.cjs` });
 await build({ ...common, entryPoints: ["src/cli/launcher.ts"], outfile: `${out}/perimeter.cjs`, ...program });
 await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.cjs`, ...program });
 for (const file of ["perimeter.cjs", "entrypoint.cjs"]) chmodSync(`${out}/${file}`, 0o755);
-writeCodeCache(out);
+await writeCodeCaches(out);
 writeGatewayCodeCache(out);
 const old = `dist.old-${process.pid}`;
 if (existsSync("dist")) renameSync("dist", old);

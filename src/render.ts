@@ -4,6 +4,8 @@ import type { AgentTool, EmittedFile, Gap, Scope } from "./tools/types.js";
 
 export interface Rendering {
   profile: Profile;
+  /** The profile's name, which is all most runs print: with it the compiled path never unpacks the profile. */
+  profileName: string;
   scope: Scope;
   files: EmittedFile[];
   gaps: Gap[];
@@ -13,6 +15,7 @@ export function renderProfile(profile: Profile, tools: readonly AgentTool[], sco
   const outputs = tools.map((tool) => tool.render(profile, scope));
   return {
     profile,
+    profileName: profile.name,
     scope,
     files: outputs.flatMap((o) => o.files),
     gaps: outputs.flatMap((o) => o.gaps),

@@ -1,13 +1,5 @@
 // The CLI bundle's entry (bundled to dist/cli.cjs, which dist/perimeter.cjs starts: see launcher.ts).
-import { runMain } from "./main.js";
-import { writeAll } from "./output.js";
+import { buildProgram } from "./commands.js";
+import { start } from "./main.js";
 
-runMain(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    writeAll(2, `perimeter: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 70;
-  },
-);
+start(buildProgram);

@@ -1,151 +1,22 @@
 // The perimeter command line. The only place that prints or exits; commands return a CommandResult
-// or throw a PerimeterError.
-import { Command, CommanderError, Option } from "commander";
+// or throw a PerimeterError. Each bundle's entry starts it with its own program (bin.ts: every
+// command; hook-bin.ts: the guard hook alone).
+import { CommanderError } from "commander";
 import { ExitCode, PerimeterError } from "../errors.js";
 import { writeAll, type Write } from "./output.js";
-import type { CommandResult } from "./result.js";
-// render, check and show are the hot path (pre-commit hooks, every activation): set up with the CLI
-// itself. bake and schema pull in code nothing else needs (tar-stream, zod's JSON Schema), so their
-// modules are imported, and in the bundle initialized, only when they run.
-import { check } from "./commands/check.js";
-import { render } from "./commands/render.js";
-import { show } from "./commands/show.js";
-import { TOOL_IDS } from "../tools/index.js";
-
-// The ids are the registry's (src/tools/index.ts); an unknown one is refused with the list of choices.
-const toolsOption = () => new Option("--tools <list>", "comma-separated tool ids (default: all)");
-const profileOption = (fallback: string) => new Option("--profile <name>", `profile to use (default: ${fallback})`);
-const profilesDirOption = () => new Option("--profiles-dir <dir>", "folder of your own profiles, searched before the built-in ones");
-
-function hostCommand(program: Command, name: string, summary: string) {
-  return program
-    .command(name)
-    .description(summary)
-    .addOption(profileOption("interactive"))
-    .addOption(toolsOption())
-    .option("--home <dir>", "home folder to write into (default: $HOME)")
-    .option("--project <dir>", "project folder whose tool settings are judged too (default: the current folder)")
-    .addOption(profilesDirOption())
-    .option("--dry-run", "write nothing")
-    .option("--diff", "show a unified diff of what would change (writes nothing)")
-    .option("--json", "machine-readable output");
-}
-
-export function buildProgram(run: (load: () => Promise<CommandResult>) => Promise<void>, write: Write = writeAll): Command {
-  const program = new Command("perimeter")
-    .description("One agent permission profile, rendered for Claude Code, Codex CLI and Gemini CLI.")
-    .version("0.1.0")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => write(1, s), writeErr: (s) => write(2, s) });
-
-  hostCommand(program, "render", "write the host files of a profile into a home folder").action((flags) =>
-    run(async () => render(flags)),
-  );
-  hostCommand(program, "check", "exit 1 when the host files differ from the profile (drift)").action((flags) =>
-    run(async () => check(flags)),
-  );
-  program
-    .command("show")
-    .description("print the resolved profile")
-    .addOption(profileOption("interactive"))
-    .addOption(profilesDirOption())
-    .option("--json", "machine-readable output")
-    .action((flags) => run(async () => show(flags)));
-  program
-    .command("hook")
-    .description("the guard hook a tool runs before each tool call: reads its hook input on stdin, denies or has no opinion")
-    .argument("<tool>", "the tool whose hook protocol to speak (a tool id, as --tools takes)")
-    .addOption(profileOption("interactive"))
-    .addOption(profilesDirOption())
-    .action((tool: string, flags) => run(async () => (await import("./commands/hook.js")).hook(tool, flags)));
-  program
-    .command("schema")
-    .description("print the JSON Schema of the profile file format")
-    .option("--tripwires", "the schema of tripwires.toml instead")
-    .option("--secrets", "the schema of secrets.toml instead")
-    .action((flags) => run(async () => (await import("./commands/schema.js")).schema(flags)));
-  program
-    .command("bake")
-    .description("write the agent image's policy layer (an OCI layer tar) for a no-prompt profile")
-    .requiredOption("--profile <name>", "autonomous, ci, or a profile of yours that never prompts")
-    .requiredOption("--out <file.tar>", "where to write the layer")
-    .option("--egress-wall <who>", "network (default): the entrypoint refuses any way out but the gateway; orchestrator: the Kubernetes variant, whose wall is a NetworkPolicy (README)")
-    .addOption(profilesDirOption())
-    .option("--json", "machine-readable output")
-    .action((flags) => run(async () => (await import("./commands/bake.js")).bake(flags)));
-  program
-    .command("gateway")
-    .description("serve the profile's gateway (the agent container's proxy) until SIGTERM")
-    .requiredOption("--profile <name>", "a profile with a [network] section (autonomous, ci or your own)")
-    .addOption(profilesDirOption())
-    .requiredOption("--listen <host:port>", "address to listen on (port 0: any free port, printed when ready)")
-    .requiredOption("--ca-dir <dir>", "folder the run's CA certificate (ca.pem) and bundle (ca-bundle.pem) are written to; never the key")
-    .option("--log <file>", "JSON-lines record of every request (appended)")
-    .option("--hosts <file>", "hosts-file map of names to addresses; a mapped name never falls back to DNS")
-    .option("--upstream-ca <file>", "PEM certificate(s) trusted for upstreams in addition to the system store")
-    .option("--usage <file>", "file rewritten with the run's model usage totals after each model call")
-    .option("--json", "machine-readable output: one JSON event per line (ready, budget-warn, budget-stop, stopped)")
-    .action((flags) => run(async () => (await import("./commands/gateway.js")).gateway(flags, write)));
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
-  program
-    .command("run")
-    .description("run an agent on a fresh clone behind the gateway, inside the profile's limits; the result is a pull request and a manifest")
-    .argument("[prompt]", "the task (or --prompt-file)")
-    .option("--tool <tool>", `the agent: ${TOOL_IDS.join(", ")}`)
-    .option("--repo <url>", "the repository to clone, https://HOST/OWNER/NAME")
-    .addOption(profileOption("autonomous"))
-    .addOption(profilesDirOption())
-    .option("--image <ref>", "the agent image (default: perimeter-agent:0.1.0-<profile>)")
-    .option("--engine <engine>", "podman or docker (default: $PERIMETER_ENGINE, else the first on PATH)")
-    .option("--out <dir>", "where the manifest goes (default: $XDG_STATE_HOME/perimeter/runs/<run-id>)")
-    .option("--print", "print the engine commands and the manifest's planned fields as JSON; run nothing")
-    .option("--emit <target>", "k8s: print the run as Kubernetes objects (Job, gateway Deployment and Service, NetworkPolicies) instead of running it")
-    .option("--k8s-secret <name>", "with --emit k8s: the Secret holding the credentials (default: perimeter-credentials)")
-    .option("--runtime-class <name>", "with --emit k8s: the agent pod's runtimeClassName (e.g. gvisor)")
-    .option("--cleanup", "remove what runs whose launcher is gone left behind, then exit")
-    .option("--wall-clock <seconds>", "override [limits].wall_clock_seconds")
-    .option("--memory <size>", "override [limits].memory")
-    .option("--cpus <n>", "override [limits].cpus")
-    .option("--pids <n>", "override [limits].pids")
-    .option("--hosts <file>", "hosts file for the gateway's upstream names (tests)")
-    .option("--upstream-ca <file>", "a CA the gateway trusts besides the system store (tests)")
-    .option("--egress-network <name>", "the network the gateway reaches the upstreams on (default: the engine's default)")
-    .option("--github-api <url>", "the GitHub REST API for the pull request (default: from the repository's host)")
-    .option("--engine-arg <arg>", "one more flag for the agent container (repeatable); the entrypoint still refuses an unsafe one", collect)
-    .option("--name-prefix <prefix>", "prefix of every engine object's name (default: perimeter-)")
-    .option("--run-id <id>", "the run id (default: the time and a random suffix)")
-    .option("--prompt-file <file>", "read the prompt from a file")
-    .option("--record-prompt", "keep the prompt's text in the manifest (default: its digest only)")
-    .option("--json", "print the manifest at the end, and no progress")
-    .action((prompt: string | undefined, flags) =>
-      run(async () => (await import("./commands/run.js")).run(prompt, flags, { progress: (line) => write(2, `${line}\n`) })),
-    );
-  program
-    .command("runs")
-    .description("list the manifests of past runs, or show one")
-    .argument("[run-id]", "the run to show (or its folder)")
-    .option("--dir <dir>", "the runs folder (default: $XDG_STATE_HOME/perimeter/runs)")
-    .option("--json", "machine-readable output")
-    .action((runId: string | undefined, flags) => run(async () => (await import("./commands/runs.js")).runs(runId, flags)));
-  program
-    .command("finish", { hidden: true })
-    .description("in a cluster run's agent pod, after the agent: scan, commit, push, pull request (the Job's last container; --emit k8s)")
-    .option("--json", "machine-readable output (the default: one JSON line)")
-    .action(() => run(async () => (await import("./commands/finish.js")).finish()));
-  return program;
-}
+import type { BuildProgram, RunCommand } from "./program.js";
 
 /** Runs the CLI on `argv`; its output goes to `write` (the tests capture it there). */
-export async function runMain(argv: readonly string[], write: Write = writeAll): Promise<number> {
+export async function runMain(argv: readonly string[], build: BuildProgram, write: Write = writeAll): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const run = async (load: () => Promise<CommandResult>) => {
+  const run: RunCommand = async (load) => {
     const result = await load();
     if (result.stdout) write(1, result.stdout);
     if (result.stderr) write(2, `${result.stderr}\n`);
     exitCode = result.exitCode;
   };
   try {
-    await buildProgram(run, write).parseAsync([...argv], { from: "user" });
+    await build(run, write, argv).parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       const quiet = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
@@ -158,4 +29,17 @@ export async function runMain(argv: readonly string[], write: Write = writeAll):
     throw error;
   }
   return exitCode;
+}
+
+/** A bundle's process entry: runs the CLI on the process's arguments and sets its exit code. */
+export function start(build: BuildProgram): void {
+  runMain(process.argv.slice(2), build).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      writeAll(2, `perimeter: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
 }

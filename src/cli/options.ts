@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { compiledBuiltin } from "../compiled/builtins.js";
+import type { GuardPart } from "../compiled/types.js";
 import type { Profile } from "../profile/types.js";
 import { renderProfile, type Rendering } from "../render.js";
 import { TOOLS, TOOL_IDS } from "../tools/index.js";
@@ -44,6 +45,15 @@ export async function profileFrom(flags: ProfileFlags, fallback: string): Promis
   }
   const { loadProfile } = await import("../profile/load.js");
   return loadProfile(name, { profilesDir: flags.profilesDir });
+}
+
+/** What the guard hook reads of the profile: its tripwires and secrets (compiled apart for a built-in one). */
+export async function guardPartFrom(flags: ProfileFlags, fallback: string): Promise<GuardPart> {
+  if (flags.profilesDir === undefined) {
+    const compiled = compiledBuiltin(flags.profile ?? fallback);
+    if (compiled !== undefined) return compiled.guard;
+  }
+  return profileFrom(flags, fallback);
 }
 
 /** The profile's host rendering by `tools`: compiled with the CLI for an unchanged built-in profile. */

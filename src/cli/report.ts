@@ -42,7 +42,7 @@ export function locationLines(plan: HostPlan): string[] {
 
 export function planJson(rendering: Rendering, plan: HostPlan, written?: WrittenFile[], bypass?: readonly string[]) {
   return {
-    profile: rendering.profile.name,
+    profile: rendering.profileName,
     home: plan.home,
     locations: plan.dirs.map((d) => ({ tool: d.tool, dir: d.dir, variable: d.variable ?? null })),
     ...(bypass !== undefined ? { bypass } : {}),
@@ -53,6 +53,7 @@ export function planJson(rendering: Rendering, plan: HostPlan, written?: Written
       drift: f.drift,
       ...(written?.[i]?.backup ? { backup: written[i]!.backup } : {}),
     })),
+    folders: plan.folders.map((f) => ({ tools: f.tools, path: f.target, status: f.status })),
     gaps: gapsJson(rendering.gaps),
   };
 }

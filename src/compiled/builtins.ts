@@ -4,54 +4,23 @@
 // (README "Performance").
 //
 // Used only while every file a rendering may read (all of profiles/ and templates/) is byte for byte
-// the text it was compiled from; any edit, added or removed file falls back to the full path. Own
+// the text it was compiled from; any edit, added or removed file falls back to the full path (the
+// check, cheap enough for every start, is store.ts's). Own
 // profile folders always take it. One lookup, compiledBuiltin(name), serves the profile and its
-// rendering; the stored form is in store.ts, the types in types.ts.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import { builtinProfilesDir, displayPath, packageRoot, templatesDir } from "../profile/builtin.js";
+// rendering; the stored form is in store.ts, the types in types.ts, and the build's side in compile.ts
+// (which brings the emitters and the sink, so the lookup here does not).
+import { join } from "node:path";
+import { displayPath, packageRoot } from "../profile/builtin.js";
 import type { CommandRule, Example, Origin, Profile, Tripwire } from "../profile/types.js";
 import { withLazy } from "../lazy.js";
-import { renderProfile, type Rendering } from "../render.js";
-import { settledForHost } from "../sink/host.js";
-import { TOOLS, toolById } from "../tools/index.js";
+import type { Rendering } from "../render.js";
 import type { AgentTool } from "../tools/types.js";
 import { COMPILED_DIR } from "./data.js";
-import { openCompiled } from "./store.js";
-import type { CompiledBuiltins, CompiledRendering } from "./types.js";
+import { openCompiled, type OpenedCompiled } from "./store.js";
+import type { GuardPart } from "./types.js";
 
-type PathMap = (file: string) => string;
-
-/** Package-relative paths of every file under the folders a rendering reads at run time. */
-function inputFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.push(relative(packageRoot(), full));
-    }
-  };
-  walk(builtinProfilesDir());
-  walk(templatesDir());
-  return files.sort();
-}
-
-/** Serializable form of the built-in profiles and their host renderings. */
-export function compileBuiltins(load: (name: string) => Profile, names: readonly string[]): CompiledBuiltins {
-  const inputs = Object.fromEntries(inputFiles().map((f) => [f, readFileSync(join(packageRoot(), f), "utf8")]));
-  const toPackage: PathMap = (file) => relative(packageRoot(), resolve(file));
-  const profiles: Record<string, Profile> = {};
-  const hostRenderings: Record<string, CompiledRendering> = {};
-  for (const name of names) {
-    const profile = load(name);
-    profiles[name] = relocate(profile, toPackage);
-    const rendering = renderProfile(profile, TOOLS, "host");
-    hostRenderings[name] = { files: rendering.files.map((f) => settledForHost(f, toolById(f.tool))), gaps: rendering.gaps.map((g) => ({ ...g, rule: relocateRule(g.rule, toPackage) })) };
-  }
-  return JSON.parse(JSON.stringify({ inputs, profiles, hostRenderings })) as CompiledBuiltins;
-}
+/** A mapping of the files a profile names (package-relative at build time, absolute at run time). */
+export type PathMap = (file: string) => string;
 
 /** A path mapping that computes each distinct file once: a profile has hundreds of origins but a few files. */
 function memoized(path: PathMap): PathMap {
@@ -63,24 +32,19 @@ function memoized(path: PathMap): PathMap {
   };
 }
 
-function relocateRule(r: CommandRule, path: PathMap): CommandRule {
+export function relocateRule(r: CommandRule, path: PathMap): CommandRule {
   return { pattern: r.pattern, origin: { file: path(r.origin.file), line: r.origin.line, key: r.origin.key } };
 }
 
-function relocate(profile: Profile, path: PathMap): Profile {
+function relocateGuardPart(part: GuardPart, path: PathMap): GuardPart {
   const origin = (o: Origin): Origin => ({ file: path(o.file), line: o.line, key: o.key });
   const rule = (r: CommandRule): CommandRule => relocateRule(r, path);
   const example = (e: Example): Example => ({ ...e, origin: origin(e.origin) });
   const tripwire = (t: Tripwire): Tripwire => ({ ...t, rules: t.rules.map(rule), except: t.except.map(rule), blocks: t.blocks.map(example), allows: t.allows.map(example), origin: origin(t.origin) });
   return {
-    ...profile,
-    files: profile.files.map(path),
-    allow: profile.allow.map(rule),
-    ask: profile.ask.map(rule),
-    deny: profile.deny.map(rule),
-    tripwires: profile.tripwires.map(tripwire),
+    tripwires: part.tripwires.map(tripwire),
     secrets: {
-      classes: profile.secrets.classes.map((c) => ({
+      classes: part.secrets.classes.map((c) => ({
         ...c,
         files: c.files.map((f) => ({ ...f, origin: origin(f.origin) })),
         except: c.except.map((f) => ({ ...f, origin: origin(f.origin) })),
@@ -91,23 +55,28 @@ function relocate(profile: Profile, path: PathMap): Profile {
   };
 }
 
-function unchangedOnDisk(inputs: Record<string, string>): boolean {
-  const onDisk = inputFiles();
-  const names = Object.keys(inputs).sort();
-  if (onDisk.length !== names.length || onDisk.some((f, i) => f !== names[i])) return false;
-  return names.every((f) => readFileSync(join(packageRoot(), f), "utf8") === inputs[f]);
+export function relocate(profile: Profile, path: PathMap): Profile {
+  const rule = (r: CommandRule): CommandRule => relocateRule(r, path);
+  return {
+    ...profile,
+    files: profile.files.map(path),
+    allow: profile.allow.map(rule),
+    ask: profile.ask.map(rule),
+    deny: profile.deny.map(rule),
+    ...relocateGuardPart(profile, path),
+  };
 }
 
 // Opened and checked against the files on disk once per process.
-let opened: { dir: string; compiled: CompiledBuiltins | undefined } | undefined;
+let opened: { dir: string; compiled: OpenedCompiled | undefined } | undefined;
 
 /** The compiled built-ins, or undefined when there are none or an input changed since. */
-function freshBuiltins(): CompiledBuiltins | undefined {
+function freshBuiltins(): OpenedCompiled | undefined {
   const dir = COMPILED_DIR;
   if (dir === undefined) return undefined;
   if (opened?.dir !== dir) {
     const compiled = openCompiled(dir);
-    opened = { dir, compiled: compiled !== undefined && unchangedOnDisk(compiled.inputs) ? compiled : undefined };
+    opened = { dir, compiled: compiled?.unchanged() ? compiled : undefined };
   }
   return opened.compiled;
 }
@@ -119,6 +88,8 @@ const onThisMachine = (): PathMap => memoized((file) => displayPath(join(package
 export interface CompiledBuiltin {
   /** What loadProfile(name) returns. */
   readonly profile: Profile;
+  /** Its tripwires and secrets alone, stored apart: a guard-hook call reads a small file, not the whole profile. */
+  readonly guard: GuardPart;
   /** What renderProfile(profile, tools, "host") returns, whole-owned files settled for the host sink. */
   hostRendering(tools: readonly AgentTool[]): Rendering;
 }
@@ -132,10 +103,15 @@ export function compiledBuiltin(name: string): CompiledBuiltin | undefined {
     const rendering = compiled.hostRenderings[name]!;
     const wanted = new Set(tools.map((t) => t.id));
     const files = rendering.files.filter((f) => wanted.has(f.tool));
-    const gaps = rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
-    // Most runs print only the profile's name: it is unpacked when first asked for.
-    return withLazy({ scope: "host" as const, files, gaps }, "profile", () => lookup.profile);
+    // Most runs print only the profile's name, and check no gaps: both are unpacked when first asked for.
+    const gaps = () => rendering.gaps.filter((g) => wanted.has(g.tool)).map((g) => ({ ...g, rule: relocateRule(g.rule, path) }));
+    return withLazy(withLazy({ scope: "host" as const, profileName: name, files }, "gaps", gaps), "profile", () => lookup.profile);
   };
-  const lookup = withLazy({ hostRendering }, "profile", () => relocate(compiled.profiles[name]!, path));
+
+  const lookup = withLazy(
+    withLazy({ hostRendering }, "profile", () => relocate(compiled.profiles[name]!, path)),
+    "guard",
+    () => relocateGuardPart(compiled.guardParts[name]!, path),
+  );
   return lookup;
 }

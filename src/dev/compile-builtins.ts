@@ -1,6 +1,6 @@
 // Run by build.mjs: loads every built-in profile with the full loader, renders it, and writes the
 // compiled form into the folder given (dist/compiled/).
-import { compileBuiltins } from "../compiled/builtins.js";
+import { compileBuiltins } from "../compiled/compile.js";
 import { writeCompiled } from "../compiled/store.js";
 import { listProfiles, loadProfile } from "../profile/load.js";
 

@@ -8,6 +8,7 @@ import * as x509 from "@peculiar/x509";
 import { randomBytes, webcrypto } from "node:crypto";
 import { isIP } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
+import { GATEWAY_CIPHERS } from "./ciphers.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -69,7 +70,7 @@ export async function createRunCa(): Promise<RunCa> {
         await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),
       ],
     });
-    return createSecureContext({ key: leafKeyPem, cert: `${leaf.toString("pem")}\n${certPem}` });
+    return createSecureContext({ key: leafKeyPem, cert: `${leaf.toString("pem")}\n${certPem}`, ciphers: GATEWAY_CIPHERS, honorCipherOrder: true });
   }
 
   return {

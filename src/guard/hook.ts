@@ -5,7 +5,7 @@ import type { AgentTool, GuardRequest, HookAnswer } from "../tools/types.js";
 import { analyse, explain, type GuardPolicy } from "./analyse.js";
 import { protectedPath, protectedReason } from "./protected.js";
 import { secretsVerdict } from "./secret-hook.js";
-import type { Secrets } from "../profile/secrets.js";
+import type { Secrets } from "../profile/secret-classes.js";
 
 /** No opinion: the tool's own rules and prompts decide. */
 export const NO_OPINION: HookAnswer = { stdout: "", stderr: "", exitCode: 0 };

@@ -2,7 +2,7 @@
 // goes to the analyser (secret-reads.ts); a file tool's read, as the tool's own hook module reads it
 // (src/tools/<tool>/hook.ts), is checked path by path; an edit of a secret is refused too, since the
 // tool shows the edited lines back.
-import type { Secrets } from "../profile/secrets.js";
+import type { Secrets } from "../profile/secret-classes.js";
 import type { GuardRequest } from "../tools/types.js";
 import { analyseSecretFileAccess, analyseSecretReads, sceneFor, type SecretVerdict } from "./secret-reads.js";
 

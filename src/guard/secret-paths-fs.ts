@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { literalPath, type SecretContext } from "../profile/secret-paths.js";
-import { secretClassOf, type SecretClass, type Secrets } from "../profile/secrets.js";
+import { secretClassOf, type SecretClass, type Secrets } from "../profile/secret-classes.js";
 
 export interface Found {
   secret: SecretClass;

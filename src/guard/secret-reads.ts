@@ -14,7 +14,7 @@ import { absolute, patternMaySecret, secretAt, secretBeneath, type Found, type W
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve as unwrap } from "./unwrap.js";
 import type { SecretContext } from "../profile/secret-paths.js";
-import { secretClassOfCommand, secretClassOfVariable, type SecretClass, type Secrets } from "../profile/secrets.js";
+import { secretClassOfCommand, secretClassOfVariable, type SecretClass, type Secrets } from "../profile/secret-classes.js";
 
 export type SecretVerdict =
   | { decision: "deny"; reason: string; secret: SecretClass }

@@ -2,7 +2,7 @@
 // the image spec and the entrypoint bundle, all root-owned and read-only.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { ProfilePlacementError } from "../errors.js";
 import { packageRoot } from "../profile/builtin.js";
 import { isContainerOnly, type Profile } from "../profile/types.js";
@@ -20,10 +20,20 @@ export interface BakeResult {
   gaps: Gap[];
 }
 
+/** Package-relative paths of the files under `folder`, sorted (none when it is not there). */
+function filesUnder(root: string, folder: string): string[] {
+  if (!existsSync(join(root, folder))) return [];
+  return readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)))
+    .sort();
+}
+
 /**
  * The CLI the guard hooks run, as an installed package: its package.json, the built-in profiles and
- * dist/ (launcher, bundle, code cache, compiled built-ins, and the gateway's bundle: `perimeter run`
- * starts the gateway container from this same image). Root-owned and read-only like the rest.
+ * templates, and dist/ (launcher, the CLI's and the hook's bundles with their code caches, compiled built-ins, and
+ * the gateway's bundle: `perimeter run` starts the gateway container from this same image).
+ * Root-owned and read-only like the rest.
  */
 function cliPackage(): LayerEntry[] {
   const root = packageRoot();
@@ -31,9 +41,12 @@ function cliPackage(): LayerEntry[] {
   if (!existsSync(join(dist, "perimeter.cjs"))) throw new Error(`${dist}/perimeter.cjs is missing: run \`npm run build\` first`);
   const files = [
     "package.json",
-    ...readdirSync(join(root, "profiles")).filter((f) => f.endsWith(".toml")).map((f) => `profiles/${f}`),
+    // All of profiles/ and templates/: the compiled built-ins are used only while every file they were
+    // compiled from is there unchanged (src/compiled/store.ts), so without them each hook call in
+    // the image would run the full loader.
+    ...["profiles", "templates"].flatMap((folder) => filesUnder(root, folder)),
     // run.cjs: the cluster form's finisher (`perimeter finish`) runs in the image, with the scanner.
-    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "gateway.cjs", "gateway.v8cache", "run.cjs"].map((f) => `dist/${f}`),
+    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "hook.cjs", "hook.v8cache", "gateway.cjs", "gateway.v8cache", "run.cjs"].map((f) => `dist/${f}`),
     ...readdirSync(join(dist, "compiled")).map((f) => `dist/compiled/${f}`),
   ];
   return files.map((file) => ({

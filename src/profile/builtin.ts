@@ -8,7 +8,8 @@ let cached: string | undefined;
 
 export function packageRoot(): string {
   if (cached !== undefined) return cached;
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // import.meta.dirname: Node 20.11 and later; the bundle has it always (its own folder).
+  let dir = import.meta.dirname ?? dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "profiles"))) {
     const parent = dirname(dir);
     if (parent === dir) throw new Error("perimeter: cannot find its package root (profiles/ folder)");

@@ -15,7 +15,8 @@ import { mergeLimits } from "./limits.js";
 import { errorAt, readValidatedToml, type ReadFile } from "./read-toml.js";
 import { ProfileFileSchema, TripwiresFileSchema, type ProfileFile, type TripwiresFile } from "./schema.js";
 import type { CommandRule, Example, Origin, Posture, Profile, Tripwire } from "./types.js";
-import { loadSecrets, SECRETS_FILE, secretCommands } from "./secrets.js";
+import { secretCommands } from "./secret-classes.js";
+import { loadSecrets, SECRETS_FILE } from "./secrets.js";
 import { formatKeyPath } from "./locate.js";
 
 export const TRIPWIRES_FILE = "tripwires.toml";

@@ -62,18 +62,43 @@ export function patternFromTokens(tokens: readonly PatternToken[]): CommandPatte
 
 /** True when `argv` starts with what the pattern describes. */
 export function matchesArgv(pattern: CommandPattern, argv: readonly string[]): boolean {
-  const tokens = pattern.tokens;
+  return walkPattern(pattern.tokens, argv, (token, arg) => (wordMatches(token, arg) ? "one" : "no"));
+}
+
+/** Does one argument meet one word or glob token of a pattern? */
+export function wordMatches(token: Exclude<PatternToken, { kind: "anyArgs" }>, arg: string): boolean {
+  return token.kind === "word" ? arg === token.text : globToRegExp(token.text).test(arg);
+}
+
+/**
+ * How one argument meets one word or glob token: not at all, as that one word, or as any number of
+ * words (an argument whose words are unknown, such as `$X` unquoted, may be none or several).
+ */
+export type ArgMeets = "no" | "one" | "any";
+
+/**
+ * The one walk of a pattern's tokens over an argv, from its start: `*` takes any run of arguments,
+ * every other token one argument as `meets` says. Arguments are strings here; the guard's walk
+ * (src/guard/match.ts) passes arguments it could not resolve.
+ */
+export function walkPattern<A>(tokens: readonly PatternToken[], argv: readonly A[], meets: (token: Exclude<PatternToken, { kind: "anyArgs" }>, arg: A) => ArgMeets): boolean {
+  const seen = new Set<number>();
   const step = (ti: number, ai: number): boolean => {
     if (ti === tokens.length) return true;
+    const key = ti * (argv.length + 1) + ai;
+    if (seen.has(key)) return false;
+    seen.add(key);
     const token = tokens[ti]!;
     if (token.kind === "anyArgs") {
       for (let skip = ai; skip <= argv.length; skip++) if (step(ti + 1, skip)) return true;
       return false;
     }
-    const arg = argv[ai];
-    if (arg === undefined) return false;
-    const ok = token.kind === "word" ? arg === token.text : globToRegExp(token.text).test(arg);
-    return ok && step(ti + 1, ai + 1);
+    if (ai >= argv.length) return false;
+    const meeting = meets(token, argv[ai]!);
+    if (meeting === "no") return false;
+    if (step(ti + 1, ai + 1)) return true;
+    // Several words: it stays for the next token; none: the token meets the next argument.
+    return meeting === "any" && (step(ti, ai + 1) || step(ti + 1, ai));
   };
   return step(0, 0);
 }

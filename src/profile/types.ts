@@ -3,7 +3,7 @@ import type { ProfileLimits } from "./limits.js";
 import type { HostPattern } from "./host.js";
 import type { CommandPattern } from "./pattern.js";
 import type { WireRule } from "./wire.js";
-import type { Secrets } from "./secrets.js";
+import type { Secrets } from "./secret-classes.js";
 
 export interface Origin {
   file: string;

@@ -8,7 +8,7 @@ import { withLazy } from "../lazy.js";
 import { formatKeyPath } from "../profile/locate.js";
 import type { Rendering } from "../render.js";
 import { TOOLS } from "../tools/index.js";
-import { isShared, type AgentTool, type ConfigDir, type EmittedFile, type FileBody, type HostPlace } from "../tools/types.js";
+import { isShared, type AgentTool, type ConfigDir, type EmittedFile, type FileBody, type HostPlace, type ToolId } from "../tools/types.js";
 import { asHomeOwner } from "./as-owner.js";
 import { parseStructured, ParseFailure, serialize } from "./formats.js";
 import { driftedEntries, driftedKeys, mergeOwnedEntries, mergeOwnedKeys } from "./merge.js";
@@ -41,6 +41,15 @@ export interface PlannedFile {
   drift: string[];
 }
 
+/** A folder a tool needs before it runs (AgentTool.hostFolders): created empty, mode 0700, when missing. */
+export interface PlannedFolder {
+  /** Absolute path on this machine. */
+  target: string;
+  /** The tools that need it. */
+  tools: ToolId[];
+  status: "create" | "unchanged";
+}
+
 export interface HostPlan {
   home: string;
   /** The home, the environment and the project the tools will run with. */
@@ -48,6 +57,7 @@ export interface HostPlan {
   /** Where each tool really reads its user files (its location variable honoured). */
   dirs: ConfigDir[];
   files: PlannedFile[];
+  folders: PlannedFolder[];
 }
 
 function readExisting(target: string): string | undefined {
@@ -126,7 +136,21 @@ export function planHost(
   const dirs = tools.filter((t) => ids.has(t.id)).flatMap((t) => (t.hostConfigDir ? [t.hostConfigDir(full)] : []));
   // Read as the home's owner would (asHomeOwner): a link to a file only root may read is not followed.
   const files = asHomeOwner(home, () => rendering.files.map((f) => planFile(targetOf(home, dirs, f), f)));
-  return { home, place: full, dirs, files };
+  return { home, place: full, dirs, files, folders: planFolders(home, files, tools) };
+}
+
+/** The folders the planned files need (AgentTool.hostFolders); one in the way as a non-folder is refused. */
+function planFolders(home: string, files: readonly PlannedFile[], tools: readonly AgentTool[]): PlannedFolder[] {
+  const needed = new Map<string, ToolId[]>();
+  for (const p of files) {
+    const tool = tools.find((t) => t.id === p.file.tool);
+    for (const folder of tool?.hostFolders?.(p.file.path, p.file.body, home) ?? []) needed.set(folder, [...(needed.get(folder) ?? []), p.file.tool]);
+  }
+  return [...needed].sort(([a], [b]) => a.localeCompare(b)).map(([target, ids]) => {
+    const stat = statSync(target, { throwIfNoEntry: false });
+    if (stat !== undefined && !stat.isDirectory()) throw new HostFileError({ file: target }, `is not a folder, and ${ids.join(", ")} needs one there`);
+    return { target, tools: [...new Set(ids)], status: stat === undefined ? "create" : "unchanged" };
+  });
 }
 
 /** A file the tool reads that perimeter does not write, parsed; undefined when absent or unreadable. */
@@ -292,6 +316,14 @@ function writeAsOwner(plan: HostPlan): WrittenFile[] {
     if (planned.before !== undefined) backups.set(planned.target, backUp(destination, planned.target));
     renameSync(temp, destination);
     rmSync(tempDir, { recursive: true, force: true });
+  }
+  for (const folder of plan.folders) {
+    if (folder.status !== "create") continue;
+    try {
+      mkdirSync(folder.target, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new HostFileError({ file: folder.target }, `cannot create the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
   }
   return plan.files.map((f) => ({ target: f.target, status: f.status, backup: backups.get(f.target) }));
 }

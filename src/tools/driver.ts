@@ -29,6 +29,8 @@ export interface ConfigCheck {
   env?: Record<string, string>;
   /** What is wrong, read in the output; undefined when the client accepted its files. */
   problems(out: ClientOutput): string | undefined;
+  /** Did the client fail on a race of its own (not a verdict on the files)? Then the check runs again, twice at most. */
+  raced?(out: ClientOutput): boolean;
 }
 
 export interface ToolDriver {

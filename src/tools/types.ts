@@ -147,6 +147,11 @@ export interface AgentTool {
   hostConfigDir?(place: HostPlace): ConfigDir;
   /** Every other file the tool reads on a host that can turn prompts off, with how to judge it. */
   otherBypassSources?(place: HostPlace, configDir: string): BypassSource[];
+  /**
+   * Folders (absolute) that must exist before the tool runs with this file as rendered for a host:
+   * the host sink creates the missing ones, empty and private (mode 0700), and leaves present ones.
+   */
+  hostFolders?(path: string, body: FileBody, home: string): string[];
   launch(profile: Profile): LaunchSpec;
   run: RunFacts;
   /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */

@@ -15,12 +15,29 @@ import { loopbackAddress } from "../gateway/fakes.js";
 import { quantile, summarize, type CaseResult } from "./lib.js";
 
 const SIZE = 200 << 20;
-const ROUNDS = 5;
+// Nine: on a shared 2-core machine five rounds left the 6a median moving by a factor of two between runs.
+const ROUNDS = 9;
 const SMALL_REQUESTS = 2000;
 
 interface Proxy {
   port: number;
+  pid?: number;
   stop(): void;
+}
+
+/**
+ * CPU milliseconds (user + system, all threads) a process has used, from /proc; undefined elsewhere.
+ * Wall time on a shared 2-core machine moves with the load; the CPU a proxy spends per download much less.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
@@ -49,8 +66,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Debian's squid, as the suite installs its own packages: a plain install, `apt-get update` only if that fails. */
+function installSquid(): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "squid"], { env, stdio: "ignore" }).status === 0;
+  if (install()) return;
+  spawnSync("apt-get", ["update", "-qq"], { env, stdio: "ignore" });
+  install();
+}
+
 async function startSquid(dir: string, hostsFile: string): Promise<Proxy | string> {
-  if (spawnSync("squid", ["-v"]).status !== 0) return "squid is not installed (apt-get install squid)";
+  if (spawnSync("squid", ["-v"]).status !== 0) installSquid();
+  if (spawnSync("squid", ["-v"]).status !== 0) return "squid is not installed and apt-get could not install it (apt-get install squid)";
   const port = await freePort();
   const conf = join(dir, "squid.conf");
   writeFileSync(
@@ -76,7 +103,7 @@ async function startSquid(dir: string, hostsFile: string): Promise<Proxy | strin
       const s = netConnect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
       s.on("error", () => resolve(false));
     });
-    if (probe) return { port, stop: () => child.kill("SIGKILL") };
+    if (probe) return { port, pid: child.pid, stop: () => child.kill("SIGKILL") };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill("SIGKILL");
@@ -188,7 +215,17 @@ export async function gatewayBench(tmp: string, cli: string, cwd: string): Promi
       ...(typeof squid === "string" ? {} : { squid: ["--proxy", `http://127.0.0.1:${squid.port}`, "--cacert", caFile, url("tunnel.bench")] }),
     };
     for (const args of Object.values(commands)) await curlMs(args); // warm-up
-    for (let round = 0; round < ROUNDS; round++) for (const [key, args] of Object.entries(commands)) runs[key]!.push(await curlMs(args));
+    // Besides the wall time, the CPU the proxy of each case spent on it (the gateway, or squid).
+    const proxyCpu: Record<string, number[]> = { tunnel: [], intercept: [], squid: [] };
+    const proxyPid: Record<string, number | undefined> = { tunnel: gateway.pid, intercept: gateway.pid, squid: typeof squid === "string" ? undefined : squid.pid };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [key, args] of Object.entries(commands)) {
+        const cpu0 = cpuMs(proxyPid[key]);
+        runs[key]!.push(await curlMs(args));
+        const cpu1 = cpuMs(proxyPid[key]);
+        if (cpu0 !== undefined && cpu1 !== undefined) proxyCpu[key]!.push(cpu1 - cpu0);
+      }
+    }
 
     // Latency: rounds of small requests, intercepted and direct interleaved.
     const direct: number[] = [];
@@ -223,7 +260,9 @@ export async function gatewayBench(tmp: string, cli: string, cwd: string): Promi
     ];
     const added50 = quantile(intercepted, 0.5) - quantile(direct, 0.5);
     const added90 = quantile(intercepted, 0.9) - quantile(direct, 0.9);
+    const cpu = (key: string) => (proxyCpu[key]!.length > 0 ? `${summarize(proxyCpu[key]!).median.toFixed(0)} ms` : "n/a");
     const extra = [
+      `cases 6a, 6b: CPU the proxy spent per 200 MB download (median, user + system): gateway tunnelled ${cpu("tunnel")}, squid ${cpu("squid")}; gateway intercepted ${cpu("intercept")}`,
       `case 6c: one small intercepted request on a kept-alive connection: p50 ${quantile(intercepted, 0.5).toFixed(3)} ms, p90 ${quantile(intercepted, 0.9).toFixed(3)} ms ` +
         `vs direct p50 ${quantile(direct, 0.5).toFixed(3)} ms, p90 ${quantile(direct, 0.9).toFixed(3)} ms -> added p50 ${added50.toFixed(3)} ms, p90 ${added90.toFixed(3)} ms (goal added p50 < 2 ms) ${added50 < 2 ? "PASS" : "MISS"}`,
     ];

@@ -12,6 +12,10 @@
 //   5. rulesync generate (Claude Code + Codex, permissions) for the same lists           vs case 1
 //   6a-c. perimeter gateway: 200 MB tunnelled vs squid, intercepted vs direct, added latency (gateway.ts)
 //   7. one guard-hook decision (`perimeter hook claude`, a tripwire command on stdin)    vs `node -e 0`
+//
+// `tsx test/bench/run.ts --cases 1,2,3,7` runs only those cases (a case's number without its
+// letter: 4 is 4 and 4a-c): quicker while working on one of them. Such a partial run prints its
+// lines and leaves README.md alone, which only a run of every case rewrites.
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -36,6 +40,17 @@ import { parseRecords } from "../../src/entrypoint/record.js";
 import { writeContainerView } from "./container-proc.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The cases asked for with `--cases 1,3,7` (numbers, letters dropped); undefined: every case. */
+const CASES = ((): Set<string> | undefined => {
+  const at = process.argv.indexOf("--cases");
+  if (at === -1) return undefined;
+  const list = process.argv[at + 1];
+  if (list === undefined || !/^\d+(,\d+)*$/.test(list)) throw new Error("--cases takes a comma-separated list of case numbers, e.g. --cases 1,3,7");
+  return new Set(list.split(","));
+})();
+/** Is case `id` (e.g. 2, "2b", "4a") part of this run? */
+const wanted = (id: number | string): boolean => CASES === undefined || CASES.has(String(id).replace(/[a-z]+$/, ""));
 const NODE = process.execPath;
 const RUNS = 15;
 const WARMUP_ROUNDS = 2;
@@ -93,7 +108,7 @@ const bigToml = multipliedProfile(interactiveToml, FACTOR, `${FACTOR}x the entri
 const BIG_PKG = join(TMP, "package-big");
 copyPackageSource(BIG_PKG);
 writeFileSync(join(BIG_PKG, "profiles", "interactive.toml"), bigToml);
-run([NODE, "build.mjs"], { cwd: BIG_PKG });
+if (wanted(2)) run([NODE, "build.mjs"], { cwd: BIG_PKG });
 const BIG_CLI = join(BIG_PKG, "dist", "perimeter.cjs");
 
 // Case 2b: the same two profiles from a folder of the user's own (--profiles-dir), which is never
@@ -109,7 +124,7 @@ const countsOf = (cli: string, profile = "interactive"): string => {
   return `${length("allow")} allow, ${length("ask")} ask, ${length("tripwires")} tripwires`;
 };
 const interactiveCounts = countsOf(CLI);
-const bigCounts = countsOf(BIG_CLI);
+const bigCounts = wanted(2) ? countsOf(BIG_CLI) : "not built";
 
 // Case 3: a home that is up to date.
 const CHECK_HOME = join(TMP, "checked-home");
@@ -128,7 +143,9 @@ const nodeToolArgv = [NODE, "-e", "0", "benchmark prompt"];
 let entryOptions: SpawnSyncOptions = {};
 let agentSetup: AgentStartSetup | undefined;
 let agentSkip: string | undefined;
-{
+if (!wanted(4)) {
+  entrySkip = agentSkip = "not asked for (--cases)";
+} else {
   mkdirSync(IMAGE_ROOT);
   run([NODE, CLI, "bake", "--profile", "autonomous", "--out", join(TMP, "layer.tar")], { cwd: PKG, env: ENV });
   run(["tar", "-xf", join(TMP, "layer.tar"), "-C", IMAGE_ROOT]);
@@ -233,16 +250,18 @@ const emptyAfterDryRun = (argv: string[]) => {
   if (readdirSync(home).length > 0) throw new Error(`render --dry-run wrote into ${home}`);
 };
 
-const commands: Timed[] = [
-  spawned("node", () => [NODE, "-e", "0"], { cwd: PKG, env: ENV }),
-  spawned("render", () => [NODE, CLI, "render", "--dry-run", "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun),
-  spawned("render-big", () => [NODE, BIG_CLI, "render", "--dry-run", "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun),
-  spawned("render-own", () => [NODE, CLI, "render", "--dry-run", "--profile", "own", "--profiles-dir", OWN_DIR, "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun),
-  spawned("render-own-big", () => [NODE, CLI, "render", "--dry-run", "--profile", "big", "--profiles-dir", OWN_DIR, "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun),
-  spawned("check", () => [NODE, CLI, "check", "--home", CHECK_HOME], { cwd: PKG, env: ENV }),
-  spawned("rulesync", () => [NODE, RULESYNC, "generate", "--targets", "claudecode,codexcli", "--features", "permissions", "--dry-run"], { cwd: RULESYNC_PROJECT, env: ENV }),
-  hookDecision,
+// Each command with the cases that time it (as subject or baseline).
+const allCommands: [Timed, (number | string)[]][] = [
+  [spawned("node", () => [NODE, "-e", "0"], { cwd: PKG, env: ENV }), [1, 3, 7]],
+  [spawned("render", () => [NODE, CLI, "render", "--dry-run", "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun), [1, 2, 5]],
+  [spawned("render-big", () => [NODE, BIG_CLI, "render", "--dry-run", "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun), [2]],
+  [spawned("render-own", () => [NODE, CLI, "render", "--dry-run", "--profile", "own", "--profiles-dir", OWN_DIR, "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun), ["2b"]],
+  [spawned("render-own-big", () => [NODE, CLI, "render", "--dry-run", "--profile", "big", "--profiles-dir", OWN_DIR, "--home", freshHome()], { cwd: PKG, env: ENV }, emptyAfterDryRun), ["2b"]],
+  [spawned("check", () => [NODE, CLI, "check", "--home", CHECK_HOME], { cwd: PKG, env: ENV }), [3]],
+  [spawned("rulesync", () => [NODE, RULESYNC, "generate", "--targets", "claudecode,codexcli", "--features", "permissions", "--dry-run"], { cwd: RULESYNC_PROJECT, env: ENV }), [5]],
+  [hookDecision, [7]],
 ];
+const commands: Timed[] = allCommands.filter(([, cases]) => cases.some(wanted)).map(([command]) => command);
 if (entrySkip === undefined) {
   commands.push(spawned("entrypoint-node", () => nodeEntryArgv, entryOptions));
   commands.push(spawned("node-direct", () => nodeToolArgv, entryOptions));
@@ -350,8 +369,8 @@ const results: CaseResult[] = [
   },
 ];
 
-const gateway = await gatewayBench(TMP, CLI, PKG);
-const lines = [...results.map(formatLine), ...gateway.results.map(formatLine), ...gateway.extra];
+const gateway = wanted(6) ? await gatewayBench(TMP, CLI, PKG) : { results: [], extra: [] };
+const lines = [...results.filter((r) => wanted(r.id)).map(formatLine), ...gateway.results.map(formatLine), ...gateway.extra];
 const cpuList = cpus();
 const machine = [
   `Node ${process.version}, ${cpuList[0]?.model.trim() ?? "unknown CPU"} (${cpuList.length} cores), ${new Date().toISOString()}`,
@@ -361,7 +380,9 @@ console.log([...machine, ...lines].join("\n"));
 
 const readmePath = join(ROOT, "README.md");
 const readme = readFileSync(readmePath, "utf8");
-if (!readme.includes(README_START) || !readme.includes(README_END)) {
+if (CASES !== undefined) {
+  console.log(`README.md: left as it is (only cases ${[...CASES].join(", ")} ran)`);
+} else if (!readme.includes(README_START) || !readme.includes(README_END)) {
   console.error(`README.md has no ${README_START} ... ${README_END} section: results not written there`);
   process.exitCode = 1;
 } else {

@@ -1,11 +1,11 @@
 // Issue 13, "Proven here": the agent container on an --internal network whose only other member is
-// the gateway; the fake upstreams (model API over TLS, git smart HTTP, GitHub REST and GraphQL) each
+// the gateway; the fake upstreams (model API over TLS, git smart HTTP, GitHub REST and GraphQL, an npm registry) each
 // in its own container on a second --internal network, reached by name through the gateway's
 // --hosts. Each real CLI runs through the image's entrypoint with placeholders only, and its shell
 // tries the ways out. Nothing leaves the machine: both networks are internal.
 import { build } from "esbuild";
 import { execa } from "execa";
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnvironment } from "../../src/gateway/agent-env.js";
@@ -14,17 +14,20 @@ import { loadProfile } from "../../src/profile/load.js";
 import { TOOLS } from "../../src/tools/index.js";
 import type { ToolId } from "../../src/tools/types.js";
 import { DRIVERS } from "../real/agents.js";
+import { npmTarball } from "../gateway/harness.js";
 import { makeTestCa } from "../gateway/test-ca.js";
 import { bakeWithCli, buildAgentImage, ensureDist, makeAgentHome, removeScratch, scratchDir, type AgentImage } from "./agent-image.js";
 import { ensureBaseRootfs, ensurePodman, podman, runContainer } from "./podman.js";
 
 const ROOT = packageRoot();
-const id = `${process.pid}`;
-const NET_UP = `gw-up-${id}`;
-const NET_AGENT = `gw-agent-${id}`;
-const GATEWAY = `gw-gateway-${id}`;
-const ROLES = ["model", "github", "git"] as const;
-const container = (role: string) => `gw-${role}-${id}`;
+const id = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter-test"}-gw-${process.pid}`;
+const NET_UP = `${id}-up`;
+const NET_AGENT = `${id}-agent`;
+const GATEWAY = `${id}-gateway`;
+/** The control gateway: the same code with every tripwire's wire forms removed. */
+const OPEN_GATEWAY = `${id}-open`;
+const ROLES = ["model", "github", "git", "npm"] as const;
+const container = (role: string) => `${id}-${role}`;
 const SECRETS = {
   GW_ANTHROPIC: "sk-ant-gwtest-REAL-anthropic-0001",
   GW_OPENAI: "sk-gwtest-REAL-openai-0002",
@@ -44,7 +47,8 @@ edits = "auto"
 output = "text"
 
 [network]
-allow = [${[...modelHosts, "github.com", "api.github.com"].map((h) => `"${h}"`).join(", ")}]
+allow = [${[...modelHosts, "github.com", "api.github.com", "registry.npmjs.org"].map((h) => `"${h}"`).join(", ")}]
+inspect = ["registry.npmjs.org"]
 
 [credentials.anthropic]
 host = "api.anthropic.com"
@@ -64,6 +68,7 @@ host = "api.github.com"
 header = "Authorization"
 scheme = "bearer"
 env = "GW_GH"
+placeholder_env = ["GH_TOKEN"]
 [credentials.github-git]
 host = "github.com"
 header = "Authorization"
@@ -77,6 +82,13 @@ env = "GW_GH"
 // (SECRET_SEARCH): the guard now denies the agent `env`, /proc/*/environ and recursive reads of its
 // home, so the agent's own shell could not tell. "REA[L]-" matches the secrets' marker but not itself.
 const releaseScript = Buffer.from("#!/bin/sh\ngit commit -q --amend -m rewritten\ngit push --force origin HEAD:main\n").toString("base64");
+// gh and npm's own refusals are tripwire commands, which the guard and the native rules stop before
+// they run; from a script the agent wrote they reach the gateway, which is what these cases prove.
+// GH_TOKEN is the placeholder (Codex drops *TOKEN* variables from its shell, hence the fallback);
+// the gateway adds the real token.
+const GH_ENV = 'export GH_TOKEN="${GH_TOKEN:-perimeter-placeholder-github-api}" GH_NO_UPDATE_NOTIFIER=1';
+const ghDeleteScript = Buffer.from(`#!/bin/sh\n${GH_ENV}\ngh api -X DELETE repos/octo/app\n`).toString("base64");
+const publishScript = Buffer.from("#!/bin/sh\nprintf '//registry.npmjs.org/:_authToken=placeholder\\n' > .npmrc\nnpm publish --no-update-notifier\n").toString("base64");
 const COMMANDS = [
   "curl -sS --max-time 10 https://denied.test/ 2>&1; echo; echo denied-rc=$?",
   "curl -sk --noproxy '*' --max-time 5 https://MODEL_IP/ >/dev/null 2>&1; echo direct-rc=$?",
@@ -85,6 +97,10 @@ const COMMANDS = [
   "curl -sS -X DELETE https://api.github.com/repos/octo/app 2>&1",
   `curl -sS -X POST --data-binary '{"query":"mutation { deleteRepository(input: {}) { clientMutationId } }"}' https://api.github.com/graphql 2>&1`,
   "curl -sS https://api.github.com/repos/octo/app 2>&1",
+  `${GH_ENV}; gh api repos/octo/app 2>&1; echo gh-read-rc=$?`,
+  `echo ${ghDeleteScript} | base64 -d > /tmp/gh-TOOL.sh && sh /tmp/gh-TOOL.sh 2>&1; echo gh-delete-rc=$?`,
+  `mkdir -p /tmp/np-TOOL && cd /tmp/np-TOOL && echo '{"name":"agent-pkg-TOOL","version":"1.0.0"}' > package.json && npm install --no-audit --no-fund --no-update-notifier left-pad-fake@1.0.0 > install.log 2>&1; echo npm-install-rc=$?; tail -3 install.log; ls node_modules/left-pad-fake`,
+  `cd /tmp/np-TOOL && echo ${publishScript} | base64 -d > publish.sh && sh publish.sh > publish.log 2>&1; echo npm-publish-rc=$?; tail -5 publish.log`,
 ];
 
 const SECRET_SEARCH = "(env; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n') | grep -c 'REA[L]-' | sed 's/^/env-hits=/'; grep -rls 'REA[L]-' ~ /run/perimeter /etc /tmp 2>/dev/null | wc -l | sed 's/^/file-hits=/'";
@@ -94,6 +110,9 @@ let fixture: string;
 let gwDir: string;
 let modelIp: string;
 let seedMain: string;
+const record = <T>(role: string) => JSON.parse(readFileSync(join(fixture, "record", `${role}.json`), "utf8")) as T;
+const githubSeen = () => (existsSync(join(fixture, "record", "github.json")) ? record<{ method: string; url: string; body: string }[]>("github") : []);
+const npmSeen = () => (existsSync(join(fixture, "record", "npm.json")) ? record<{ method: string; url: string }[]>("npm") : []);
 const modelRecord = () => JSON.parse(readFileSync(join(fixture, "record", "model.json"), "utf8")) as { requests: { path: string; headers: Record<string, string> }[]; turnResults: string[] };
 const gitRefs = async () => (await execa("git", ["--git-dir", join(fixture, "git/octo/app.git"), "for-each-ref", "--format=%(refname) %(objectname)"])).stdout;
 
@@ -116,7 +135,9 @@ beforeAll(async () => {
 
   fixture = scratchDir("gw-fixture");
   mkdirSync(join(fixture, "record"));
-  const ca = await makeTestCa([...modelHosts, "github.com", "api.github.com"]);
+  const ca = await makeTestCa([...modelHosts, "github.com", "api.github.com", "registry.npmjs.org"]);
+  const { integrity } = await npmTarball(join(fixture, "npm"));
+  writeFileSync(join(fixture, "npm", "integrity.json"), JSON.stringify({ integrity }));
   writeFileSync(join(fixture, "cert.pem"), `${ca.certPem}\n${ca.caPem}`);
   writeFileSync(join(fixture, "key.pem"), ca.keyPem);
   await build({ entryPoints: [join(ROOT, "test/gateway/upstream-main.ts")], bundle: true, platform: "node", format: "cjs", target: "node20", outfile: join(fixture, "upstream.cjs"), logLevel: "silent" });
@@ -144,7 +165,12 @@ beforeAll(async () => {
   mkdirSync(join(gwDir, "profiles"));
   writeFileSync(join(gwDir, "profiles", "gwc.toml"), PROFILE);
   writeFileSync(join(gwDir, "upstream-ca.pem"), ca.caPem);
-  const hosts = [`${modelIp} ${modelHosts.join(" ")}`, `${await ipOf(container("github"), NET_UP)} api.github.com`, `${await ipOf(container("git"), NET_UP)} github.com`];
+  const hosts = [
+    `${modelIp} ${modelHosts.join(" ")}`,
+    `${await ipOf(container("github"), NET_UP)} api.github.com`,
+    `${await ipOf(container("git"), NET_UP)} github.com`,
+    `${await ipOf(container("npm"), NET_UP)} registry.npmjs.org`,
+  ];
   writeFileSync(join(gwDir, "hosts"), `${hosts.join("\n")}\n`);
   writeFileSync(join(gwDir, "profiles", "gwc-budget.toml"), `description = "one model call's budget"\nextends = "gwc"\n\n[limits]\ntokens = 14\n`);
   await startGatewayContainer(GATEWAY, "gwc", "gw");
@@ -165,7 +191,7 @@ async function startGatewayContainer(name: string, profileName: string, dir: str
 }
 
 afterAll(async () => {
-  for (const name of [GATEWAY, `${GATEWAY}-budget`, ...ROLES.map(container)]) await podman(["rm", "--force", "--time", "0", name], { reject: false });
+  for (const name of [GATEWAY, `${GATEWAY}-budget`, OPEN_GATEWAY, ...ROLES.map(container)]) await podman(["rm", "--force", "--time", "0", name], { reject: false });
   for (const net of [NET_UP, NET_AGENT]) await podman(["network", "rm", "--force", net], { reject: false });
   removeScratch();
 }, 120_000);
@@ -223,6 +249,26 @@ describe.each(TOOLS.map((t) => t.id))("%s through the gateway", (tool) => {
     expect(r.results[5]).toContain("tripwire:gh-repo-delete");
     expect(r.results[6]).toContain('"full_name"');
   });
+
+  it("gh api: the repository delete is refused at the gateway; a benign read passes", () => {
+    expect(r.results[7]).toContain('"full_name"');
+    expect(r.results[7]).toContain("gh-read-rc=0");
+    expect(r.results[8]).toContain("tripwire:gh-repo-delete");
+    expect(r.results[8]).toMatch(/HTTP 403/);
+    expect(r.results[8]).toMatch(/gh-delete-rc=[1-9]/);
+    // The read came with the real token, added by the gateway; no delete reached GitHub.
+    expect(githubSeen().some((s) => s.method === "GET" && s.url === "/repos/octo/app")).toBe(true);
+    expect(githubSeen().filter((s) => s.method === "DELETE")).toEqual([]);
+  });
+
+  it("npm install from the registry passes; npm publish is refused at the registry", () => {
+    expect(r.results[9]).toContain("npm-install-rc=0");
+    expect(r.results[9]).toContain("index.js");
+    expect(r.results[10]).toMatch(/npm-publish-rc=[1-9]/);
+    expect(r.results[10]).toMatch(/403/);
+    expect(npmSeen().some((s) => s.method === "GET" && s.url.endsWith(".tgz"))).toBe(true);
+    expect(npmSeen().filter((s) => s.method === "PUT")).toEqual([]);
+  });
 });
 
 describe.each(TOOLS.map((t) => t.id))("%s over budget", (tool) => {
@@ -259,6 +305,48 @@ describe("the controls", () => {
     const log = readFileSync(join(gwDir, "gw", "gateway.log"), "utf8");
     for (const s of Object.values(SECRETS)) expect(log).not.toContain(s);
     const rules = log.trim().split("\n").map((l) => (JSON.parse(l) as { rule?: string }).rule);
-    expect(rules).toEqual(expect.arrayContaining(["network.allow", "git.push", "tripwire:gh-repo-delete"]));
+    expect(rules).toEqual(expect.arrayContaining(["network.allow", "git.push", "tripwire:gh-repo-delete", "tripwire:registry-publish"]));
   });
+
+  it("with the wire forms removed, the same gh api, curl and GraphQL deletes and npm publish land", async () => {
+    const dir = join(gwDir, "open");
+    // The control's bundle finds the built-in tripwires by its package root: package.json and profiles/ beside it.
+    mkdirSync(join(dir, "ca"), { recursive: true });
+    cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
+    cpSync(join(ROOT, "profiles"), join(dir, "profiles"), { recursive: true });
+    await build({
+      entryPoints: [join(ROOT, "test/gateway/open-gateway-main.ts")], bundle: true, platform: "node", format: "cjs", target: "node20", outfile: join(dir, "dist", "open-gateway.cjs"), logLevel: "silent",
+      define: { "import.meta.url": "__bundleUrl" }, banner: { js: 'var __bundleUrl=require("node:url").pathToFileURL(__filename).href;' },
+    });
+    await execa("chown", ["-R", "1000:1000", dir]);
+    const env = Object.entries(SECRETS).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
+    await podman([
+      "run", "-d", "--name", OPEN_GATEWAY, "--network", NET_UP, "--network", NET_AGENT, "--entrypoint", "node", ...env, "-v", `${gwDir}:/gw`, image.ref,
+      "/gw/open/dist/open-gateway.cjs", "gwc", "/gw/profiles", "/gw/open/ca", "/gw/hosts", "/gw/upstream-ca.pem", "/gw/open/gateway.log",
+    ]);
+    await waitFor(() => existsSync(join(dir, "ca", "ca.pem")), "the control gateway's CA certificate");
+    const deletesBefore = githubSeen().filter((s) => s.method === "DELETE").length;
+    const script = [
+      "cd /tmp",
+      `echo ${ghDeleteScript} | base64 -d > gh.sh && sh gh.sh >/dev/null 2>&1; echo gh-delete-rc=$?`,
+      "curl -sS -o /dev/null -w 'curl-delete=%{http_code}\n' -X DELETE https://api.github.com/repos/octo/app",
+      `curl -sS -o /dev/null -w 'graphql=%{http_code}\n' -X POST --data-binary '{"query":"mutation { deleteRepository(input: {}) { clientMutationId } }"}' https://api.github.com/graphql`,
+      `mkdir -p pub && cd pub && echo '{"name":"agent-pkg-control","version":"1.0.0"}' > package.json && echo ${publishScript} | base64 -d > publish.sh && sh publish.sh > publish.log 2>&1; echo npm-publish-rc=$?; tail -5 publish.log`,
+    ].join("\n");
+    const run = await runContainer(image.ref, {
+      network: NET_AGENT,
+      env: { ...agentEnvironment(profile(), `http://${OPEN_GATEWAY}:3128`, "/run/perimeter/ca-bundle.pem"), HOME: "/tmp", npm_config_cache: "/tmp/npm-cache" },
+      volumes: [`${join(dir, "ca")}:/run/perimeter:ro`],
+      entrypoint: ["sh", "-c", script],
+    });
+    const out = `${run.stdout}\n${run.stderr}`;
+    expect(out).toContain("gh-delete-rc=0");
+    expect(out).toContain("curl-delete=204");
+    expect(out).toContain("graphql=200");
+    expect(out, out).toContain("npm-publish-rc=0");
+    const seen = githubSeen();
+    expect(seen.filter((s) => s.method === "DELETE" && s.url === "/repos/octo/app").length).toBe(deletesBefore + 2);
+    expect(seen.some((s) => s.url === "/graphql" && s.body.includes("deleteRepository"))).toBe(true);
+    expect(npmSeen().some((s) => s.method === "PUT" && s.url === "/agent-pkg-control")).toBe(true);
+  }, 180_000);
 });

@@ -2,12 +2,13 @@
 // credential injection into the one named header, the tripwires' wire forms, git ref updates and
 // the JSON-lines log. Each refusal has a control: the same request with the rule removed lands.
 import { execa } from "execa";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Profile } from "../../src/profile/types.js";
-import { curl, PLACEHOLDER, SECRETS, startWorld, type World } from "./harness.js";
+import { BIG_BODY, curl, PLACEHOLDER, SECRETS, startWorld, type World } from "./harness.js";
 
 let world: World;
 let gw: Awaited<ReturnType<World["start"]>>;
@@ -55,6 +56,18 @@ describe("network allowlist", () => {
     expect((await via(["https://tunnel.test/hello"])).status).toBe(0);
     expect(world.tunnelSeen.at(-1)).toBe(`GET /hello ${PLACEHOLDER}`);
     expect(gw.logLines().some((l) => l.host === "tunnel.test" && l.decision === "tunnel")).toBe(true);
+  });
+
+  it("a tunnelled download arrives whole to a slow client (the tunnel's read buffers are reused only once written)", async () => {
+    const trustUpstream = join(world.dir, "upstream-ca.pem");
+    require("node:fs").writeFileSync(trustUpstream, world.ca.caPem);
+    const out = join(world.dir, "big.bin");
+    // 12 MB at 6 MB/s: the client's queue fills, the upstream is paused and resumed many times.
+    const r = await execa("curl", ["-sS", "--max-time", "30", "--limit-rate", "6M", "--proxy", `http://127.0.0.1:${gw.port}`, "--cacert", trustUpstream, "-o", out, "https://tunnel.test/big"], { reject: false, env: { NO_PROXY: "" } });
+    expect(r.stderr).toBe("");
+    const got = readFileSync(out);
+    expect(got.length).toBe(BIG_BODY.length);
+    expect(createHash("sha256").update(got).digest("hex")).toBe(createHash("sha256").update(BIG_BODY).digest("hex"));
   });
 });
 

@@ -2,6 +2,7 @@
 // loopback addresses, a hosts file naming them, a test profile, and helpers to run real clients
 // (curl, git, npm) through a gateway.
 import { execa } from "execa";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type RequestListener } from "node:http";
 import { tmpdir } from "node:os";
@@ -20,6 +21,8 @@ export const SECRETS = {
   GW_TEST_GH: "ghp_TESTREALgithubtoken000000000000000001",
 };
 export const PLACEHOLDER = "perimeter-placeholder-anthropic";
+/** What tunnel.test serves at /big: random bytes, so a tunnel that reused a buffer too soon shows in the hash. */
+export const BIG_BODY = randomBytes(12 << 20);
 
 export const TEST_PROFILE = `
 description = "gateway tests"
@@ -87,7 +90,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-async function npmTarball(dir: string): Promise<{ tarball: Buffer; integrity: string }> {
+/** `left-pad-fake` 1.0.0 packed by the real npm: what the fake registry serves. */
+export async function npmTarball(dir: string): Promise<{ tarball: Buffer; integrity: string }> {
   const pkg = join(dir, "pkg-src");
   mkdirSync(pkg, { recursive: true });
   writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "left-pad-fake", version: "1.0.0", main: "index.js" }));
@@ -130,6 +134,7 @@ export async function startWorld(): Promise<World> {
     await tlsFront(ca, npm.handler),
     await tlsFront(ca, (req, res) => {
       tunnelSeen.push(`${req.method} ${req.url} ${req.headers["x-api-key"] ?? ""}`);
+      if (req.url === "/big") return void res.writeHead(200, { "content-type": "application/octet-stream", "content-length": BIG_BODY.length }).end(BIG_BODY);
       res.writeHead(200, { "content-type": "text/plain" }).end("tunnelled");
     }),
   ];

@@ -1,12 +1,12 @@
 // One fake upstream in its own container (bundled to one .cjs by the podman suite):
-//   node upstream.cjs ROLE /fixture      ROLE: model | github | git
+//   node upstream.cjs ROLE /fixture      ROLE: model | github | git | npm
 // It serves TLS on 0.0.0.0:443 with the test CA's certificate (/fixture/cert.pem, key.pem) and
 // writes what it received to /fixture/record/ROLE.json after every request.
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { request, type RequestListener } from "node:http";
 import { join } from "node:path";
 import { startFakeModel } from "../real/fake-model.js";
-import { fakeGithubApi, fakeGitServer, tlsFront } from "./fakes.js";
+import { fakeGithubApi, fakeGitServer, fakeNpmRegistry, tlsFront } from "./fakes.js";
 
 const [role, dir] = process.argv.slice(2) as [string, string];
 const ca = { caPem: "", certPem: readFileSync(join(dir, "cert.pem"), "utf8"), keyPem: readFileSync(join(dir, "key.pem"), "utf8") };
@@ -50,6 +50,11 @@ async function main(): Promise<void> {
   } else if (role === "git") {
     const git = fakeGitServer(join(dir, "git"));
     await tlsFront(ca, recording(git.handler, () => git.seen), "0.0.0.0");
+  } else if (role === "npm") {
+    // The one package's tarball and integrity, made by `npm pack` on the host (harness.npmTarball).
+    const { integrity } = JSON.parse(readFileSync(join(dir, "npm", "integrity.json"), "utf8")) as { integrity: string };
+    const npm = fakeNpmRegistry(readFileSync(join(dir, "npm", "left-pad-fake-1.0.0.tgz")), integrity);
+    await tlsFront(ca, recording(npm.handler, () => npm.seen.map((s) => ({ method: s.method, url: s.url }))), "0.0.0.0");
   } else throw new Error(`unknown role ${role}`);
   process.stdout.write(`upstream ${role} ready\n`);
 }

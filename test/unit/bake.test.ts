@@ -114,12 +114,27 @@ describe("perimeter bake", () => {
     const names = layer.filter((e) => e.header.type === "file").map((e) => e.header.name);
     const cli = names.filter((n) => n.startsWith("opt/perimeter/package/"));
     expect(names.filter((n) => !cli.includes(n)).sort()).toEqual([...POLICY_FILES, "opt/perimeter/entrypoint.cjs"].sort());
-    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/gateway.cjs", "dist/run.cjs", "dist/compiled/index.json"]) {
+    for (const file of ["package.json", "profiles/tripwires.toml", "dist/perimeter.cjs", "dist/cli.cjs", "dist/cli.v8cache", "dist/hook.cjs", "dist/hook.v8cache", "dist/gateway.cjs", "dist/run.cjs", "dist/compiled/index.json"]) {
       expect(cli).toContain(`opt/perimeter/package/${file}`);
     }
     // Every file of it is root-owned and nobody can write it.
     for (const e of layer.filter((x) => x.header.name.startsWith("opt/perimeter/package/") && x.header.type === "file")) {
       expect([e.header.uid, e.header.gid, (e.header.mode ?? 0) & 0o222]).toEqual([0, 0, 0]);
+    }
+  });
+
+  it("carries every file the compiled built-ins were compiled from, so the image's hook takes the compiled path", () => {
+    const index = JSON.parse(entry(layer, "opt/perimeter/package/dist/compiled/index.json").body.toString("utf8")) as { files: [string, number][]; folders: Record<string, string[]> };
+    expect(index.files.length).toBeGreaterThan(0);
+    const names = new Set(layer.map((e) => e.header.name.replace(/\/$/, "")));
+    for (const [file, size] of index.files) {
+      expect(names, file).toContain(`opt/perimeter/package/${file}`);
+      expect(entry(layer, `opt/perimeter/package/${file}`).body.length).toBe(size);
+    }
+    // Each input folder holds exactly the entries the key lists: nothing more (the check compares them).
+    for (const [folder, entries] of Object.entries(index.folders)) {
+      const inFolder = [...names].filter((n) => n.startsWith(`opt/perimeter/package/${folder}/`) && !n.slice(`opt/perimeter/package/${folder}/`.length).includes("/"));
+      expect(inFolder.map((n) => n.slice(`opt/perimeter/package/${folder}/`.length)).sort(), folder).toEqual(entries);
     }
   });
 

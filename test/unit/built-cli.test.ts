@@ -5,6 +5,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileBundle } from "../../src/cli/code-cache.js";
+import { loadDrivers } from "../../src/tools/driver.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { copyPackageSource } from "../package-source.js";
 import { snapshot, tempDir } from "./helpers.js";
 
@@ -19,7 +21,12 @@ function packageCopy(name: string): string {
   return copy;
 }
 
-const cli = (pkg: string, args: string[]) => execa(process.execPath, [dist(pkg, "perimeter.cjs"), ...args], { cwd: work, reject: false });
+const cli = (pkg: string, args: string[], input?: string) => execa(process.execPath, [dist(pkg, "perimeter.cjs"), ...args], { cwd: work, reject: false, input });
+/** One guard-hook decision on a force-push, in the hook protocol of the registry's first tool. */
+const FORCE_PUSH = "git -C app push --force origin main";
+const [TOOL] = TOOLS;
+const DRIVER = (await loadDrivers([TOOL!.id]))[TOOL!.id];
+const hook = (pkg: string) => cli(pkg, ["hook", TOOL!.id], JSON.stringify(DRIVER.hookInput.shell(FORCE_PUSH)));
 
 beforeAll(async () => {
   copyPackageSource(PKG);
@@ -28,12 +35,30 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the built CLI", () => {
-  it("comes with a code cache that this Node accepts (control: a cut-short cache is rejected)", () => {
-    const cache = dist(PKG, "cli.v8cache");
-    expect(compileBundle(dist(PKG, "cli.cjs"), cache).cachedDataRejected).toBe(false);
-    const spoilt = join(work, "spoilt.v8cache");
-    writeFileSync(spoilt, readFileSync(cache).subarray(0, 1000));
-    expect(compileBundle(dist(PKG, "cli.cjs"), spoilt).cachedDataRejected).toBe(true);
+  it("comes with a code cache per bundle that this Node accepts (control: a cut-short cache is rejected)", () => {
+    for (const bundle of ["cli", "hook"]) {
+      const cache = dist(PKG, `${bundle}.v8cache`);
+      expect(compileBundle(dist(PKG, `${bundle}.cjs`), cache).cachedDataRejected).toBe(false);
+      const spoilt = join(work, `spoilt-${bundle}.v8cache`);
+      writeFileSync(spoilt, readFileSync(cache).subarray(0, 1000));
+      expect(compileBundle(dist(PKG, `${bundle}.cjs`), spoilt).cachedDataRejected).toBe(true);
+    }
+  });
+
+  it("runs `perimeter hook` from the hook's own bundle, every other command from the CLI's", async () => {
+    const home = tempDir();
+    const withoutCli = packageCopy("hook-bundle-only");
+    rmSync(dist(withoutCli, "cli.cjs"));
+    const denied = await hook(withoutCli);
+    expect(denied.exitCode, denied.stderr).toBe(TOOL!.hook.blockingExitCode);
+    expect(denied.stderr).toContain("perimeter tripwire git-force-push");
+    expect((await cli(withoutCli, ["render", "--dry-run", "--home", home])).exitCode).not.toBe(0);
+    // Control: without the hook's bundle the hook cannot answer (the rendered `|| exit N` then blocks), render still works.
+    const withoutHook = packageCopy("cli-bundle-only");
+    rmSync(dist(withoutHook, "hook.cjs"));
+    expect((await hook(withoutHook)).exitCode).not.toBe(0);
+    expect((await hook(withoutHook)).stderr).not.toContain("perimeter tripwire");
+    expect((await cli(withoutHook, ["render", "--dry-run", "--home", home])).exitCode).toBe(0);
   });
 
   it("comes with a code cache of the gateway's bundle that this Node accepts (it starts on every run's critical path)", () => {
@@ -47,14 +72,19 @@ describe("the built CLI", () => {
     const home = tempDir();
     const expected = await cli(PKG, ["render", "--dry-run", "--home", home]);
     expect(expected.exitCode, expected.stderr).toBe(0);
+    const expectedHook = await hook(PKG);
     const missing = packageCopy("no-cache");
-    rmSync(dist(missing, "cli.v8cache"));
     const spoilt = packageCopy("spoilt-cache");
-    writeFileSync(dist(spoilt, "cli.v8cache"), "not a code cache");
+    for (const bundle of ["cli", "hook"]) {
+      rmSync(dist(missing, `${bundle}.v8cache`));
+      writeFileSync(dist(spoilt, `${bundle}.v8cache`), "not a code cache");
+    }
     for (const pkg of [missing, spoilt]) {
       const run = await cli(pkg, ["render", "--dry-run", "--home", home]);
       expect(run.exitCode, run.stderr).toBe(0);
       expect([run.stdout, run.stderr]).toEqual([expected.stdout, expected.stderr]);
+      const decision = await hook(pkg);
+      expect([decision.exitCode, decision.stdout, decision.stderr]).toEqual([expectedHook.exitCode, expectedHook.stdout, expectedHook.stderr]);
     }
   });
 

@@ -3,7 +3,7 @@
 // built-in file differs from what was compiled.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CompiledBuiltins } from "../../src/compiled/types.js";
 import type { SettledFile } from "../../src/sink/host.js";
@@ -16,10 +16,10 @@ vi.mock("../../src/compiled/data.js", () => ({
   },
 }));
 
-const { compileBuiltins } = await import("../../src/compiled/builtins.js");
+const { compileBuiltins } = await import("../../src/compiled/compile.js");
 const { writeCompiled, openCompiled } = await import("../../src/compiled/store.js");
 const { listProfiles, loadProfile } = await import("../../src/profile/load.js");
-const { hostRenderingFrom, profileFrom } = await import("../../src/cli/options.js");
+const { guardPartFrom, hostRenderingFrom, profileFrom } = await import("../../src/cli/options.js");
 const { renderProfile } = await import("../../src/render.js");
 const { guardHost, planHost, settledForHost } = await import("../../src/sink/host.js");
 const { TOOLS, toolById } = await import("../../src/tools/index.js");
@@ -71,6 +71,21 @@ describe("compiled built-in profiles", () => {
     for (const name of listProfiles()) {
       const viaCompiled = await cliProfile(name);
       expect(plain(viaCompiled)).toEqual(fullLoad[name]);
+      // The guard hook's part, stored apart, is the same profile's tripwires and secrets.
+      const { tripwires, secrets } = fullLoad[name] as { tripwires: unknown; secrets: unknown };
+      expect(plain(await guardPartFrom({ profile: name }, "interactive"))).toEqual({ tripwires, secrets });
+    }
+  });
+
+  it("give the guard hook its part from the compiled copy too, and not once the files changed (control)", async () => {
+    for (const edited of [false, true]) {
+      const compiled = fresh();
+      compiled.profiles.interactive!.tripwires[0]!.reason = "from the compiled copy";
+      if (edited) compiled.inputs["profiles/tripwires.toml"] = `${compiled.inputs["profiles/tripwires.toml"]}\n# edited since the build\n`;
+      install(compiled);
+      const reason = (await guardPartFrom({ profile: "interactive" }, "interactive")).tripwires[0]!.reason;
+      if (edited) expect(reason).not.toBe("from the compiled copy");
+      else expect(reason).toBe("from the compiled copy");
     }
   });
 
@@ -104,7 +119,7 @@ describe("compiled built-in profiles", () => {
     const dir = join(home, "round-trip");
     writeCompiled(dir, compiled);
     const read = openCompiled(dir)!;
-    expect(plain({ inputs: read.inputs, profiles: read.profiles, hostRenderings: read.hostRenderings })).toEqual(plain(compiled));
+    expect(plain({ inputs: read.inputs, inputRoots: read.inputRoots, profiles: read.profiles, hostRenderings: read.hostRenderings })).toEqual(plain(compiled));
     expect(openCompiled(join(home, "no-such-folder"))).toBeUndefined();
   });
 
@@ -171,6 +186,34 @@ describe("compiled built-in profiles", () => {
       expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
       expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
     }
+  });
+
+  it("are ignored once a built-in file differs in one byte, its size the same (the key compares bytes, not sizes)", async () => {
+    const compiled = fresh();
+    compiled.profiles.interactive!.description = "from the compiled copy";
+    const text = compiled.inputs["profiles/ci.toml"]!;
+    const at = text.indexOf("=");
+    expect(at).toBeGreaterThan(0);
+    compiled.inputs["profiles/ci.toml"] = `${text.slice(0, at + 2)}X${text.slice(at + 3)}`;
+    expect(Buffer.byteLength(compiled.inputs["profiles/ci.toml"]!)).toBe(Buffer.byteLength(text));
+    install(compiled);
+    expect((await cliProfile("interactive")).description).not.toBe("from the compiled copy");
+  });
+
+  it("are ignored once a template or a template folder they were compiled from is gone", async () => {
+    const template = Object.keys(fresh().inputs).find((f) => f.startsWith("templates/"))!;
+    for (const gone of [join(dirname(template), "gone.hbs"), "templates/gone/perimeter.rules.hbs"]) {
+      const compiled = fresh();
+      compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
+      compiled.inputs[gone] = "{{! compiled from, now gone }}";
+      install(compiled);
+      expect((await cliRendering("interactive")).files[0]!.path).not.toBe("from-the-compiled-copy.json");
+    }
+    // Control: the same copy, unchanged, is used.
+    const compiled = fresh();
+    compiled.hostRenderings.interactive!.files[0]!.path = "from-the-compiled-copy.json";
+    install(compiled);
+    expect((await cliRendering("interactive")).files[0]!.path).toBe("from-the-compiled-copy.json");
   });
 
   it("are never used for a profiles folder of the user's", async () => {

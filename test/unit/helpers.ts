@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { buildProgram } from "../../src/cli/commands.js";
 import { runMain } from "../../src/cli/main.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { renderProfile } from "../../src/render.js";
@@ -30,7 +31,7 @@ export interface CliResult {
 /** Runs the perimeter CLI in this process and captures what it prints. */
 export async function runCli(argv: readonly string[]): Promise<CliResult> {
   const printed = { 1: "", 2: "" };
-  const code = await runMain(argv, (fd, text) => {
+  const code = await runMain(argv, buildProgram, (fd, text) => {
     printed[fd] += text;
   });
   return { code, stdout: printed[1], stderr: printed[2] };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyseSecretFileAccess, analyseSecretReads, expandBraces, type SecretScene } from "../../src/guard/secret-reads.js";
 import { loadProfile } from "../../src/profile/load.js";
-import type { Secrets } from "../../src/profile/secrets.js";
+import type { Secrets } from "../../src/profile/secret-classes.js";
 import { tempDir, writeFiles } from "./helpers.js";
 
 const secrets = loadProfile("interactive").secrets;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ProfileError } from "../../src/errors.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { parseSecretPath } from "../../src/profile/secret-paths.js";
-import { secretClassOf, secretClassOfCommand, secretClassOfVariable } from "../../src/profile/secrets.js";
+import { secretClassOf, secretClassOfCommand, secretClassOfVariable } from "../../src/profile/secret-classes.js";
 import { tempDir, writeFiles } from "./helpers.js";
 
 const home = "/home/dev";

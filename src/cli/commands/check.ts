@@ -12,16 +12,19 @@ export async function check(flags: HostFlags): Promise<CommandResult> {
   const plan = planHost(rendering, homeFrom(flags), placeFrom(flags), tools);
   const bypass = hostFindings(plan, tools);
   const drifted = plan.files.filter((f) => f.status !== "unchanged");
-  const exitCode = bypass.length > 0 ? ExitCode.refused : drifted.length === 0 ? ExitCode.ok : ExitCode.drift;
+  const missing = plan.folders.filter((f) => f.status === "create");
+  const exitCode = bypass.length > 0 ? ExitCode.refused : drifted.length + missing.length === 0 ? ExitCode.ok : ExitCode.drift;
   if (flags.json) return { exitCode, stdout: `${JSON.stringify(planJson(rendering, plan, undefined, bypass), null, 2)}\n` };
   // Reported as render would refuse: the same message, exit 3.
   if (bypass.length > 0) throw new HostGuardRefusal(bypass);
   const lines = locationLines(plan);
-  if (drifted.length === 0) {
-    lines.push(`up to date: ${plan.files.length} file(s) carry profile "${rendering.profile.name}"`);
+  if (drifted.length + missing.length === 0) {
+    lines.push(`up to date: ${plan.files.length} file(s) carry profile "${rendering.profileName}"`);
     return { exitCode, stdout: `${lines.join("\n")}\n` };
   }
   lines.push(...drifted.map((f) => `drift: ${displayTarget(plan.home, f.target)}: ${f.drift.join(", ")}`));
-  lines.push(`run \`perimeter render --profile ${rendering.profile.name}\` to bring them back`);
+  // A tool whose denied paths lack their folder fails every sandboxed command (Codex): said, not fixed, here.
+  lines.push(...missing.map((f) => `missing: ${displayTarget(plan.home, f.target)}/ (an empty folder ${f.tools.join(", ")} needs)`));
+  lines.push(`run \`perimeter render --profile ${rendering.profileName}\` to bring them back`);
   return { exitCode, stdout: `${lines.join("\n")}\n` };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { runHook } from "../../guard/hook.js";
 import { TOOLS } from "../../tools/index.js";
-import { profileFrom, type ProfileFlags } from "../options.js";
+import { guardPartFrom, type ProfileFlags } from "../options.js";
 import type { CommandResult } from "../result.js";
 
 /** The blocking exit code when the tool is not even known; every supported tool blocks with it. */
@@ -18,7 +18,7 @@ export async function hook(toolId: string, flags: ProfileFlags): Promise<Command
     tool,
     () => readFileSync(0, "utf8"),
     async () => ({
-      ...(({ tripwires, secrets }) => ({ tripwires, secrets }))(await profileFrom(flags, "interactive")),
+      ...(({ tripwires, secrets }) => ({ tripwires, secrets }))(await guardPartFrom(flags, "interactive")),
       // Every tool's own files: an agent in one tool may not rewrite another's either.
       protectedPaths: TOOLS.flatMap((t) => t.hook.protectedPaths),
     }),

@@ -20,6 +20,9 @@ export async function render(flags: HostFlags): Promise<CommandResult> {
     const backup = written?.[i]?.backup ? ` (backup: ${displayTarget(plan.home, written[i]!.backup!)})` : "";
     lines.push(`${verb.padEnd(14)} ${name}${backup}`);
   });
+  for (const f of plan.folders.filter((f) => f.status === "create")) {
+    lines.push(`${(preview ? "would create" : "created").padEnd(14)} ${displayTarget(plan.home, f.target)}/ (empty, for ${f.tools.join(", ")})`);
+  }
   const stdout = (flags.diff ? await diffText(plan) : "") + `${lines.join("\n")}\n`;
   return { exitCode: 0, stdout, stderr: gapLines(rendering.gaps).join("\n") };
 }

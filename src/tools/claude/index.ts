@@ -23,7 +23,7 @@ import {
   type Scope,
   type ToolOutput,
 } from "../types.js";
-import { secretCommands } from "../../profile/secrets.js";
+import { secretCommands } from "../../profile/secret-classes.js";
 import { secretFileDenies, secretSandboxDenyRead } from "./secrets.js";
 import type { ClaudeSettings } from "./settings.generated.js";
 

@@ -3,7 +3,7 @@
 // print secrets. What these cannot say (exceptions such as ".env.example", variables named in a
 // command line) is left to the guard hook.
 import type { SecretPattern } from "../../profile/secret-paths.js";
-import { nativeSecretPaths, type Secrets } from "../../profile/secrets.js";
+import { nativeSecretPaths, type Secrets } from "../../profile/secret-classes.js";
 
 /** Claude's path syntax: "~/x" home, "//x" absolute, "**\/x" a name at any depth below the cwd. */
 function claudePath(pattern: SecretPattern): string {

@@ -106,7 +106,14 @@ export const driver: ToolDriver = {
   },
 
   // `codex debug prompt-input`: exit 1 with file:line:col on a bad value, else the model's input.
-  hostCheck: (home) => ({ args: ["debug", "prompt-input", "hi"], env: { CODEX_HOME: join(home, ".codex") }, problems: failed }),
+  // Its deny globs are walked at every sandbox start while Codex makes and removes `.git` in its
+  // working folder (src/tools/codex/secrets.ts): a vanished entry aborts the walk, a Codex bug.
+  hostCheck: (home) => ({
+    args: ["debug", "prompt-input", "hi"],
+    env: { CODEX_HOME: join(home, ".codex") },
+    problems: failed,
+    raced: (out) => /failed to enumerate unreadable glob paths under .*No such file or directory/.test(`${out.stdout}\n${out.stderr}`),
+  }),
   breakHostFiles(home) {
     const file = join(home, CONFIG);
     writeFileSync(file, readFileSync(file, "utf8").replace(/approval_policy = "[^"]+"/, 'approval_policy = "onrequest"'));

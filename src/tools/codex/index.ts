@@ -25,8 +25,8 @@ import {
 } from "../types.js";
 import type { CodexConfig } from "./config.generated.js";
 import { rulesTemplate } from "./rules-template.js";
-import { secretCommands } from "../../profile/secrets.js";
-import { environmentExclude, PERMISSION_PROFILE, permissionProfile } from "./secrets.js";
+import { secretCommands } from "../../profile/secret-classes.js";
+import { environmentExclude, PERMISSION_PROFILE, permissionProfile, scratchFolders } from "./secrets.js";
 
 /** The user layer on a host; in the image the system layer, whose rules/ folder is read like the user's. */
 const CONFIG: Location = { host: ".codex/config.toml", image: "/etc/codex/config.toml" };
@@ -253,6 +253,7 @@ export const codex: AgentTool = {
   bypassFindings,
   hostConfigDir,
   otherBypassSources,
+  hostFolders: (path, body, home) => (path === CONFIG.host ? scratchFolders(body, home) : []),
   hook: codexHook,
   launch: (profile) => ({
     argv: [

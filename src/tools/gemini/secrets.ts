@@ -5,7 +5,7 @@
 // text cannot say (a path built from `..`, `$HOME`, `cd`, globs; exceptions such as ".env.example")
 // is left to the guard hook.
 import type { SecretPattern } from "../../profile/secret-paths.js";
-import { nativeSecretPaths, secretCommands, type Secrets } from "../../profile/secrets.js";
+import { nativeSecretPaths, secretCommands, type Secrets } from "../../profile/secret-classes.js";
 import type { CommandRule } from "../../profile/types.js";
 
 /** Gemini 0.61's tools that take a path or a glob; `search_file_content` is grep_search's old name. */

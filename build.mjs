@@ -147,18 +147,43 @@ async function writeCodeCaches(dir) {
 
 /**
  * The gateway (proxy, certificates, GraphQL: about 400 KB) is its own bundle, dist/gateway.cjs,
- * required only when `perimeter gateway` starts one, so no other command loads or compiles it.
+ * required only when `perimeter gateway` starts one, so no other command loads or compiles it. It
+ * runs from a code cache of its own (dist/gateway.v8cache, made by one gateway start below): its
+ * start is on the critical path of `perimeter run`.
  */
 const separateGateway = {
   name: "separate-gateway",
   setup(b) {
     b.onResolve({ filter: /[\\/]gateway[\\/]server\.js$/ }, () => ({ path: "gateway-bundle", namespace: "separate-gateway" }));
     b.onLoad({ filter: /.*/, namespace: "separate-gateway" }, () => ({
-      loader: "js",
-      contents: 'module.exports = require(require("node:path").join(__dirname, "gateway.cjs"));',
+      loader: "ts",
+      resolveDir: "src/cli",
+      contents: `import { join } from "node:path";
+import { requireWithCodeCache } from "./code-cache.js";
+const gateway = requireWithCodeCache(join(__dirname, "gateway.cjs"), join(__dirname, "gateway.v8cache"), process.env.PERIMETER_BUILD_GATEWAY_CODE_CACHE, require);
+export const startGateway = gateway.startGateway;`,
     }));
   },
 };
+
+/**
+ * One gateway start (listening on loopback, its CA into a scratch folder, stopped with SIGTERM once
+ * ready), whose exit writes dist/gateway.v8cache with every function the start compiled.
+ */
+function writeGatewayCodeCache(dir) {
+  const scratch = mkdtempSync(join(tmpdir(), "perimeter-build-gateway-"));
+  try {
+    const args = [`${dir}/perimeter.cjs`, "gateway", "--profile", "autonomous", "--listen", "127.0.0.1:0", "--ca-dir", scratch];
+    const script = `const c=require("node:child_process").spawn(process.execPath,${JSON.stringify(args)},{stdio:["ignore","pipe","inherit"],env:{...process.env,PERIMETER_BUILD_GATEWAY_CODE_CACHE:${JSON.stringify(`${dir}/gateway.v8cache`)}}});
+let out="",sent=false;c.stdout.on("data",(d)=>{out+=d;if(!sent&&out.includes("ready")){sent=true;c.kill("SIGTERM")}});
+const t=setTimeout(()=>{c.kill("SIGKILL");process.exit(1)},60000);c.on("exit",()=>{clearTimeout(t)});`;
+    execFileSync(process.execPath, ["-e", script], { stdio: ["ignore", "ignore", "inherit"] });
+    // The gateway ends on SIGTERM as it does in a run; the cache is what its exit wrote.
+    if (!existsSync(`${dir}/gateway.v8cache`)) throw new Error("the gateway's start wrote no code cache");
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 /**
  * `perimeter run`'s executor and the secret scanner it loads (secretlint, about 170 KB) are their own
@@ -199,6 +224,7 @@ await build({ ...common, entryPoints: ["src/cli/launcher.ts"], outfile: `${out}/
 await build({ ...common, entryPoints: ["src/entrypoint/main.ts"], outfile: `${out}/entrypoint.cjs`, ...program });
 for (const file of ["perimeter.cjs", "entrypoint.cjs"]) chmodSync(`${out}/${file}`, 0o755);
 await writeCodeCaches(out);
+writeGatewayCodeCache(out);
 const old = `dist.old-${process.pid}`;
 if (existsSync("dist")) renameSync("dist", old);
 renameSync(out, "dist");

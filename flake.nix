@@ -20,12 +20,17 @@
           perimeter = pkgs.callPackage ./nix/package.nix { };
           clients = pkgs.callPackages ./nix/clients.nix { nodejs = pkgs.nodejs_22; };
           agentImage = pkgs.callPackage ./nix/image.nix { inherit perimeter clients; };
+          # The Kubernetes variant: the same image around `perimeter bake --egress-wall orchestrator`.
+          agentImageK8s = pkgs.callPackage ./nix/image.nix {
+            inherit perimeter clients;
+            egressWall = "orchestrator";
+          };
         in
         {
-          inherit perimeter clients agentImage;
+          inherit perimeter clients agentImage agentImageK8s;
           tests = pkgs.callPackage ./nix/package.nix { withTests = true; };
           evalChecks = import ./nix/eval-checks.nix {
-            inherit lib pkgs perimeter agentImage;
+            inherit lib pkgs perimeter agentImage agentImageK8s;
             homeManagerModule = self.homeManagerModules.default;
           };
         };
@@ -37,6 +42,8 @@
         perimeter = s.perimeter;
         # `nix build .#agent-image && ./result | docker load`
         agent-image = s.agentImage;
+        # The Kubernetes variant (README): its wall is the cluster's NetworkPolicy; only for `--emit k8s`.
+        agent-image-k8s = s.agentImageK8s;
         # `perimeter bake --profile autonomous`, as built into the image.
         policy-layer = s.agentImage.passthru.policyLayer;
       }

@@ -4,6 +4,7 @@
   pkgs,
   perimeter,
   agentImage,
+  agentImageK8s,
   homeManagerModule,
 }:
 let
@@ -76,6 +77,12 @@ in
       echo "nix/image-spec.json is stale: node build.mjs && node nix/update-image-spec.mjs" >&2
       exit 1
     fi
+    touch $out
+  '';
+
+  # The Kubernetes variant bakes the same spec plus "egressWall": "orchestrator", and nothing else.
+  image-spec-k8s = pkgs.runCommand "perimeter-check-image-spec-k8s" { } ''
+    ${agentImageK8s.passthru.checkSpec "${agentImageK8s.passthru.policyLayer}/image.json"}
     touch $out
   '';
 

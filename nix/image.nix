@@ -38,9 +38,18 @@
   less,
   curl,
   specFile ? ./image-spec.json,
+  # "orchestrator": the Kubernetes variant (`perimeter bake --egress-wall orchestrator`), whose wall is
+  # the cluster's NetworkPolicy. Its baked spec is the committed standard one plus that one key, so
+  # the variant needs no second committed copy: the check below drops the key's line and compares the
+  # rest byte for byte.
+  egressWall ? "network",
 }:
 let
-  spec = lib.importJSON specFile;
+  variant = egressWall == "orchestrator";
+  standardSpec = lib.importJSON specFile;
+  spec = standardSpec // lib.optionalAttrs variant { egressWall = "orchestrator"; };
+  # The line JSON.stringify(spec, null, 2) gives the key in the variant's image.json.
+  wallLine = "  \"egressWall\": \"orchestrator\",";
   inherit (spec) user;
   uid = toString user.uid;
   gid = toString user.gid;
@@ -52,7 +61,29 @@ let
     (lib.assertMsg (spec.env.AGENT_SANDBOX or null == "1") "image spec: env.AGENT_SANDBOX must be \"1\"")
     (lib.assertMsg (lib.elem specPath spec.policyFiles) "image spec: ${specPath} must be a policy file")
     (lib.assertMsg (lib.head spec.entrypoint == "tini") "image spec: PID 1 must be tini")
+    (lib.assertMsg (lib.elem egressWall [ "network" "orchestrator" ]) "egressWall must be network or orchestrator, not ${egressWall}")
+    (lib.assertMsg (!(standardSpec ? egressWall)) "${toString specFile} must be the standard spec (no egressWall)")
+    (lib.assertMsg (!variant || spec.network == "gateway") "the orchestrator egress wall needs a profile with a gateway")
   ];
+
+  # Shell: fails unless the baked image.json at $1 is the committed spec (the variant: plus exactly
+  # its one egressWall line).
+  checkSpec = baked: if variant then ''
+    if [ "$(grep -cxF ${lib.escapeShellArg wallLine} ${baked})" != 1 ] \
+      || ! grep -vxF ${lib.escapeShellArg wallLine} ${baked} | cmp -s ${specFile} -; then
+      echo "${baked} is not ${specFile} plus the line ${wallLine}:" >&2
+      grep -vxF ${lib.escapeShellArg wallLine} ${baked} | diff -u ${specFile} - >&2 || true
+      echo "regenerate it: node build.mjs && node nix/update-image-spec.mjs" >&2
+      exit 1
+    fi
+  '' else ''
+    if ! cmp -s ${specFile} ${baked}; then
+      echo "nix/image-spec.json differs from the ${baked} that perimeter bake wrote:" >&2
+      diff -u ${specFile} ${baked} >&2 || true
+      echo "regenerate it: node build.mjs && node nix/update-image-spec.mjs" >&2
+      exit 1
+    fi
+  '';
 
   # The CLIs the spec names, at the versions it names (from image/clients/package.json) — which
   # clients.nix already checked against package-lock.json.
@@ -67,10 +98,11 @@ let
   ) spec.tools;
 
   # `perimeter bake`, run by the perimeter package just built: the same layer a developer bakes.
-  policyLayer = runCommand "perimeter-policy-layer-${spec.profile}" { nativeBuildInputs = [ perimeter ]; } ''
+  suffix = lib.optionalString variant "-k8s";
+  policyLayer = runCommand "perimeter-policy-layer-${spec.profile}${suffix}" { nativeBuildInputs = [ perimeter ]; } ''
     export HOME="$TMPDIR"
     mkdir -p "$out"
-    perimeter bake --profile ${lib.escapeShellArg spec.profile} --out "$out/layer.tar"
+    perimeter bake --profile ${lib.escapeShellArg spec.profile}${lib.optionalString variant " --egress-wall orchestrator"} --out "$out/layer.tar"
     tar -xOf "$out/layer.tar" ${lib.escapeShellArg (lib.removePrefix "/" specPath)} > "$out/image.json"
   '';
 
@@ -96,12 +128,7 @@ let
       tar --extract --file ${policyLayer}/layer.tar --same-owner --same-permissions --numeric-owner
 
       # 2. The config of this image came from nix/image-spec.json; it must be the baked spec.
-      if ! cmp -s ${specFile} .${specPath}; then
-        echo "nix/image-spec.json differs from the ${specPath} that perimeter bake wrote:" >&2
-        diff -u ${specFile} .${specPath} >&2 || true
-        echo "regenerate it: node build.mjs && node nix/update-image-spec.mjs" >&2
-        exit 1
-      fi
+      ${checkSpec ".${specPath}"}
 
       # 3. Accounts (no sudo, no password), home and work folders of the agent user.
       mkdir -p etc root tmp var/tmp .${user.home} .${spec.workdir}
@@ -144,13 +171,15 @@ let
       "org.opencontainers.image.version" = perimeter.version;
       "org.opencontainers.image.licenses" = "Apache-2.0";
       "dev.perimeter.profile" = spec.profile;
+      "dev.perimeter.egress-wall" = egressWall;
     };
   };
 in
 assert lib.all (a: a) assertions;
 dockerTools.streamLayeredImage {
   name = "perimeter-agent";
-  tag = "${perimeter.version}-${spec.profile}";
+  # The variant trusts the cluster's NetworkPolicy: tagged apart, never the image a plain run takes.
+  tag = "${perimeter.version}-${spec.profile}${suffix}";
 
   contents = [
     # PID 1, the shell the agent user logs in with, the basic tools.
@@ -186,7 +215,7 @@ dockerTools.streamLayeredImage {
   config = imageConfig;
 
   passthru = {
-    inherit spec policyLayer imageConfig;
+    inherit spec policyLayer imageConfig checkSpec;
     clients = agentClients;
   };
 }

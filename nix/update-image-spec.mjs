@@ -15,15 +15,17 @@ export const SPEC_COPY = join(ROOT, "nix", "image-spec.json");
 /** The profile baked into the agent image (the flake bakes the profile the copy names). */
 export const IMAGE_PROFILE = "autonomous";
 const SPEC_IN_LAYER = "etc/perimeter/image.json";
+/** The one line the Kubernetes variant's spec adds (nix/image.nix's wallLine): it needs no copy of its own. */
+export const EGRESS_WALL_LINE = '  "egressWall": "orchestrator",';
 
 /** Bakes the layer with the built CLI (dist/perimeter.cjs) and returns its image.json bytes. */
-export function bakedSpec(profile = IMAGE_PROFILE) {
+export function bakedSpec(profile = IMAGE_PROFILE, egressWall = "network") {
   const cli = join(ROOT, "dist", "perimeter.cjs");
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`node build.mjs\` first`);
   const dir = mkdtempSync(join(tmpdir(), "perimeter-spec-"));
   try {
     const layer = join(dir, "layer.tar");
-    execFileSync(process.execPath, [cli, "bake", "--profile", profile, "--out", layer], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(process.execPath, [cli, "bake", "--profile", profile, "--egress-wall", egressWall, "--out", layer], { stdio: ["ignore", "ignore", "pipe"] });
     return execFileSync("tar", ["-xOf", layer, SPEC_IN_LAYER]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -37,3 +37,16 @@ export function runBundle(script: Script, bundle: string, require: NodeJS.Requir
 export function writeCacheAtExit(script: Script, cacheFile: string): void {
   process.on("exit", () => writeFileSync(cacheFile, script.createCachedData()));
 }
+
+/**
+ * `require(bundle)` for a bundle loaded later in a run (the gateway's), from its own code cache;
+ * with `cacheOut` (the build only) that cache is written at exit instead.
+ */
+export function requireWithCodeCache(bundle: string, cacheFile: string, cacheOut: string | undefined, require: NodeJS.Require): Record<string, unknown> {
+  const script = compileBundle(bundle, cacheOut ? undefined : cacheFile);
+  const bundleModule = { exports: {} as Record<string, unknown> };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper(bundleModule.exports, require, bundleModule, bundle, dirname(bundle));
+  if (cacheOut) writeCacheAtExit(script, cacheOut);
+  return bundleModule.exports;
+}

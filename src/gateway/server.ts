@@ -177,8 +177,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const trusted = [...rootCertificates, ...systemBundle(), ...(options.upstreamCa ? [options.upstreamCa] : [])];
   // One context made once: an agent given `ca` hashes all ~150 roots into its pool key on every
   // request and builds a context per connection (2 s of a 200 MB intercepted download's CPU).
-  const upstreamContext = createSecureContext({ ca: trusted, ciphers: GATEWAY_CIPHERS });
-  const tlsAgent = new HttpsAgent({ keepAlive: true, secureContext: upstreamContext });
+  // Made just after the CA is written, not before: parsing the roots takes tens of milliseconds that
+  // the run's start (the clone waits for the CA) need not wait for.
+  let tlsAgent: HttpsAgent | undefined;
+  const upstreamAgent = () => (tlsAgent ??= new HttpsAgent({ keepAlive: true, secureContext: createSecureContext({ ca: trusted, ciphers: GATEWAY_CIPHERS }) }));
   const plainAgent = new HttpAgent({ keepAlive: true });
   const emit = options.onEvent ?? (() => {});
   const sockets = new Set<Duplex>();
@@ -275,7 +277,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       method: req.method,
       path: url,
       headers: headers as unknown as OutgoingHttpHeaders,
-      agent: target.secure ? tlsAgent : plainAgent,
+      agent: target.secure ? upstreamAgent() : plainAgent,
       lookup: lookup as never,
       ...(target.secure && isIP(target.host) === 0 ? { servername: target.host } : {}),
     });
@@ -564,6 +566,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const bundleFile = join(options.caDir, BUNDLE_FILE);
   writeAtomically(bundleFile, `${[...rootCertificates, ...systemBundle()].join("\n")}\n${ca.certPem}\n`, 0o644);
   writeAtomically(caFile, `${ca.certPem}\n`, 0o644);
+  setImmediate(upstreamAgent);
   writeUsage();
   log.write({ event: "start", detail: `profile ${policy.profile}`, host: address.address, port: address.port, credentials: policy.credentials.map((c) => c.name), missing: policy.missing });
 
@@ -582,7 +585,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         outer.closeAllConnections();
         inner.closeAllConnections();
       });
-      tlsAgent.destroy();
+      tlsAgent?.destroy();
       plainAgent.destroy();
       writeUsage();
       log.write({ event: "stop", totals: { ...budget.totals } });

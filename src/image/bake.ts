@@ -46,7 +46,7 @@ function cliPackage(): LayerEntry[] {
     // the image would run the full loader.
     ...["profiles", "templates"].flatMap((folder) => filesUnder(root, folder)),
     // run.cjs: the cluster form's finisher (`perimeter finish`) runs in the image, with the scanner.
-    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "hook.cjs", "hook.v8cache", "gateway.cjs", "run.cjs"].map((f) => `dist/${f}`),
+    ...["perimeter.cjs", "cli.cjs", "cli.v8cache", "hook.cjs", "hook.v8cache", "gateway.cjs", "gateway.v8cache", "run.cjs"].map((f) => `dist/${f}`),
     ...readdirSync(join(dist, "compiled")).map((f) => `dist/compiled/${f}`),
   ];
   return files.map((file) => ({

@@ -25,10 +25,10 @@ export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 export function cloneScript(p: ContainerPaths): string {
   return `${CLEAN_GIT(p)}
 ready=
-for i in $(seq 1 1200); do
+for i in $(seq 1 3000); do
   # The gateway writes its certificate (and the bundle beside it) once it listens.
   if [ -s ${p.ca}/ca.pem ] && [ -s "$bundle" ]; then ready=1; break; fi
-  sleep 0.05
+  sleep 0.02
 done
 [ -n "$ready" ] || { echo "perimeter: the gateway did not come up within 60 s" >&2; exit 3; }
 g clone --bare --quiet -- "$PERIMETER_REPO_URL" ${p.base}/repo.git || exit 4

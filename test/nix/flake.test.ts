@@ -156,8 +156,9 @@ interface Client {
 interface ImageEval {
   builder: string;
   imageName: string;
+  imageTag: string;
   maxLayers: number;
-  config: { User: string; Env: string[]; Entrypoint: string[]; WorkingDir: string };
+  config: { User: string; Env: string[]; Entrypoint: string[]; WorkingDir: string; Labels: Record<string, string> };
   contents: string[];
   fakeRootCommands: string;
   spec: Spec;
@@ -189,13 +190,11 @@ interface HmEval {
 }
 
 const PACKAGES_APPLY = `p: let
-  i = p.agent-image;
   d = p.default;
   drvOut = x: x.outPath;
-in {
-  image = {
+  image = i: {
     builder = i.stubBuilder;
-    inherit (i) imageName maxLayers config fakeRootCommands;
+    inherit (i) imageName imageTag maxLayers config fakeRootCommands;
     contents = map drvOut i.contents;
     spec = i.passthru.spec;
     policyLayer = { path = i.passthru.policyLayer.outPath; inherit (i.passthru.policyLayer) buildCommand; nativeBuildInputs = map drvOut i.passthru.policyLayer.nativeBuildInputs; };
@@ -205,6 +204,9 @@ in {
       srcs = builtins.mapAttrs (_: s: { inherit (s) url hash npmKey version; }) c.srcs;
     }) i.passthru.clients;
   };
+in {
+  image = image p.agent-image;
+  imageK8s = image p.agent-image-k8s;
   package = {
     builder = d.stubBuilder;
     path = d.outPath;
@@ -249,7 +251,7 @@ in {
 const HM_SETTINGS = `{ enable = true; extraAllow = [ "terraform plan" ]; extraAsk = [ "make deploy" ]; extraDeny = [ "aws s3 rm" ]; tools = [ "claude" "gemini" ]; }`;
 
 const evals: {
-  packages?: Record<System, Promise<{ image: ImageEval; package: PackageEval }>>;
+  packages?: Record<System, Promise<{ image: ImageEval; imageK8s: ImageEval; package: PackageEval }>>;
   checks?: Record<System, Promise<ChecksEval>>;
   apps?: Promise<Record<System, { default: { type: string; program: string } }>>;
   hm?: Promise<HmEval>;
@@ -283,7 +285,7 @@ describe.skipIf(!nix.ok)("flake.nix, evaluated against nix/stub-nixpkgs", () => 
     nixEnv = { ...process.env, XDG_CACHE_HOME: join(work, "cache"), NIX_CONFIG: "warn-dirty = false" };
 
     const bySystem = <T>(f: (s: System) => Promise<T>) => Object.fromEntries(SYSTEMS.map((s) => [s, f(s)])) as Record<System, Promise<T>>;
-    evals.packages = bySystem((s) => evalJson<{ image: ImageEval; package: PackageEval }>(`packages.${s}`, PACKAGES_APPLY));
+    evals.packages = bySystem((s) => evalJson<{ image: ImageEval; imageK8s: ImageEval; package: PackageEval }>(`packages.${s}`, PACKAGES_APPLY));
     evals.checks = bySystem((s) => evalJson<ChecksEval>(`checks.${s}`, CHECKS_APPLY));
     evals.apps = evalJson("apps");
     evals.hm = evalJson("homeManagerModules.default", hmApply(HM_SETTINGS), ["--impure"]);
@@ -364,6 +366,29 @@ describe.skipIf(!nix.ok)("flake.nix, evaluated against nix/stub-nixpkgs", () => 
       expect(cmds).not.toMatch(/sudoers/); // no sudo configuration
     });
 
+    it("the Kubernetes variant: the same image around the orchestrator layer, its spec checked against the same copy", async () => {
+      const { image: standard, imageK8s: k8s } = await evals.packages![system];
+      // The spec is the committed standard one plus the one key bake adds; nothing else differs.
+      expect(k8s.spec).toEqual({ ...specCopy, egressWall: "orchestrator" });
+      expect(standard.spec).not.toHaveProperty("egressWall");
+      expect(k8s.policyLayer.buildCommand).toMatch(/perimeter bake --profile autonomous --egress-wall orchestrator --out "\$out\/layer\.tar"/);
+      expect(standard.policyLayer.buildCommand).not.toContain("--egress-wall");
+      expect(k8s.policyLayer.path).not.toBe(standard.policyLayer.path);
+      // Tagged and labelled apart, so a plain run never takes it by accident.
+      expect(k8s.imageName).toBe(standard.imageName);
+      expect(k8s.imageTag).toBe(`${standard.imageTag}-k8s`);
+      expect(k8s.config.Labels["dev.perimeter.egress-wall"]).toBe("orchestrator");
+      expect(standard.config.Labels["dev.perimeter.egress-wall"]).toBe("network");
+      // The build unpacks the variant's layer and fails unless its image.json is the committed copy
+      // with exactly one egressWall line added (the line JSON.stringify writes).
+      expect(k8s.fakeRootCommands).toContain(`tar --extract --file ${k8s.policyLayer.path}/layer.tar --same-owner`);
+      expect(k8s.fakeRootCommands).toMatch(/grep -cxF '  "egressWall": "orchestrator",' \.\/etc\/perimeter\/image\.json\)" != 1/);
+      expect(k8s.fakeRootCommands).toMatch(/grep -vxF '  "egressWall": "orchestrator",' \.\/etc\/perimeter\/image\.json \| cmp -s \/nix\/store\/[a-z0-9]{32}-image-spec\.json -/);
+      // The rest of the image is the standard one: same contents, user, entrypoint, env.
+      expect(k8s.contents).toEqual(standard.contents);
+      expect({ ...k8s.config, Labels: undefined }).toEqual({ ...standard.config, Labels: undefined });
+    });
+
     it("node and the CLIs are store paths with layers of their own; the policy layer is not one", async () => {
       const { contents, policyLayer, clients, maxLayers } = await image();
       const named = (suffix: string) => contents.filter((p) => new RegExp(`^/nix/store/[a-z0-9]{32}-${suffix}$`).test(p));
@@ -404,7 +429,7 @@ describe.skipIf(!nix.ok)("flake.nix, evaluated against nix/stub-nixpkgs", () => 
 
     it("checks: the package, npm test on it, and the evaluation checks", async () => {
       const checks = await evals.checks![system];
-      expect(checks.names).toEqual(expect.arrayContaining(["package", "tests", "hm-module", "image-spec", "image-config"]));
+      expect(checks.names).toEqual(expect.arrayContaining(["package", "tests", "hm-module", "image-spec", "image-spec-k8s", "image-config"]));
       expect(checks.drvNames).toMatchObject({ "hm-module": "perimeter-check-hm-module", "image-config": "perimeter-check-image-config" });
       expect(checks.tests.doCheck).toBe(true);
       expect(checks.tests.checkPhase).toMatch(/npm test --ignore-scripts/);
@@ -499,5 +524,15 @@ describe("nix/image-spec.json", () => {
     const { bakedSpec, SPEC_COPY } = await import("../../nix/update-image-spec.mjs");
     const baked = bakedSpec().toString("utf8");
     expect(readFileSync(SPEC_COPY, "utf8"), "nix/image-spec.json is stale: run `node build.mjs && node nix/update-image-spec.mjs`").toBe(baked);
+  });
+
+  it("is the Kubernetes variant's baked image.json less its one egressWall line (what nix/image.nix checks)", async () => {
+    if (!existsSync(join(ROOT, "dist", "perimeter.cjs"))) execFileSync(process.execPath, [join(ROOT, "build.mjs")], { cwd: ROOT });
+    const { bakedSpec, SPEC_COPY, EGRESS_WALL_LINE } = await import("../../nix/update-image-spec.mjs");
+    const lines = bakedSpec(undefined, "orchestrator").toString("utf8").split("\n");
+    expect(lines.filter((l) => l === EGRESS_WALL_LINE)).toHaveLength(1);
+    expect(lines.filter((l) => l !== EGRESS_WALL_LINE).join("\n")).toBe(readFileSync(SPEC_COPY, "utf8"));
+    // The control: the standard layer has no such line, so dropping it there changes nothing.
+    expect(bakedSpec().toString("utf8").split("\n")).not.toContain(EGRESS_WALL_LINE);
   });
 });

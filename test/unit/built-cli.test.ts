@@ -61,6 +61,13 @@ describe("the built CLI", () => {
     expect((await cli(withoutHook, ["render", "--dry-run", "--home", home])).exitCode).toBe(0);
   });
 
+  it("comes with a code cache of the gateway's bundle that this Node accepts (it starts on every run's critical path)", () => {
+    const cache = dist(PKG, "gateway.v8cache");
+    expect(compileBundle(dist(PKG, "gateway.cjs"), cache).cachedDataRejected).toBe(false);
+    // The control: the CLI's cache does not fit the gateway's source.
+    expect(compileBundle(dist(PKG, "gateway.cjs"), dist(PKG, "cli.v8cache")).cachedDataRejected).toBe(true);
+  });
+
   it("prints the same without its code cache, or with a spoilt one", async () => {
     const home = tempDir();
     const expected = await cli(PKG, ["render", "--dry-run", "--home", home]);

@@ -144,9 +144,10 @@ function planFolders(home: string, files: readonly PlannedFile[], tools: readonl
   const needed = new Map<string, ToolId[]>();
   for (const p of files) {
     const tool = tools.find((t) => t.id === p.file.tool);
-    for (const folder of tool?.hostFolders?.(p.file.path, p.file.body, home) ?? []) needed.set(folder, [...(needed.get(folder) ?? []), p.file.tool]);
+    for (const folder of tool?.hostFolders?.(p.file, home) ?? []) needed.set(folder, [...(needed.get(folder) ?? []), p.file.tool]);
   }
-  return [...needed].sort(([a], [b]) => a.localeCompare(b)).map(([target, ids]) => {
+  // Code-unit order: localeCompare would load ICU's collation, several ms at every start.
+  return [...needed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([target, ids]) => {
     const stat = statSync(target, { throwIfNoEntry: false });
     if (stat !== undefined && !stat.isDirectory()) throw new HostFileError({ file: target }, `is not a folder, and ${ids.join(", ")} needs one there`);
     return { target, tools: [...new Set(ids)], status: stat === undefined ? "create" : "unchanged" };

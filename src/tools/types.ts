@@ -150,8 +150,9 @@ export interface AgentTool {
   /**
    * Folders (absolute) that must exist before the tool runs with this file as rendered for a host:
    * the host sink creates the missing ones, empty and private (mode 0700), and leaves present ones.
+   * It takes the whole file so that a body it does not need is never unpacked (compiled renderings).
    */
-  hostFolders?(path: string, body: FileBody, home: string): string[];
+  hostFolders?(file: EmittedFile, home: string): string[];
   launch(profile: Profile): LaunchSpec;
   run: RunFacts;
   /** The tool's side of the guard hook (src/guard/hook.ts): its input, its answer, its own files. */

@@ -253,7 +253,7 @@ export const codex: AgentTool = {
   bypassFindings,
   hostConfigDir,
   otherBypassSources,
-  hostFolders: (path, body, home) => (path === CONFIG.host ? scratchFolders(body, home) : []),
+  hostFolders: (file, home) => (file.path === CONFIG.host ? scratchFolders(file.body, home) : []),
   hook: codexHook,
   launch: (profile) => ({
     argv: [

@@ -19,7 +19,8 @@ fi
 
 # Installed by test/container/podman.ts (podman, runc, the base image's packages that a minimal Debian
 # lacks), test/nix/flake.test.ts (nix-bin) and .ci/run.
-packages=(podman runc conmon crun netavark aardvark-dns golang-github-containers-common nix-bin tini)
+# gh: the container suites put it in the agent image; strace: the Codex sandbox-walk suite.
+packages=(podman runc conmon crun netavark aardvark-dns golang-github-containers-common nix-bin tini gh strace)
 # Caches and state the suites keep between runs.
 dirs=(
   /tmp/perimeter-podman /var/lib/perimeter-podman /run/perimeter-podman   # test/container/podman.ts

@@ -145,7 +145,7 @@ class Reader {
 
   // ---- shell structure ----
 
-  script(script: Script, depth: number): void {
+  private script(script: Script, depth: number): void {
     for (const pipeline of script.pipelines) {
       // A listing piped into xargs (or a `while read` loop) hands its files to the next command.
       const feedsNames = pipeline.commands.slice(1).some((c) => c.kind === "simple" && /^(xargs|parallel|while|read)$/.test(programOf(c) ?? ""));
@@ -315,7 +315,7 @@ class Reader {
     }
   }
 
-  private shellCode(code: string, depth: number): void {
+  shellCode(code: string, depth: number): void {
     if (depth > MAX_DEPTH) {
       this.ask("the shell code is nested too deep for the guard to follow");
       return;
@@ -332,7 +332,7 @@ class Reader {
   }
 
   /** A line the parser cannot read: its path-like words still may not name a secret. */
-  textFallback(line: string): void {
+  private textFallback(line: string): void {
     for (const token of line.split(/[\s;&|()<>'"`=@]+/)) if (token !== "") this.pathCheck(token.replace(/^~(?=\/|$)/, this.scene.home), "names");
     if (this.verdict.decision === "none") this.ask("the guard cannot read this command line");
   }
@@ -560,15 +560,7 @@ function recursiveOperands(name: string, argv: readonly Arg[], feedsNames: boole
 /** The secrets decision on one shell command line. */
 export function analyseSecretReads(commandLine: string, secrets: Secrets, scene: SecretScene): SecretVerdict {
   const reader = new Reader(secrets, scene);
-  let script: Script;
-  try {
-    script = parseShell(commandLine);
-  } catch (error) {
-    if (!(error instanceof ShellSyntaxError)) throw error;
-    reader.textFallback(commandLine);
-    return reader.result();
-  }
-  reader.script(script, 0);
+  reader.shellCode(commandLine, 0);
   return reader.result();
 }
 

@@ -37,19 +37,24 @@ export function formatRecord(fields: RecordFields, now = new Date()): string {
   return `${RECORD_PREFIX}${JSON.stringify({ v: RECORD_VERSION, time: now.toISOString(), ...fields })}\n`;
 }
 
-/** Every record line in a captured stderr (other lines, the tool's own output, are skipped). */
-export function parseRecords(stderr: string): RunRecord[] {
-  const records: RunRecord[] = [];
+/** The object on each record line of a captured stderr, of any version (other lines, the tool's own output, are skipped). */
+export function recordObjects(stderr: string): Record<string, unknown>[] {
+  const objects: Record<string, unknown>[] = [];
   for (const line of stderr.split("\n")) {
     if (!line.startsWith(RECORD_PREFIX)) continue;
     try {
-      const value = JSON.parse(line.slice(RECORD_PREFIX.length)) as RunRecord;
-      if (value?.v === RECORD_VERSION) records.push(value);
+      const value = JSON.parse(line.slice(RECORD_PREFIX.length)) as unknown;
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) objects.push(value as Record<string, unknown>);
     } catch {
       // a line that only starts like a record: not one
     }
   }
-  return records;
+  return objects;
+}
+
+/** Every record of this version in a captured stderr. */
+export function parseRecords(stderr: string): RunRecord[] {
+  return recordObjects(stderr).filter((value) => value.v === RECORD_VERSION) as unknown as RunRecord[];
 }
 
 export const EXIT_REFUSED = 64;

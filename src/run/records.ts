@@ -1,7 +1,7 @@
 // What the run reads back from the containers: the entrypoint's record lines on the agent's stderr
 // (advisory: the agent shares that stream and can print look-alikes) and the gateway's request log
 // (authoritative: the agent has no way into the gateway's container).
-import { EXIT_REFUSED, parseRefusal, RECORD_PREFIX } from "../entrypoint/record.js";
+import { EXIT_REFUSED, parseRefusal, recordObjects } from "../entrypoint/record.js";
 
 export { EXIT_REFUSED };
 
@@ -9,17 +9,7 @@ export type EntrypointRecord = Record<string, unknown> & { event?: string };
 
 /** Every object on a record line: the format is the entrypoint's own (src/entrypoint/record.ts). */
 export function entrypointRecords(stderr: string): EntrypointRecord[] {
-  const out: EntrypointRecord[] = [];
-  for (const line of stderr.split("\n")) {
-    if (!line.startsWith(RECORD_PREFIX)) continue;
-    try {
-      const value = JSON.parse(line.slice(RECORD_PREFIX.length)) as unknown;
-      if (typeof value === "object" && value !== null && !Array.isArray(value)) out.push(value as EntrypointRecord);
-    } catch {
-      // only looks like a record
-    }
-  }
-  return out;
+  return recordObjects(stderr) as EntrypointRecord[];
 }
 
 /** The first refusal line in a captured stderr, read by the entrypoint's own parser. */

@@ -18,10 +18,16 @@ export async function runClient(tool: ToolId, args: readonly string[], env: Reco
   return { exitCode: typeof r.exitCode === "number" ? r.exitCode : -1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
 }
 
+/** Runs `once` again, twice at most, while the client failed on a race of its own (ConfigCheck.raced). */
+export async function unlessRaced(once: () => Promise<ClientOutput>, raced: ((out: ClientOutput) => boolean) | undefined): Promise<ClientOutput> {
+  let out = await once();
+  for (let again = 0; again < 2 && raced?.(out); again++) out = await once();
+  return out;
+}
+
 /** The tool's offline check of the files rendered into `home`: its output and what it found wrong. */
 export async function checkHostFiles(tool: ToolId, home: string): Promise<{ out: ClientOutput; problems: string | undefined }> {
   const check = DRIVERS[tool].hostCheck(home);
-  let out = await runClient(tool, check.args, { HOME: home, ...check.env }, home);
-  for (let again = 0; again < 2 && check.raced?.(out); again++) out = await runClient(tool, check.args, { HOME: home, ...check.env }, home);
+  const out = await unlessRaced(() => runClient(tool, check.args, { HOME: home, ...check.env }, home), check.raced);
   return { out, problems: check.problems(out) };
 }

@@ -10,7 +10,7 @@ import { matchesArgv } from "../../profile/pattern.js";
 import { isContainerOnly, type Example } from "../../profile/types.js";
 import { nativeSplit } from "../../guard/native.js";
 import { runAgent } from "../../../test/real/agents.js";
-import { checkHostFiles, runClient } from "../../../test/real/clients.js";
+import { checkHostFiles, runClient, unlessRaced } from "../../../test/real/clients.js";
 import { startFakeModel } from "../../../test/real/fake-model.js";
 import { renderHome, tempDir } from "../../../test/real/harness.js";
 import { runCli } from "../../../test/unit/helpers.js";
@@ -144,12 +144,8 @@ describe("the secrets permission profile", () => {
 
 describe("the folder Codex really reads (CODEX_HOME) and its permission profiles (issue 12)", () => {
   // Run again (twice at most) when Codex trips over its own glob-walk race (driver.ts globWalkRaced).
-  const prompt = async (home: string, codexHome: string) => {
-    const once = () => runClient("codex", ["debug", "prompt-input", "hi"], { HOME: home, CODEX_HOME: codexHome }, home);
-    let out = await once();
-    for (let again = 0; again < 2 && globWalkRaced(out); again++) out = await once();
-    return out;
-  };
+  const prompt = (home: string, codexHome: string) =>
+    unlessRaced(() => runClient("codex", ["debug", "prompt-input", "hi"], { HOME: home, CODEX_HOME: codexHome }, home), globWalkRaced);
 
   it("with CODEX_HOME set, render writes there and Codex reads that config, not ~/.codex", async () => {
     const home = tempDir("pw-home-");

@@ -5,15 +5,39 @@ import type { CompiledWireRule, GatewayPolicy } from "./policy.js";
 import { isZeroId, type RefUpdate } from "./receive-pack.js";
 import type { Refusal } from "./refusal.js";
 
-/** Methods a server might act on: the request's own and any override header. */
-export function effectiveMethods(method: string, headers: Record<string, string | string[] | undefined>): string[] {
+/**
+ * Methods a server might act on: the request's own, any override header, and Rails' `_method` in
+ * the query (Rack's MethodOverride reads the form body too: formMethodOverrides). Each value of a
+ * comma list or a repeated header counts: servers differ on which one they take.
+ */
+export function effectiveMethods(method: string, headers: Record<string, string | string[] | undefined>, target = "/", formValues: readonly string[] = []): string[] {
   const methods = new Set([method.toUpperCase()]);
+  const add = (v: string) => {
+    for (const part of v.split(",")) if (part.trim() !== "") methods.add(part.trim().toUpperCase());
+  };
   for (const name of ["x-http-method-override", "x-http-method", "x-method-override"]) {
     const value = headers[name];
-    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) methods.add(v.trim().toUpperCase());
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) add(v);
   }
+  const q = target.indexOf("?");
+  if (q >= 0) for (const v of new URLSearchParams(target.slice(q + 1)).getAll("_method")) add(v);
+  for (const v of formValues) add(v);
   return [...methods];
 }
+
+/** A POST whose body is a form: Rack's MethodOverride takes `_method` from it (GitHub and RubyGems are Rails). */
+export const isFormPost = (method: string | undefined, contentType: string | undefined) =>
+  method === "POST" && /^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(contentType ?? "");
+
+/** The `_method` values of a form body, urlencoded or multipart. */
+export function formMethodOverrides(contentType: string, body: Buffer): string[] {
+  const text = body.toString("latin1");
+  if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) return new URLSearchParams(text).getAll("_method");
+  return [...text.matchAll(/name="?_method"?[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n([^\r\n]*)/gi)].map((m) => m[1]!);
+}
+
+/** Whether any HTTP wire rule names this host (so a form body may need reading for `_method`). */
+export const hasHttpWire = (policy: GatewayPolicy, host: string) => policy.wire.some((w) => w.rule.kind === "http" && nameMatches(w.rule.host, host));
 
 /** The most specific matching wire form names the refusal: a ref delete is git-delete-remote-branch, not gh-api-delete. */
 const specificity = (w: CompiledWireRule) => (w.rule.kind === "http" ? w.rule.path.replace(/\*/g, "").length + (w.rule.method === "*" ? 0 : 1) : 0);

@@ -18,7 +18,7 @@ import { normalHost } from "../profile/host.js";
 import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
-import { effectiveMethods, graphqlFieldsFor, graphqlRefusal, httpWireRefusal, refUpdateRefusal } from "./checks.js";
+import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, refUpdateRefusal } from "./checks.js";
 import { normalPath } from "./glob.js";
 import { mutationFields } from "./graphql.js";
 import { hostsLookup, type HostsMap } from "./hosts-file.js";
@@ -111,8 +111,8 @@ const TARGET = Symbol("perimeter.target");
 type TaggedSocket = Socket & { [TARGET]?: Target };
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
-/** Most a GraphQL request body is read for checking; a larger one is refused. */
-const MAX_GRAPHQL_BODY = 8 << 20;
+/** Most a GraphQL or form request body is read for checking; a larger one is refused. */
+const MAX_CHECKED_BODY = 8 << 20;
 
 /** A CONNECT authority "host:port" or "[v6]:port". */
 function parseAuthority(authority: string): { host: string; port: number } | undefined {
@@ -210,7 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     const line: LogLine = { host: target.host, port: target.port, method: req.method, path: loggedPath(url) };
     const path = normalPath(url);
-    const methods = effectiveMethods(req.method ?? "GET", req.headers);
+    let methods = effectiveMethods(req.method ?? "GET", req.headers, url);
     const finish = (extra: LogLine) => log.write({ ...line, ms: Math.round((performance.now() - started) * 100) / 100, ...extra });
 
     function refuse(refusal: Refusal): void {
@@ -219,10 +219,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       sendRefusal(res, refusal);
     }
 
-    const hostHeader = req.headers.host;
-    if (hostHeader !== undefined) {
+    // Every Host header: req.headers.host is the first, but all go upstream, and a front end may
+    // route by the last one (fronting to another site with the credential attached).
+    for (const hostHeader of req.headersDistinct.host ?? []) {
       const named = normalHost(hostHeader.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1"));
       if (named !== target.host) return refuse({ rule: "host-mismatch", message: `Host ${hostHeader} inside a tunnel to ${target.host}` });
+    }
+    // TRACE answers with the request as the upstream got it: the credential's header included.
+    if (methods.includes("TRACE") || methods.includes("TRACK")) return refuse({ rule: "method.trace", message: "TRACE would echo the request, the credential's header included" });
+    // A form POST may carry Rails' `_method` in its body: read it (small) before the wire rules.
+    let formBody: Buffer | undefined;
+    if (isFormPost(req.method, req.headers["content-type"]) && hasHttpWire(policy, target.host)) {
+      const body = await readBody(req, MAX_CHECKED_BODY);
+      if (body instanceof Error) return refuse({ rule: "form.unreadable", message: `${body.message}; a form that cannot be checked for _method is refused` });
+      formBody = body;
+      methods = effectiveMethods(req.method ?? "POST", req.headers, url, formMethodOverrides(req.headers["content-type"]!, body));
     }
     const wire = httpWireRefusal(policy, target.host, methods, path);
     if (wire) return refuse(wire);
@@ -240,8 +251,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // The body: read whole (GraphQL), its head read (git push), or streamed.
     let prefix: Buffer[] = [];
     let rest: Readable | undefined = req;
+    if (formBody !== undefined) {
+      prefix = [formBody];
+      rest = undefined;
+    }
     if (path.endsWith("/graphql") && graphqlFieldsFor(policy, target.host).size > 0) {
-      const body = await readBody(req, MAX_GRAPHQL_BODY);
+      const body = formBody ?? (await readBody(req, MAX_CHECKED_BODY));
       if (body instanceof Error) return refuse({ rule: "graphql.unreadable", message: body.message });
       const queryParam = new URL(url, "http://x").searchParams.get("query");
       const decoded = await decodeWhole(body, req.headers["content-encoding"]);

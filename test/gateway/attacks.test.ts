@@ -1,0 +1,162 @@
+// An attacker's pass on the gateway: what a program inside the agent container would try to get a
+// tripwire's request, a push, a publish or a model call past it, or the real key back out. Each row
+// is a raw request inside a tunnel (so nothing a client library would tidy up is tidied), with the
+// upstream's own record checked: a refusal is a request the upstream never saw.
+import { request as httpRequest, type RequestListener } from "node:http";
+import { connect as tlsConnect } from "node:tls";
+import { readFileSync } from "node:fs";
+import { gzipSync, brotliCompressSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseHostsFile } from "../../src/gateway/hosts-file.js";
+import type { Profile } from "../../src/profile/types.js";
+import { tlsFront } from "./fakes.js";
+import { PLACEHOLDER, SECRETS, startWorld, type World } from "./harness.js";
+
+let world: World;
+let gw: Awaited<ReturnType<World["start"]>>;
+
+beforeAll(async () => {
+  world = await startWorld();
+  gw = await world.start();
+}, 120_000);
+afterAll(async () => world?.close());
+
+/** Raw bytes inside a terminated tunnel to `host`; the whole reply text (the gateway or upstream closes). */
+function raw(g: { port: number; bundleFile: string }, host: string, bytes: string | Buffer, servername = host): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const connect = httpRequest({ host: "127.0.0.1", port: g.port, method: "CONNECT", path: `${host}:443` });
+    connect.once("error", reject);
+    connect.once("connect", (res, socket) => {
+      if (res.statusCode !== 200) return resolve(`CONNECT ${res.statusCode}`);
+      const tls = tlsConnect({ socket, servername, ca: readFileSync(g.bundleFile, "utf8") });
+      let seen = "";
+      const done = () => {
+        clearTimeout(timer);
+        tls.destroy();
+        resolve(seen);
+      };
+      const timer = setTimeout(done, 3000);
+      tls.on("data", (c: Buffer) => (seen += c.toString("latin1")));
+      tls.once("end", done);
+      tls.once("close", done);
+      tls.once("error", (e) => {
+        seen += `\nTLS-ERROR ${(e as NodeJS.ErrnoException).code ?? e.message}`;
+        done();
+      });
+      tls.write(bytes);
+    });
+    connect.end();
+  });
+}
+
+const statusOf = (reply: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? 0);
+const ghHead = "Host: api.github.com\r\nAuthorization: Bearer placeholder\r\nConnection: close\r\n";
+const gh = (method: string, path: string, extra = "", body = "") =>
+  `${method} ${path} HTTP/1.1\r\n${ghHead}${extra}${body === "" ? "" : `Content-Length: ${Buffer.byteLength(body)}\r\n`}\r\n${body}`;
+
+describe("framing and method tricks on api.github.com", () => {
+  const rows: [string, string][] = [
+    ["Content-Length and Transfer-Encoding both", `POST /repos/octo/app/issues HTTP/1.1\r\n${ghHead}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nDELETE /repos/octo/app HTTP/1.1\r\n${ghHead}\r\n`],
+    ["two Content-Length values", `POST /repos/octo/app/issues HTTP/1.1\r\n${ghHead}Content-Length: 0\r\nContent-Length: 40\r\n\r\nDELETE /repos/octo/app HTTP/1.1\r\n\r\n`],
+    ["a Transfer-Encoding other than chunked last", `POST /repos/octo/app/issues HTTP/1.1\r\n${ghHead}Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n`],
+    ["an obs-fold continuation line", `DELETE /repos/octo/app HTTP/1.1\r\nHost: api.github.com\r\nX-Note: a\r\n b\r\nConnection: close\r\n\r\n`],
+    ["a lower-case method", gh("delete", "/repos/octo/app")],
+    ["a method with a trailing space in the line", gh("DELETE ", "/repos/octo/app")],
+    ["a delete pipelined after a benign read", gh("GET", "/repos/octo/app").replace("Connection: close\r\n", "") + gh("DELETE", "/repos/octo/app")],
+    ["X-HTTP-Method: DELETE", gh("POST", "/repos/octo/app", "X-HTTP-Method: DELETE\r\n")],
+    ["X-Method-Override: delete (lower case)", gh("POST", "/repos/octo/app", "X-Method-Override: delete\r\n")],
+    ["a percent-encoded slash between owner and repository", gh("DELETE", "/repos/octo%2Fapp")],
+    ["%2e%2e segments", gh("DELETE", "/repos/x/%2e%2e/octo/app")],
+    ["a backslash for a slash", gh("DELETE", "/repos\\octo\\app")],
+    ["an absolute-form URL naming the tunnel's host with a trailing dot", gh("DELETE", "https://API.github.com./repos/octo/app")],
+    ["an absolute-form URL naming another host", gh("GET", "https://api.anthropic.com/v1/models")],
+    ["a Host header with the tunnel's name and another port", gh("DELETE", "/repos/octo/app").replace("Host: api.github.com", "Host: api.github.com:8443")],
+    ["GraphQL: GET with the mutation in ?query=", gh("GET", `/graphql?query=${encodeURIComponent("mutation { deleteRepository(input: {}) { clientMutationId } }")}`)],
+    ["GraphQL: POST with the mutation in ?query= and an empty body", gh("POST", `/graphql?query=${encodeURIComponent("mutation{deleteRepository(input:{}){clientMutationId}}")}`)],
+    ["GraphQL: operationName names a harmless query beside the mutation", gh("POST", "/graphql", "", JSON.stringify({ operationName: "A", query: "query A { viewer { login } } mutation B { deleteRepository(input: {}) { clientMutationId } }" }))],
+    ["GraphQL: a comment and \\u escapes in the JSON", gh("POST", "/graphql", "", '{"query":"# just a read\\n\\u006dutation { deleteRepository(input: {}) { clientMutationId } }"}')],
+    ["GraphQL: a persisted-query id without text", gh("POST", "/graphql", "", JSON.stringify({ id: "abc123", extensions: { persistedQuery: { sha256Hash: "abc" } } }))],
+    ["GraphQL: application/graphql (no JSON)", gh("POST", "/graphql", "Content-Type: application/graphql\r\n", "mutation { deleteRepository(input: {}) { clientMutationId } }")],
+    ["GraphQL: upper-case MUTATION", gh("POST", "/graphql", "", JSON.stringify({ query: "MUTATION { deleteRepository(input: {}) { clientMutationId } }" }))],
+    ["GraphQL: the path with a trailing slash and odd case", gh("POST", "/GraphQL/", "", JSON.stringify({ query: "mutation { deleteRepository(input: {}) { clientMutationId } }" }))],
+    ["GraphQL: two content-encodings", gh("POST", "/graphql", "Content-Encoding: gzip, gzip\r\n", "x")],
+    ["secrets read with HEAD", gh("HEAD", "/repos/octo/app/actions/secrets")],
+  ];
+  it.each(rows)("%s: never reaches the upstream as a tripwire's request", async (_name, bytes) => {
+    const before = world.github.seen.length;
+    const reply = await raw(gw, "api.github.com", bytes);
+    const landed = world.github.seen.slice(before);
+    // Only the benign read of the pipelined row may land.
+    expect(landed.filter((s) => !(s.method === "GET" && s.url === "/repos/octo/app")), reply).toEqual([]);
+  });
+
+  it("brotli- and gzip-encoded GraphQL mutations are read and refused", async () => {
+    for (const [encoding, pack] of [["br", brotliCompressSync], ["gzip", gzipSync]] as const) {
+      const body = pack(Buffer.from(JSON.stringify({ query: "mutation { deleteRepository(input: {}) { clientMutationId } }" })));
+      const head = `POST /graphql HTTP/1.1\r\n${ghHead}Content-Encoding: ${encoding}\r\nContent-Length: ${body.length}\r\n\r\n`;
+      const reply = await raw(gw, "api.github.com", Buffer.concat([Buffer.from(head), body]));
+      expect(statusOf(reply), encoding).toBe(403);
+      expect(reply).toContain("tripwire:gh-repo-delete");
+    }
+  });
+
+  it("benign near-misses pass: a read of a repository named like a route, a query with an upper-case Host", async () => {
+    expect(statusOf(await raw(gw, "api.github.com", gh("GET", "/repos/octo/app").replace("Host: api.github.com", "Host: API.GITHUB.COM.")))).toBe(200);
+    expect(statusOf(await raw(gw, "api.github.com", gh("POST", "/graphql", "", JSON.stringify({ query: "# mutation { deleteRepository }\nquery { viewer { login } }" }))))).toBe(200);
+  });
+});
+
+describe("holes found on api.github.com, each with its near-miss", () => {
+  const refused = async (bytes: string, rule: string) => {
+    const before = world.github.seen.length;
+    const reply = await raw(gw, "api.github.com", bytes);
+    expect(statusOf(reply), reply).toBe(403);
+    expect(reply).toContain(rule);
+    expect(world.github.seen.length, "the upstream never saw it").toBe(before);
+  };
+  const passes = async (bytes: string) => expect(statusOf(await raw(gw, "api.github.com", bytes))).toBe(200);
+
+  it("a method override listed after a harmless one (two headers, or one comma list)", async () => {
+    await refused(gh("POST", "/repos/octo/app", "X-HTTP-Method-Override: GET\r\nX-HTTP-Method-Override: DELETE\r\n"), "tripwire:gh-repo-delete");
+    await refused(gh("POST", "/repos/octo/app", "X-HTTP-Method-Override: GET, DELETE\r\n"), "tripwire:gh-repo-delete");
+    await passes(gh("POST", "/repos/octo/app/issues", "X-HTTP-Method-Override: GET, POST\r\n", "{}"));
+  });
+
+  it("Rails' _method override, in the query or in a form body", async () => {
+    await refused(gh("POST", "/repos/octo/app?_method=DELETE"), "tripwire:gh-repo-delete");
+    await refused(gh("POST", "/repos/octo/app", "Content-Type: application/x-www-form-urlencoded\r\n", "a=1&_method=delete"), "tripwire:gh-repo-delete");
+    const multipart = '--b\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--b--\r\n';
+    await refused(gh("POST", "/repos/octo/app", "Content-Type: multipart/form-data; boundary=b\r\n", multipart), "tripwire:gh-repo-delete");
+    await passes(gh("POST", "/repos/octo/app/issues", "Content-Type: application/x-www-form-urlencoded\r\n", "title=_method"));
+  });
+
+  it("an invalid escape in one segment does not leave the others undecoded", async () => {
+    // A server that decodes what it can and resolves ".." reads /repos/octo/app/actions/secrets.
+    await refused(gh("GET", "/repos/octo/app/actions/%73ecrets/x%zz/.."), "tripwire:gh-secret");
+    await passes(gh("GET", "/repos/octo/app/x%zz/.."));
+  });
+
+  it("a second Host header naming another host (fronting past the Host check)", async () => {
+    await refused(gh("GET", "/repos/octo/app", "Host: evil.test\r\n"), "host-mismatch");
+    await passes(gh("GET", "/repos/octo/app", "Host: api.github.com\r\n"));
+  });
+});
+
+describe("the real key reflected back", () => {
+  it("TRACE, which a server answers with the request's own headers, is refused on an inspected host", async () => {
+    const echo: RequestListener = (req, res) => res.writeHead(200, { "content-type": "message/http" }).end(`${req.method} ${req.url}\r\n${JSON.stringify(req.headers)}`);
+    const front = await tlsFront(world.ca, echo);
+    try {
+      const g = await world.start({ hosts: parseHostsFile(`${front.address} api.anthropic.com\n`, "hosts") });
+      const req = (method: string) => `${method} /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: ${PLACEHOLDER}\r\nConnection: close\r\n\r\n`;
+      const trace = await raw(g, "api.anthropic.com", req("TRACE"));
+      expect(statusOf(trace), trace).toBe(403);
+      expect(trace).not.toContain(SECRETS.GW_TEST_ANTHROPIC);
+      // Near-miss: OPTIONS goes on (this echoing upstream shows the key went into its header only).
+      const options = await raw(g, "api.anthropic.com", req("OPTIONS"));
+      expect(statusOf(options)).toBe(200);
+    } finally {
+      await front.close();
+    }
+  });
+});

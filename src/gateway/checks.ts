@@ -74,6 +74,10 @@ export function graphqlRefusal(policy: GatewayPolicy, host: string, mutations: r
 
 export function refUpdateRefusal(policy: GatewayPolicy, updates: readonly RefUpdate[]): Refusal | undefined {
   for (const u of updates) {
+    // git's own check-ref-format, the parts a glob would let through ("agent/../main", "agent//x").
+    if (!u.ref.startsWith("refs/") || /\.\.|\/\/|\/\.|@\{|[\x00-\x20~^:?*[\\\x7f]|\.lock$|[/.]$/.test(u.ref)) {
+      return { rule: "git.refname", message: `${JSON.stringify(u.ref)} is not a ref name git would take` };
+    }
     if (isZeroId(u.newId)) return { rule: "git.deletions", message: `deleting ${u.ref} is refused; the agent never deletes a remote ref` };
     if (u.ref.startsWith("refs/tags/")) return { rule: "git.tags", message: `pushing the tag ${u.ref} is refused; tags are cut by people` };
     if (!policy.pushRefs.some((r) => r.match(u.ref))) {

@@ -4,7 +4,9 @@
 // upstream's own record checked: a refusal is a request the upstream never saw.
 import { request as httpRequest, type RequestListener } from "node:http";
 import { connect as tlsConnect } from "node:tls";
-import { readFileSync } from "node:fs";
+import { execa } from "execa";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync, brotliCompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseHostsFile } from "../../src/gateway/hosts-file.js";
@@ -157,6 +159,65 @@ describe("the real key reflected back", () => {
       expect(statusOf(options)).toBe(200);
     } finally {
       await front.close();
+    }
+  });
+});
+
+describe("git pushes crafted by hand (the real git http-backend behind)", () => {
+  const pkt = (s: string) => Buffer.from(`${(Buffer.byteLength(s) + 4).toString(16).padStart(4, "0")}${s}`);
+  const git = (cwd: string, ...args: string[]) => execa("git", ["-c", "user.name=a", "-c", "user.email=a@a", ...args], { cwd, env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", HOME: world.dir } });
+  const serverRef = async (ref: string) => (await execa("git", ["--git-dir", join(world.gitRoot, "octo/app.git"), "rev-parse", "--verify", "-q", ref], { reject: false })).stdout;
+
+  /** A new commit on top of main and its pack, made beside the server's repository (not through the gateway). */
+  async function newCommit(name: string): Promise<{ old: string; id: string; pack: Buffer }> {
+    const work = join(world.dir, `craft-${name}`);
+    await execa("git", ["clone", "-q", join(world.gitRoot, "octo/app.git"), work]);
+    writeFileSync(join(work, `${name}.txt`), `${name}\n`);
+    await git(work, "add", ".");
+    await git(work, "commit", "-qm", name);
+    const old = (await git(work, "rev-parse", "origin/main")).stdout;
+    const id = (await git(work, "rev-parse", "HEAD")).stdout;
+    const pack = await execa("git", ["pack-objects", "--stdout", "--revs", "-q"], { cwd: work, input: `${id}\n^${old}\n`, encoding: "buffer" });
+    return { old, id, pack: pack.stdout as unknown as Buffer };
+  }
+  const push = (body: Buffer) =>
+    raw(gw, "github.com", Buffer.concat([Buffer.from(`POST /octo/app.git/git-receive-pack HTTP/1.1\r\nHost: github.com\r\nContent-Type: application/x-git-receive-pack-request\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]));
+
+  it("object ids in upper case (git reads hex in either case) are read, and main is refused", async () => {
+    const { old, id, pack } = await newCommit("upper");
+    const before = await serverRef("refs/heads/main");
+    const reply = await push(Buffer.concat([pkt(`${old.toUpperCase()} ${id.toUpperCase()} refs/heads/main\0report-status\n`), Buffer.from("0000"), pack]));
+    expect(statusOf(reply), reply).toBe(403);
+    expect(reply).toContain("git.push");
+    expect(await serverRef("refs/heads/main")).toBe(before);
+    // Near-miss: the same crafted push to an agent branch lands, so git did take the upper-case ids.
+    const ok = await push(Buffer.concat([pkt(`${"0".repeat(40)} ${id.toUpperCase()} refs/heads/agent/upper\0report-status\n`), Buffer.from("0000"), pack]));
+    expect(statusOf(ok), ok).toBe(200);
+    expect(await serverRef("refs/heads/agent/upper")).toBe(id);
+  });
+
+  it("a push certificate with two commands in one pkt-line is read line by line", async () => {
+    const { old, id, pack } = await newCommit("cert");
+    const before = await serverRef("refs/heads/main");
+    const cert = [
+      pkt("push-cert\0report-status\n"),
+      pkt("certificate version 0.1\n"),
+      pkt("pusher a <a@a> 1700000000 +0000\n"),
+      pkt("\n"),
+      pkt(`${"0".repeat(40)} ${id} refs/heads/agent/cert\n${old} ${id} refs/heads/main\n`),
+      pkt("push-cert-end\n"),
+    ];
+    const reply = await push(Buffer.concat([...cert, Buffer.from("0000"), pack]));
+    expect(statusOf(reply), reply).toBe(403);
+    expect(reply).toContain("git.push");
+    expect(await serverRef("refs/heads/main")).toBe(before);
+  });
+
+  it("a ref name with '..' or one outside refs/ is refused by the gateway itself, whatever the server would do", async () => {
+    const { id, pack } = await newCommit("dots");
+    for (const ref of ["refs/heads/agent/../main", "refs/heads/agent//x", "HEAD"]) {
+      const reply = await push(Buffer.concat([pkt(`${"0".repeat(40)} ${id} ${ref}\0report-status\n`), Buffer.from("0000"), pack]));
+      expect(statusOf(reply), ref).toBe(403);
     }
   });
 });

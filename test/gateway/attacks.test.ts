@@ -9,9 +9,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseHostsFile } from "../../src/gateway/hosts-file.js";
+import { parseHostsFile, type HostsMap } from "../../src/gateway/hosts-file.js";
+import { parseHostPattern, type HostPattern } from "../../src/profile/host.js";
 import type { Profile } from "../../src/profile/types.js";
-import { tlsFront } from "./fakes.js";
+import { recorder, tlsFront } from "./fakes.js";
+import { makeTestCa } from "./test-ca.js";
 import { PLACEHOLDER, SECRETS, startWorld, type World } from "./harness.js";
 
 let world: World;
@@ -219,5 +221,58 @@ describe("git pushes crafted by hand (the real git http-backend behind)", () => 
       const reply = await push(Buffer.concat([pkt(`${"0".repeat(40)} ${id} ${ref}\0report-status\n`), Buffer.from("0000"), pack]));
       expect(statusOf(reply), ref).toBe(403);
     }
+  });
+});
+
+describe("registry publish endpoints, in every form their servers route", () => {
+  let g: Awaited<ReturnType<World["start"]>>;
+  let close = async () => {};
+  const registry = recorder();
+  beforeAll(async () => {
+    const ca = await makeTestCa(["rubygems.org", "crates.io"]);
+    const front = await tlsFront(ca, async (req, res) => {
+      await registry.read(req);
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+    close = front.close;
+    const allow = [...world.profile.network!.allow, ...["rubygems.org", "crates.io"].map((h) => parseHostPattern(h) as HostPattern)];
+    profile = { ...world.profile, network: { ...world.profile.network!, allow } };
+    upstreams = { hosts: parseHostsFile(`${front.address} rubygems.org crates.io\n${world.hostsText}`, "hosts"), upstreamCa: `${ca.caPem}\n${world.ca.caPem}` };
+    g = await world.start({ ...upstreams, profile });
+  });
+  afterAll(async () => close());
+  let profile: Profile;
+  let upstreams: { hosts: HostsMap; upstreamCa: string };
+  const req = (host: string, method: string, path: string, extra = "", body = "") =>
+    `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n${extra}${body === "" ? "" : `Content-Length: ${Buffer.byteLength(body)}\r\n`}\r\n${body}`;
+  const form = "Content-Type: application/x-www-form-urlencoded\r\n";
+
+  const refused: [string, string, string, string?, string?][] = [
+    ["rubygems.org", "POST", "/api/v1/gems.json"],
+    ["rubygems.org", "POST", "/api/v1/gems.yaml"],
+    ["rubygems.org", "DELETE", "/api/v1/gems/yank.json"],
+    ["rubygems.org", "POST", "/api/v1/gems/yank", form, "gem_name=app&version=1.0.0&_method=DELETE"],
+    ["rubygems.org", "POST", "/api/v1/gems/", "X-HTTP-Method-Override: GET\r\n"],
+    ["crates.io", "PUT", "/api/v1/crates/new/"],
+    ["crates.io", "DELETE", "/api/v1/crates/app/1.0.0/yank"],
+    ["registry.npmjs.org", "PUT", "/-/package/left-pad-fake/dist-tags/latest"],
+    ["registry.npmjs.org", "PUT", "/left-pad-fake/-rev/3-abc"],
+    ["registry.npmjs.org", "DELETE", "/@octo%2fapp/-rev/1-abc"],
+    ["registry.npmjs.org", "POST", "/left-pad-fake", "X-HTTP-Method-Override: PUT\r\n"],
+  ];
+  it.each(refused)("%s %s %s is refused", async (host, method, path, extra, body) => {
+    const before = registry.seen.length + world.npm.seen.length;
+    const reply = await raw(g, host, req(host, method, path, extra, body));
+    expect(statusOf(reply), reply).toBe(403);
+    expect(reply).toContain("tripwire:registry-publish");
+    expect(registry.seen.length + world.npm.seen.length).toBe(before);
+  });
+
+  it("near-misses land: a gem's JSON read, a form POST without _method; control: without the wire forms, gems.json lands", async () => {
+    expect(statusOf(await raw(g, "rubygems.org", req("rubygems.org", "GET", "/api/v1/gems/app.json")))).toBe(200);
+    expect(statusOf(await raw(g, "rubygems.org", req("rubygems.org", "POST", "/api/v1/gems/app/owners", form, "email=a@a")))).toBe(200);
+    const open = await world.start({ ...upstreams, profile: { ...profile, tripwires: profile.tripwires.map((t) => ({ ...t, wire: t.wire.filter((w) => !w.text.endsWith(".*")) })) } });
+    expect(statusOf(await raw(open, "rubygems.org", req("rubygems.org", "POST", "/api/v1/gems.json")))).toBe(200);
+    expect(registry.seen.at(-1)).toMatchObject({ method: "POST", url: "/api/v1/gems.json" });
   });
 });

@@ -26,7 +26,7 @@ import { loggedPath, openLog, type GatewayLog, type LogLine } from "./log.js";
 import { isAllowed, isInspected, type GatewayPolicy } from "./policy.js";
 import { ReceivePackHead, type HeadResult } from "./receive-pack.js";
 import { rawRefusal, sendRefusal, type Refusal } from "./refusal.js";
-import { Budget, modelApiOf, UsageReader, type Totals } from "./usage.js";
+import { Budget, estimatedUsage, modelApiOf, UsageReader, type Totals } from "./usage.js";
 
 export interface GatewayOptions {
   /** The profile's gateway sections with the secrets loaded (compilePolicy). */
@@ -237,7 +237,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     const wire = httpWireRefusal(policy, target.host, methods, path);
     if (wire) return refuse(wire);
-    const api = modelApiOf(methods[0]!, path);
+    const api = modelApiOf(methods[0]!, path, target.host);
     if (api !== undefined) {
       const over = budget.refusal();
       if (over) {
@@ -316,7 +316,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     upstream.on("response", (upRes) => {
       answered = true;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, responseHeaders(upRes) as unknown as OutgoingHttpHeaders);
-      const reader = api === undefined ? undefined : new UsageReader(/event-stream/.test(String(upRes.headers["content-type"] ?? "")) || /stream|alt=sse/.test(url), /\/models\/([^/:]+):/.exec(path)?.[1]);
+      const reader = api === undefined ? undefined : new UsageReader(/event-stream/.test(String(upRes.headers["content-type"] ?? "")) || /stream|alt=sse/.test(url), /models\/([^/:]+):/.exec(path)?.[1]);
       const decoder = reader === undefined ? undefined : decoderFor(upRes.headers["content-encoding"]);
       const sink = decoder === "unknown" ? undefined : decoder;
       sink?.on("data", (c: Buffer) => reader!.feed(c));
@@ -341,8 +341,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         settled = true;
         const done = () => {
           const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut, ...(detail !== undefined ? { detail } : {}) };
-          if (reader !== undefined) {
-            const usage = reader.result();
+          let usage = reader?.result();
+          const ok = (upRes.statusCode ?? 0) >= 200 && (upRes.statusCode ?? 0) < 300;
+          if (usage !== undefined && ok && !reader!.reported && api !== "other") usage = estimatedUsage(usage, bytesIn, reader!.bytes);
+          // A POST to a model host on another path counts only with usage of its own (not telemetry).
+          if (usage !== undefined && api === "other" && usage.input + usage.output === 0) usage = undefined;
+          if (usage !== undefined) {
             const { usd, crossed } = budget.add(usage);
             extra.usage = { ...usage, usd };
             writeUsage();

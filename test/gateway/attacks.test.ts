@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 /** Raw bytes inside a terminated tunnel to `host`; the whole reply text (the gateway or upstream closes). */
-function raw(g: { port: number; bundleFile: string }, host: string, bytes: string | Buffer, servername = host): Promise<string> {
+function raw(g: { port: number; bundleFile: string }, host: string, bytes: string | Buffer, servername = host, until?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const connect = httpRequest({ host: "127.0.0.1", port: g.port, method: "CONNECT", path: `${host}:443` });
     connect.once("error", reject);
@@ -40,7 +40,10 @@ function raw(g: { port: number; bundleFile: string }, host: string, bytes: strin
         resolve(seen);
       };
       const timer = setTimeout(done, 3000);
-      tls.on("data", (c: Buffer) => (seen += c.toString("latin1")));
+      tls.on("data", (c: Buffer) => {
+        seen += c.toString("latin1");
+        if (until !== undefined && seen.includes(until)) done();
+      });
       tls.once("end", done);
       tls.once("close", done);
       tls.once("error", (e) => {
@@ -274,5 +277,85 @@ describe("registry publish endpoints, in every form their servers route", () => 
     const open = await world.start({ ...upstreams, profile: { ...profile, tripwires: profile.tripwires.map((t) => ({ ...t, wire: t.wire.filter((w) => !w.text.endsWith(".*")) })) } });
     expect(statusOf(await raw(open, "rubygems.org", req("rubygems.org", "POST", "/api/v1/gems.json")))).toBe(200);
     expect(registry.seen.at(-1)).toMatchObject({ method: "POST", url: "/api/v1/gems.json" });
+  });
+});
+
+describe("the model budget", () => {
+  const tight = () => ({ ...world.profile, limits: { ...world.profile.limits, tokens: 14 } });
+  const model = (path: string, body = "{}") => `POST ${path} HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: ${PLACEHOLDER}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  const spend = async (g: { port: number; bundleFile: string }) => expect(statusOf(await raw(g, "api.anthropic.com", model("/v1/messages", JSON.stringify({ model: "sonnet-4", stream: true, messages: [{ role: "user", content: "hi" }] }))))).toBe(200);
+
+  it("past the stop, every other way to call a model on a model API host is refused too", async () => {
+    const g = await world.start({ profile: tight() });
+    await spend(g);
+    const before = world.model.requests.length;
+    for (const path of ["/v1/complete", "/v1/messages/batches", "/v1/completions", "/v1/embeddings", "/v1/responses/compact", "/v1beta/tunedModels/t1:generateContent", "/v1beta/models/pro:batchGenerateContent", "/v1/threads/t/runs"]) {
+      const reply = await raw(g, "api.anthropic.com", model(path));
+      expect(statusOf(reply), path).toBe(400);
+      expect(reply, path).toContain("limits.stop_percent");
+    }
+    expect(world.model.requests.length).toBe(before);
+    // Near-misses: what costs nothing still passes (token counts, the model list).
+    expect(statusOf(await raw(g, "api.anthropic.com", model("/v1/messages/count_tokens", JSON.stringify({ model: "sonnet-4", messages: [{ role: "user", content: "hi" }] }))))).toBe(200);
+    expect(statusOf(await raw(g, "api.anthropic.com", "GET /v1/models HTTP/1.1\r\nHost: api.anthropic.com\r\nConnection: close\r\n\r\n"))).not.toBe(400);
+  });
+
+  /** A front for api.anthropic.com that answers every POST with `reply` (SSE), the end `endAfterMs` later. */
+  async function scripted(reply: string, endAfterMs = 0) {
+    const front = await tlsFront(world.ca, (req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(reply);
+      setTimeout(() => res.end(), endAfterMs);
+    });
+    return { front, hosts: parseHostsFile(`${front.address} api.anthropic.com\n`, "hosts") };
+  }
+  const chunk = (text: string) => `data: ${JSON.stringify({ object: "chat.completion.chunk", model: "gpt-x", choices: [{ delta: { content: text } }] })}\n\n`;
+  const untilLogged = async (g: { logLines(): Record<string, unknown>[] }) => {
+    for (let i = 0; i < 100 && !g.logLines().some((l) => l.usage !== undefined); i++) await new Promise((r) => setTimeout(r, 10));
+    return g.logLines().find((l) => l.usage !== undefined)!;
+  };
+
+  it("a streamed reply that reports no usage (chat completions without include_usage) is counted from its bytes", async () => {
+    const { front, hosts } = await scripted(`${chunk("a".repeat(200))}${chunk("b".repeat(200))}data: [DONE]\n\n`);
+    try {
+      const g = await world.start({ profile: tight(), hosts });
+      expect(statusOf(await raw(g, "api.anthropic.com", model("/v1/chat/completions", JSON.stringify({ model: "gpt-x", stream: true, messages: [{ role: "user", content: "x".repeat(400) }] }))))).toBe(200);
+      const line = await untilLogged(g);
+      expect(line.usage).toMatchObject({ estimated: true });
+      expect(g.totals().input).toBeGreaterThan(50);
+      expect(g.totals().output).toBeGreaterThan(50);
+      expect(statusOf(await raw(g, "api.anthropic.com", model("/v1/chat/completions")))).toBe(400);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it("a client that hangs up after the text but before the final usage event is counted from the bytes it got", async () => {
+    const start = `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { model: "sonnet-4", usage: { input_tokens: 3, output_tokens: 1 } } })}\n\n`;
+    const deltas = Array.from({ length: 20 }, () => `event: content_block_delta\ndata: ${JSON.stringify({ type: "content_block_delta", delta: { type: "text_delta", text: "word ".repeat(20) } })}\n\n`).join("");
+    const { front, hosts } = await scripted(`${start}${deltas}event: last-text\n\n`, 500);
+    try {
+      const g = await world.start({ profile: { ...world.profile, limits: { ...world.profile.limits, tokens: 500 } }, hosts });
+      await raw(g, "api.anthropic.com", model("/v1/messages", '{"stream":true}'), "api.anthropic.com", "last-text");
+      const line = await untilLogged(g);
+      expect(line).toMatchObject({ usage: { estimated: true }, detail: expect.stringContaining("client closed") });
+      expect(g.totals().output).toBeGreaterThan(100);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it("control: a reply whose final event reports usage is counted as reported, not estimated", async () => {
+    const final = `event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", usage: { output_tokens: 7 } })}\n\n`;
+    const { front, hosts } = await scripted(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { model: "sonnet-4", usage: { input_tokens: 3, output_tokens: 1 } } })}\n\n${chunk("a".repeat(400))}${final}`);
+    try {
+      const g = await world.start({ hosts });
+      expect(statusOf(await raw(g, "api.anthropic.com", model("/v1/messages", '{"stream":true}')))).toBe(200);
+      const line = await untilLogged(g);
+      expect(line.usage).toEqual({ model: expect.any(String), input: 3, cachedInput: 0, output: 7, usd: expect.any(Number) });
+    } finally {
+      await front.close();
+    }
   });
 });

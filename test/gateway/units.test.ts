@@ -45,6 +45,11 @@ describe("usage of the model APIs", () => {
     expect(modelApiOf("POST", "/v1/responses")).toBe("openai-responses");
     expect(modelApiOf("POST", normalPath("/v1beta/models/pro-2.5:streamGenerateContent?alt=sse"))).toBe("google-generate-content");
     expect(modelApiOf("GET", "/v1/models")).toBeUndefined();
+    expect(modelApiOf("POST", normalPath("/v1beta/tunedModels/t1:generateContent"))).toBe("google-generate-content");
+    // On a model API host every other POST is a model call for the budget, but a token count.
+    expect(modelApiOf("POST", "/v1/complete", "api.anthropic.com")).toBe("other");
+    expect(modelApiOf("POST", "/v1/messages/count_tokens", "api.anthropic.com")).toBeUndefined();
+    expect(modelApiOf("POST", "/v1/complete", "api.github.com")).toBeUndefined();
   });
 
   it("prices from the table; an unlisted model at the dearest prices; warn then stop", () => {

@@ -17,6 +17,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { normalHost } from "../profile/host.js";
 import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
+import { clientHelloName, type HelloResult } from "./client-hello.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
 import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, refUpdateRefusal } from "./checks.js";
 import { normalPath } from "./glob.js";
@@ -547,14 +548,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const upstream: Socket = netConnect({ host, port, lookup: lookup as never, onread: { buffer: () => pool.take(), callback: (n: number, buf: Uint8Array): boolean => pool.forward(buf, n, client, upstream) } });
     track(upstream);
     let connected = false;
+    let refused: string | undefined;
     upstream.once("connect", () => {
       connected = true;
       upstream.setNoDelay(true);
       client.setNoDelay(true);
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      pump(client, upstream);
-      upstream.once("end", () => client.end());
+      // The first flight only, once: a TLS session inside must be for the CONNECT's host, or the
+      // tunnel would carry the agent to any other site behind the same address (SNI fronting).
+      firstFlight(client, head, (bytes, hello) => {
+        const other = "error" in hello ? hello.error : "tls" in hello && hello.tls && hello.name !== undefined && normalHost(hello.name) !== host ? `the TLS session inside names ${hello.name}` : undefined;
+        if (other !== undefined) {
+          refused = other;
+          client.destroy();
+          return;
+        }
+        if (bytes.length > 0) upstream.write(bytes);
+        pump(client, upstream);
+        upstream.once("end", () => client.end());
+      });
     });
     upstream.on("error", (error) => {
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;
@@ -566,8 +578,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     client.on("close", () => upstream.destroy());
     upstream.once("close", () => {
       client.destroy();
+      if (refused !== undefined) return log.write({ host, port, method: "CONNECT", decision: "deny", rule: "tunnel.sni", detail: refused, ms: Math.round(performance.now() - started) });
       log.write({ host, port, method: "CONNECT", decision: connected ? "tunnel" : "error", status: connected ? 200 : 502, bytesIn: upstream.bytesWritten, bytesOut: upstream.bytesRead, ms: Math.round(performance.now() - started) });
     });
+  }
+
+  /** Gathers a tunnel's first client bytes until its ClientHello is whole (or it is not TLS). */
+  function firstFlight(client: Socket, head: Buffer, done: (bytes: Buffer, hello: HelloResult) => void): void {
+    let bytes = head;
+    const check = (): boolean => {
+      const hello = clientHelloName(bytes);
+      if ("need" in hello) return false;
+      client.removeListener("data", onData);
+      done(bytes, hello);
+      return true;
+    };
+    const onData = (chunk: Buffer) => {
+      bytes = bytes.length === 0 ? chunk : Buffer.concat([bytes, chunk]);
+      check();
+    };
+    if (!check()) client.on("data", onData);
   }
 
   outer.on("clientError", (_error, socket: Duplex) => socket.destroy());

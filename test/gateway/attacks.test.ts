@@ -359,3 +359,35 @@ describe("the model budget", () => {
     }
   });
 });
+
+describe("a tunnel carries only its own host", () => {
+  /** CONNECT tunnel.test:443, then TLS naming `servername` ("": no SNI); resolves with what happened. */
+  const tlsIn = (servername: string) =>
+    new Promise<string>((resolve) => {
+      const connect = httpRequest({ host: "127.0.0.1", port: gw.port, method: "CONNECT", path: "tunnel.test:443" });
+      connect.once("connect", (_res, socket) => {
+        const tls = tlsConnect({ socket, servername, ca: world.ca.caPem, checkServerIdentity: () => undefined });
+        tls.once("secureConnect", () => {
+          tls.end("GET /sni HTTP/1.1\r\nHost: tunnel.test\r\nConnection: close\r\n\r\n");
+          let seen = "";
+          tls.on("data", (c: Buffer) => (seen += c));
+          tls.once("close", () => resolve(seen));
+        });
+        tls.once("error", (e) => resolve(`error ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+      });
+      connect.end();
+    });
+
+  it("a TLS session naming another site inside a tunnel to an allowed host is cut, and logged", async () => {
+    const before = world.tunnelSeen.length;
+    expect(await tlsIn("upload.pypi.org")).toMatch(/^error/);
+    expect(world.tunnelSeen.length).toBe(before);
+    for (let i = 0; i < 50 && !gw.logLines().some((l) => l.rule === "tunnel.sni"); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(gw.logLines().find((l) => l.rule === "tunnel.sni")).toMatchObject({ host: "tunnel.test", decision: "deny", detail: expect.stringContaining("upload.pypi.org") });
+  });
+
+  it("near-misses pass: the host's own name (any case, a trailing dot), and no name at all", async () => {
+    for (const name of ["tunnel.test", "TUNNEL.test."]) expect(await tlsIn(name)).toContain("tunnelled");
+    expect(await tlsIn("")).toContain("tunnelled");
+  });
+});

@@ -21,7 +21,7 @@ import { clientHelloName, type HelloResult } from "./client-hello.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
 import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, refUpdateRefusal } from "./checks.js";
 import { normalPath } from "./glob.js";
-import { mutationFields } from "./graphql.js";
+import { isGraphqlPath, mutationFields } from "./graphql.js";
 import { hostsLookup, type HostsMap } from "./hosts-file.js";
 import { loggedPath, openLog, type GatewayLog, type LogLine } from "./log.js";
 import { isAllowed, isInspected, type GatewayPolicy } from "./policy.js";
@@ -256,7 +256,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       prefix = [formBody];
       rest = undefined;
     }
-    if (path.endsWith("/graphql") && graphqlFieldsFor(policy, target.host).size > 0) {
+    if (isGraphqlPath(path) && graphqlFieldsFor(policy, target.host).size > 0) {
       const body = formBody ?? (await readBody(req, MAX_CHECKED_BODY));
       if (body instanceof Error) return refuse({ rule: "graphql.unreadable", message: body.message });
       const queryParam = new URL(url, "http://x").searchParams.get("query");
@@ -266,7 +266,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (refusal) return refuse(refusal);
       prefix = [body];
       rest = undefined;
-    } else if (path.endsWith("/git-receive-pack") && req.method === "POST") {
+      // By its content type too: a push the server routes by another path spelling is still read.
+    } else if (req.method === "POST" && (/\/git-receive-pack([.;][^/]*)?$/.test(path) || /^\s*application\/x-git-receive-pack-request/i.test(req.headers["content-type"] ?? ""))) {
       const head = await readPushHead(req);
       if ("error" in head.result) return refuse({ rule: "git.unreadable", message: head.result.error });
       const refusal = refUpdateRefusal(policy, head.result.updates);

@@ -5,7 +5,7 @@
 import { request as httpRequest, type RequestListener } from "node:http";
 import { connect as tlsConnect } from "node:tls";
 import { execa } from "execa";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,6 +143,12 @@ describe("holes found on api.github.com, each with its near-miss", () => {
     await passes(gh("GET", "/repos/octo/app/x%zz/.."));
   });
 
+  it("a GraphQL endpoint spelled with a format suffix or ;parameters is read too", async () => {
+    const body = JSON.stringify({ query: "mutation { deleteRepository(input: {}) { clientMutationId } }" });
+    for (const path of ["/graphql.json", "/graphql;v=4"]) await refused(gh("POST", path, "", body), "tripwire:gh-repo-delete");
+    await passes(gh("GET", "/repos/octo/graphql-tools"));
+  });
+
   it("a second Host header naming another host (fronting past the Host check)", async () => {
     await refused(gh("GET", "/repos/octo/app", "Host: evil.test\r\n"), "host-mismatch");
     await passes(gh("GET", "/repos/octo/app", "Host: api.github.com\r\n"));
@@ -216,6 +222,14 @@ describe("git pushes crafted by hand (the real git http-backend behind)", () => 
     expect(statusOf(reply), reply).toBe(403);
     expect(reply).toContain("git.push");
     expect(await serverRef("refs/heads/main")).toBe(before);
+  });
+
+  it("a push under another path spelling is read by its content type", async () => {
+    const { old, id, pack } = await newCommit("path");
+    const body = Buffer.concat([pkt(`${old} ${id} refs/heads/main\0report-status\n`), Buffer.from("0000"), pack]);
+    const reply = await raw(gw, "github.com", Buffer.concat([Buffer.from(`POST /octo/app.git/git-receive-pack;x HTTP/1.1\r\nHost: github.com\r\nContent-Type: application/x-git-receive-pack-request\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]));
+    expect(statusOf(reply), reply).toBe(403);
+    expect(reply).toContain("git.push");
   });
 
   it("a ref name with '..' or one outside refs/ is refused by the gateway itself, whatever the server would do", async () => {
@@ -389,5 +403,14 @@ describe("a tunnel carries only its own host", () => {
   it("near-misses pass: the host's own name (any case, a trailing dot), and no name at all", async () => {
     for (const name of ["tunnel.test", "TUNNEL.test."]) expect(await tlsIn(name)).toContain("tunnelled");
     expect(await tlsIn("")).toContain("tunnelled");
+  });
+});
+
+describe("after every attack above", () => {
+  it("no gateway log of this file holds a secret or its Basic form", () => {
+    const logs = readdirSync(world.dir).filter((f) => /^gateway-\d+\.log$/.test(f));
+    expect(logs.length).toBeGreaterThan(5);
+    const text = logs.map((f) => readFileSync(join(world.dir, f), "utf8")).join("");
+    for (const secret of [...Object.values(SECRETS), Buffer.from(`x-access-token:${SECRETS.GW_TEST_GH}`).toString("base64")]) expect(text).not.toContain(secret);
   });
 });

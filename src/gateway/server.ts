@@ -239,14 +239,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const wire = httpWireRefusal(policy, target.host, methods, path);
     if (wire) return refuse(wire);
     const api = modelApiOf(methods[0]!, path, target.host);
-    if (api !== undefined) {
-      const over = budget.refusal();
-      if (over) {
-        budget.totals.refused += 1;
-        writeUsage();
-        return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
-      }
-    }
+    const overBudget = (): boolean => {
+      const over = api === undefined ? undefined : budget.refusal();
+      if (over === undefined) return false;
+      budget.totals.refused += 1;
+      writeUsage();
+      refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      return true;
+    };
+    if (overBudget()) return;
     if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
 
     // The body: read whole (GraphQL), its head read (git push), or streamed.
@@ -287,6 +288,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       headers.push("content-length", String(prefix.reduce((n, b) => n + b.length, 0)));
     }
 
+    // Past the warn threshold model calls go one at a time, each checked again once its turn
+    // comes: else a burst of calls started together all pass the stop before any reply is counted.
+    const release = api !== undefined && budget.totals.warned ? await modelTurn() : () => {};
+    if (overBudget()) return release();
+
     const send = target.secure ? httpsRequest : httpRequest;
     const upstream = send({
       host: target.host,
@@ -309,6 +315,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;
       // Once the reply has begun, its own end (settle below) writes the one line.
       if (answered) return void res.destroy();
+      release();
       if (!res.headersSent) {
         const body = JSON.stringify({ message: `perimeter gateway: cannot reach ${target.host}:${target.port} (${detail})` });
         res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
@@ -359,6 +366,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             }
           }
           finish(extra);
+          release();
         };
         if (sink !== undefined) {
           sink.once("end", done);
@@ -384,6 +392,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       rest.pipe(upstream);
       rest.resume();
     }
+  }
+
+  /** One model call at a time: resolves with the release of this call's turn (idempotent). */
+  let lastTurn: Promise<void> = Promise.resolve();
+  async function modelTurn(): Promise<() => void> {
+    const previous = lastTurn;
+    let release!: () => void;
+    lastTurn = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    return release;
   }
 
   function readBody(req: IncomingMessage, limit: number): Promise<Buffer | Error> {

@@ -314,6 +314,20 @@ describe("the model budget", () => {
     expect(statusOf(await raw(g, "api.anthropic.com", "GET /v1/models HTTP/1.1\r\nHost: api.anthropic.com\r\nConnection: close\r\n\r\n"))).not.toBe(400);
   });
 
+  it("a burst of calls started together past the warn threshold cannot all pass the stop", async () => {
+    // Each call of the fake model is 15 tokens; warn at 70 of 100, stop at 100.
+    const g = await world.start({ profile: { ...world.profile, limits: { ...world.profile.limits, tokens: 100, warnPercent: 70, stopPercent: 100 } } });
+    const burst = (n: number) => Promise.all(Array.from({ length: n }, () => raw(g, "api.anthropic.com", model("/v1/messages", JSON.stringify({ model: "sonnet-4", stream: true, messages: [{ role: "user", content: "hi" }] }))).then(statusOf)));
+    // Control: below the warn threshold a burst runs as it came, every call answered.
+    expect(await burst(4)).toEqual([200, 200, 200, 200]);
+    await spend(g);
+    expect(g.totals()).toMatchObject({ input: 50, output: 25, warned: true, stopped: false });
+    const statuses = await burst(6);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(4);
+    expect(g.totals()).toMatchObject({ input: 70, output: 35, stopped: true, refused: 4 });
+  });
+
   /** A front for api.anthropic.com that answers every POST with `reply` (SSE), the end `endAfterMs` later. */
   async function scripted(reply: string, endAfterMs = 0) {
     const front = await tlsFront(world.ca, (req, res) => {

@@ -115,9 +115,12 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "pro
 /** Most a GraphQL or form request body is read for checking; a larger one is refused. */
 const MAX_CHECKED_BODY = 8 << 20;
 
-/** A CONNECT authority "host:port" or "[v6]:port". */
+/**
+ * A CONNECT authority "host:port" or "[v6]:port". The name in DNS's own letters only: "a%00.x.com"
+ * would meet "*.x.com" and reach the resolver as something else.
+ */
 function parseAuthority(authority: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(authority);
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9_.-]+)):(\d{1,5})$/.exec(authority);
   if (!m) return undefined;
   const port = Number(m[3]);
   return port > 0 && port < 65536 ? { host: normalHost(m[1] ?? m[2]!), port } : undefined;

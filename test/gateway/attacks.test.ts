@@ -3,6 +3,7 @@
 // is a raw request inside a tunnel (so nothing a client library would tidy up is tidied), with the
 // upstream's own record checked: a refusal is a request the upstream never saw.
 import { request as httpRequest, type RequestListener } from "node:http";
+import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { execa } from "execa";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -88,6 +89,7 @@ describe("framing and method tricks on api.github.com", () => {
     ["GraphQL: the path with a trailing slash and odd case", gh("POST", "/GraphQL/", "", JSON.stringify({ query: "mutation { deleteRepository(input: {}) { clientMutationId } }" }))],
     ["GraphQL: two content-encodings", gh("POST", "/graphql", "Content-Encoding: gzip, gzip\r\n", "x")],
     ["secrets read with HEAD", gh("HEAD", "/repos/octo/app/actions/secrets")],
+    ["a CONNECT nested inside the terminated tunnel", `CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n\r\nDELETE /repos/octo/app HTTP/1.1\r\n${ghHead}\r\n`],
   ];
   it.each(rows)("%s: never reaches the upstream as a tripwire's request", async (_name, bytes) => {
     const before = world.github.seen.length;
@@ -389,6 +391,18 @@ describe("the model budget", () => {
 });
 
 describe("a tunnel carries only its own host", () => {
+  it("a CONNECT name outside DNS's letters is a bad request, before any lookup", async () => {
+    for (const authority of ["a%00.tunnel.test:443", "a@tunnel.test:443", "tunnel.test:0"]) {
+      const reply = await new Promise<string>((resolve) => {
+        const s = netConnect(gw.port, "127.0.0.1", () => s.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`));
+        let seen = "";
+        s.on("data", (c: Buffer) => (seen += c));
+        s.once("close", () => resolve(seen));
+      });
+      expect(reply, authority).toContain("bad-request");
+    }
+  });
+
   /** CONNECT tunnel.test:443, then TLS naming `servername` ("": no SNI); resolves with what happened. */
   const tlsIn = (servername: string) =>
     new Promise<string>((resolve) => {

@@ -1,6 +1,7 @@
 // The checks on one request that the gateway can read: the tripwires' wire forms, the GraphQL
 // mutations, git ref updates. Each returns a Refusal or undefined; none sees a header value.
 import { nameMatches } from "../profile/host.js";
+import { githubApiHostFor, REF_MUTATIONS, refOfBody, type RefWrite } from "./github-refs.js";
 import type { CompiledWireRule, GatewayPolicy } from "./policy.js";
 import { isZeroId, type RefUpdate } from "./receive-pack.js";
 import type { Refusal } from "./refusal.js";
@@ -85,4 +86,32 @@ export function refUpdateRefusal(policy: GatewayPolicy, updates: readonly RefUpd
     }
   }
   return undefined;
+}
+
+/** The API host of a git host in [git] hosts: its ref writes are pushes too (github-refs.ts). */
+export const isGitApiHost = (policy: GatewayPolicy, host: string) => policy.gitHosts.some((h) => !h.subdomains && githubApiHostFor(h.name) === host);
+
+const pushOnly = (policy: GatewayPolicy, what: string): Refusal => ({
+  rule: "git.push",
+  message: `${what} is refused; the agent writes refs only by git push, to ${policy.pushRefs.map((r) => r.glob).join(", ")}`,
+});
+
+/** A GraphQL mutation that writes a ref it names only indirectly. */
+export function refMutationRefusal(policy: GatewayPolicy, mutations: readonly string[]): Refusal | undefined {
+  const hit = mutations.find((m) => REF_MUTATIONS.has(m));
+  return hit === undefined ? undefined : pushOnly(policy, REF_MUTATIONS.get(hit)!);
+}
+
+/** A REST ref write: refused outright, or its body's ref checked as a pushed ref would be. */
+export function refWriteRefusal(policy: GatewayPolicy, write: RefWrite, body?: Buffer): Refusal | undefined {
+  if (write.kind === "refuse") return pushOnly(policy, write.what);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body?.toString("utf8") ?? "");
+  } catch {
+    return { rule: "git.unreadable", message: `${write.what} whose body is not JSON cannot be checked` };
+  }
+  const ref = refOfBody(write, parsed);
+  if (ref === undefined) return pushOnly(policy, `${write.what} to the default branch (no "${write.field}")`);
+  return refUpdateRefusal(policy, [{ oldId: "", newId: "f".repeat(40), ref }]);
 }

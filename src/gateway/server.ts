@@ -19,7 +19,8 @@ import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
 import { clientHelloName, type HelloResult } from "./client-hello.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
-import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, refUpdateRefusal } from "./checks.js";
+import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, isGitApiHost, refMutationRefusal, refUpdateRefusal, refWriteRefusal } from "./checks.js";
+import { restRefWrite } from "./github-refs.js";
 import { normalPath } from "./glob.js";
 import { isGraphqlPath, mutationFields } from "./graphql.js";
 import { hostsLookup, type HostsMap } from "./hosts-file.js";
@@ -260,16 +261,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       prefix = [formBody];
       rest = undefined;
     }
-    if (isGraphqlPath(path) && graphqlFieldsFor(policy, target.host).size > 0) {
+    const gitApi = isGitApiHost(policy, target.host);
+    const refWrite = gitApi ? methods.map((m) => restRefWrite(m, path)).find((w) => w !== undefined) : undefined;
+    if (isGraphqlPath(path) && (gitApi || graphqlFieldsFor(policy, target.host).size > 0)) {
       const body = formBody ?? (await readBody(req, MAX_CHECKED_BODY));
       if (body instanceof Error) return refuse({ rule: "graphql.unreadable", message: body.message });
       const queryParam = new URL(url, "http://x").searchParams.get("query");
       const decoded = await decodeWhole(body, req.headers["content-encoding"]);
       if (decoded instanceof Error) return refuse({ rule: "graphql.unreadable", message: decoded.message });
-      const refusal = graphqlRefusal(policy, target.host, req.method === "GET" && !queryParam ? [] : mutationFields(decoded.toString("utf8"), queryParam));
+      const fields = req.method === "GET" && !queryParam ? [] : mutationFields(decoded.toString("utf8"), queryParam);
+      const refusal = graphqlRefusal(policy, target.host, fields) ?? (gitApi && !(fields instanceof Error) ? refMutationRefusal(policy, fields) : undefined);
       if (refusal) return refuse(refusal);
       prefix = [body];
       rest = undefined;
+    } else if (refWrite !== undefined) {
+      const body = refWrite.kind === "body" ? (formBody ?? (await readBody(req, MAX_CHECKED_BODY))) : undefined;
+      if (body instanceof Error) return refuse({ rule: "git.unreadable", message: body.message });
+      const decoded = body === undefined ? undefined : await decodeWhole(body, req.headers["content-encoding"]);
+      if (decoded instanceof Error) return refuse({ rule: "git.unreadable", message: decoded.message });
+      const refusal = refWriteRefusal(policy, refWrite, decoded);
+      if (refusal) return refuse(refusal);
+      prefix = body === undefined ? [] : [body];
+      rest = body === undefined ? req : undefined;
       // By its content type too: a push the server routes by another path spelling is still read.
     } else if (req.method === "POST" && (/\/git-receive-pack([.;][^/]*)?$/.test(path) || /^\s*application\/x-git-receive-pack-request/i.test(req.headers["content-type"] ?? ""))) {
       const head = await readPushHead(req);

@@ -157,6 +157,51 @@ describe("holes found on api.github.com, each with its near-miss", () => {
   });
 });
 
+describe("GitHub's API ways to write a ref are pushes too ([git] push decides)", () => {
+  const json = (method: string, path: string, body: unknown) => gh(method, path, "Content-Type: application/json\r\n", JSON.stringify(body));
+  const graphql = (query: string) => json("POST", "/graphql", { query });
+  const cases: [string, string, string][] = [
+    ["a commit to main through the contents API", json("PUT", "/repos/octo/app/contents/README", { message: "m", content: "eA==", branch: "main" }), "git.push"],
+    ["a commit to the default branch (no branch named)", json("PUT", "/repos/octo/app/contents/README", { message: "m", content: "eA==" }), "git.push"],
+    ["a branch made outside agent/**", json("POST", "/repos/octo/app/git/refs", { ref: "refs/heads/release", sha: "a".repeat(40) }), "git.push"],
+    ["a tag made through the refs API", json("POST", "/repos/octo/app/git/refs", { ref: "refs/tags/v9", sha: "a".repeat(40) }), "git.tags"],
+    ["a merge into main", json("POST", "/repos/octo/app/merges", { base: "main", head: "agent/x" }), "git.push"],
+    ["a fork synced into main", json("POST", "/repos/octo/app/merge-upstream", { branch: "main" }), "git.push"],
+    ["a pull request merged", json("PUT", "/repos/octo/app/pulls/1/merge", { merge_method: "squash" }), "git.push"],
+    ["a contents write through a method override", json("POST", "/repos/octo/app/contents/README", { message: "m", content: "eA==", branch: "main" }).replace("Connection: close", "X-HTTP-Method-Override: PUT\r\nConnection: close"), "git.push"],
+    ["GraphQL createCommitOnBranch", graphql('mutation { createCommitOnBranch(input: {branch: {branchName: "main", repositoryNameWithOwner: "octo/app"}, expectedHeadOid: "a", message: {headline: "m"}}) { clientMutationId } }'), "git.push"],
+    ["GraphQL mergePullRequest", graphql('mutation { mergePullRequest(input: {pullRequestId: "PR_1"}) { clientMutationId } }'), "git.push"],
+    ["GraphQL createRef", graphql('mutation { createRef(input: {repositoryId: "R_1", name: "refs/heads/main", oid: "a"}) { clientMutationId } }'), "git.push"],
+  ];
+  it.each(cases)("%s is refused", async (_name, bytes, rule) => {
+    const before = world.github.seen.length;
+    const reply = await raw(gw, "api.github.com", bytes);
+    expect(statusOf(reply), reply).toBe(403);
+    expect(reply).toContain(rule);
+    expect(world.github.seen.length).toBe(before);
+  });
+
+  it("near-misses pass: the same writes to an agent branch, a pull request opened, a contents read", async () => {
+    for (const bytes of [
+      json("PUT", "/repos/octo/app/contents/README", { message: "m", content: "eA==", branch: "agent/x" }),
+      json("POST", "/repos/octo/app/git/refs", { ref: "refs/heads/agent/y", sha: "a".repeat(40) }),
+      json("POST", "/repos/octo/app/merges", { base: "agent/x", head: "main" }),
+      json("POST", "/repos/octo/app/pulls", { title: "t", head: "agent/x", base: "main" }),
+      gh("GET", "/repos/octo/app/contents/README"),
+      graphql('mutation { createPullRequest(input: {repositoryId: "R_1", baseRefName: "main", headRefName: "agent/x", title: "t"}) { clientMutationId } }'),
+    ]) {
+      const reply = await raw(gw, "api.github.com", bytes);
+      expect([200, 201], reply).toContain(statusOf(reply));
+    }
+  });
+
+  it("control: with every ref allowed, the contents write to main lands", async () => {
+    const g = await world.start({ profile: { ...world.profile, git: { ...world.profile.git, push: ["refs/**"] } } });
+    expect(statusOf(await raw(g, "api.github.com", json("PUT", "/repos/octo/app/contents/README", { message: "m", content: "eA==", branch: "main" })))).toBe(200);
+    expect(world.github.seen.at(-1)).toMatchObject({ method: "PUT", url: "/repos/octo/app/contents/README" });
+  });
+});
+
 describe("the real key reflected back", () => {
   it("TRACE, which a server answers with the request's own headers, is refused on an inspected host", async () => {
     const echo: RequestListener = (req, res) => res.writeHead(200, { "content-type": "message/http" }).end(`${req.method} ${req.url}\r\n${JSON.stringify(req.headers)}`);

@@ -1,0 +1,41 @@
+// GitHub's API ways to write a ref without `git push`: the same act as a push, so [git] push decides
+// them too (else "push only agent/**" ends at one `PUT /repos/o/r/contents/x` with branch "main").
+// The REST forms say the ref in their JSON body; a merge of a pull request and the GraphQL forms
+// name it indirectly (a pull request's base, a branch id), so those are refused outright: the agent
+// writes refs by pushing, which the gateway reads.
+
+/** The API host of each git host the gateway reads pushes for. */
+const API_HOST: Record<string, string> = { "github.com": "api.github.com" };
+
+export const githubApiHostFor = (gitHost: string): string | undefined => API_HOST[gitHost];
+
+export type RefWrite =
+  /** The body's `field` names the ref (`prefix` + value); absent: the repository's default branch. */
+  | { kind: "body"; field: string; prefix: string; what: string }
+  | { kind: "refuse"; what: string };
+
+/** A REST call on the API host that writes a ref, from its method and normalized path. */
+export function restRefWrite(method: string, path: string): RefWrite | undefined {
+  if (method === "PUT" && /^\/repos\/[^/]+\/[^/]+\/contents(\/.*)?$/.test(path)) return { kind: "body", field: "branch", prefix: "refs/heads/", what: "a commit through the contents API" };
+  if (method === "POST" && /^\/repos\/[^/]+\/[^/]+\/git\/refs$/.test(path)) return { kind: "body", field: "ref", prefix: "", what: "a ref made through the git refs API" };
+  if (method === "POST" && /^\/repos\/[^/]+\/[^/]+\/merges$/.test(path)) return { kind: "body", field: "base", prefix: "refs/heads/", what: "a merge through the merges API" };
+  if (method === "POST" && /^\/repos\/[^/]+\/[^/]+\/merge-upstream$/.test(path)) return { kind: "body", field: "branch", prefix: "refs/heads/", what: "a fork synced through merge-upstream" };
+  if (method === "PUT" && /^\/repos\/[^/]+\/[^/]+\/pulls\/[^/]+\/merge$/.test(path)) return { kind: "refuse", what: "merging a pull request (into its base branch)" };
+  return undefined;
+}
+
+/** GraphQL mutations that write a ref named only by id or by a pull request. */
+export const REF_MUTATIONS: ReadonlyMap<string, string> = new Map([
+  ["createCommitOnBranch", "a commit made through createCommitOnBranch"],
+  ["mergePullRequest", "merging a pull request (into its base branch)"],
+  ["enablePullRequestAutoMerge", "merging a pull request (into its base branch)"],
+  ["mergeBranch", "a merge through mergeBranch"],
+  ["createRef", "a ref made through createRef"],
+]);
+
+/** The ref a body-named write goes to, or undefined for the default branch (body without the field). */
+export function refOfBody(write: Extract<RefWrite, { kind: "body" }>, body: unknown): string | undefined {
+  const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[write.field] : undefined;
+  if (typeof value !== "string" || value === "") return undefined;
+  return write.prefix === "" || value.startsWith("refs/") ? value : `${write.prefix}${value}`;
+}

@@ -112,6 +112,6 @@ export function refWriteRefusal(policy: GatewayPolicy, write: RefWrite, body?: B
     return { rule: "git.unreadable", message: `${write.what} whose body is not JSON cannot be checked` };
   }
   const ref = refOfBody(write, parsed);
-  if (ref === undefined) return pushOnly(policy, `${write.what} to the default branch (no "${write.field}")`);
+  if (ref === undefined) return write.optional ? undefined : pushOnly(policy, `${write.what} to the default branch (no "${write.field}")`);
   return refUpdateRefusal(policy, [{ oldId: "", newId: "f".repeat(40), ref }]);
 }

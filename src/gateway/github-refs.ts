@@ -10,8 +10,8 @@ const API_HOST: Record<string, string> = { "github.com": "api.github.com" };
 export const githubApiHostFor = (gitHost: string): string | undefined => API_HOST[gitHost];
 
 export type RefWrite =
-  /** The body's `field` names the ref (`prefix` + value); absent: the repository's default branch. */
-  | { kind: "body"; field: string; prefix: string; what: string }
+  /** The body's `field` names the ref (`prefix` + value); absent: the default branch, or no ref written when `optional`. */
+  | { kind: "body"; field: string; prefix: string; what: string; optional?: boolean }
   | { kind: "refuse"; what: string };
 
 /** A REST call on the API host that writes a ref, from its method and normalized path. */
@@ -20,7 +20,13 @@ export function restRefWrite(method: string, path: string): RefWrite | undefined
   if (method === "POST" && /^\/repos\/[^/]+\/[^/]+\/git\/refs$/.test(path)) return { kind: "body", field: "ref", prefix: "", what: "a ref made through the git refs API" };
   if (method === "POST" && /^\/repos\/[^/]+\/[^/]+\/merges$/.test(path)) return { kind: "body", field: "base", prefix: "refs/heads/", what: "a merge through the merges API" };
   if (method === "POST" && /^\/repos\/[^/]+\/[^/]+\/merge-upstream$/.test(path)) return { kind: "body", field: "branch", prefix: "refs/heads/", what: "a fork synced through merge-upstream" };
+  // A release names its tag, made on the spot when it does not exist: a tag, which [git] refuses.
+  if ((method === "POST" && /^\/repos\/[^/]+\/[^/]+\/releases$/.test(path)) || (method === "PATCH" && /^\/repos\/[^/]+\/[^/]+\/releases\/\d+$/.test(path))) {
+    return { kind: "body", field: "tag_name", prefix: "refs/tags/", what: "a release (and its tag)", optional: method === "PATCH" };
+  }
   if (method === "PUT" && /^\/repos\/[^/]+\/[^/]+\/pulls\/[^/]+\/merge$/.test(path)) return { kind: "refuse", what: "merging a pull request (into its base branch)" };
+  if (method === "PUT" && /^\/repos\/[^/]+\/[^/]+\/pulls\/[^/]+\/update-branch$/.test(path)) return { kind: "refuse", what: "updating a pull request's branch (named by the pull request)" };
+  if (method === "POST" && /^\/repos\/[^/]+\/[^/]+\/branches\/.+\/rename$/.test(path)) return { kind: "refuse", what: "renaming a branch (the old name is deleted)" };
   return undefined;
 }
 
@@ -31,6 +37,10 @@ export const REF_MUTATIONS: ReadonlyMap<string, string> = new Map([
   ["enablePullRequestAutoMerge", "merging a pull request (into its base branch)"],
   ["mergeBranch", "a merge through mergeBranch"],
   ["createRef", "a ref made through createRef"],
+  ["updatePullRequestBranch", "updating a pull request's branch (named by the pull request)"],
+  ["revertPullRequest", "a revert branch made by GitHub"],
+  ["createLinkedBranch", "a branch made for an issue"],
+  ["enqueuePullRequest", "merging a pull request through the merge queue"],
 ]);
 
 /** The ref a body-named write goes to, or undefined for the default branch (body without the field). */

@@ -269,7 +269,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const queryParam = new URL(url, "http://x").searchParams.get("query");
       const decoded = await decodeWhole(body, req.headers["content-encoding"]);
       if (decoded instanceof Error) return refuse({ rule: "graphql.unreadable", message: decoded.message });
-      const fields = req.method === "GET" && !queryParam ? [] : mutationFields(decoded.toString("utf8"), queryParam);
+      // Whatever the method: a GET's body is read too (a server may parse a JSON body on any method).
+      const fields = mutationFields(decoded.toString("utf8"), queryParam);
       const refusal = graphqlRefusal(policy, target.host, fields) ?? (gitApi && !(fields instanceof Error) ? refMutationRefusal(policy, fields) : undefined);
       if (refusal) return refuse(refusal);
       prefix = [body];
@@ -368,7 +369,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut, ...(detail !== undefined ? { detail } : {}) };
           let usage = reader?.result();
           const ok = (upRes.statusCode ?? 0) >= 200 && (upRes.statusCode ?? 0) < 300;
-          if (usage !== undefined && ok && !reader!.reported && api !== "other") usage = estimatedUsage(usage, bytesIn, reader!.bytes);
+          if (usage !== undefined && ok && !reader!.reported && api !== "other") usage = estimatedUsage(usage, bytesIn, Math.max(reader!.bytes, bytesOut));
           // A POST to a model host on another path counts only with usage of its own (not telemetry).
           if (usage !== undefined && api === "other" && usage.input + usage.output === 0) usage = undefined;
           if (usage !== undefined) {

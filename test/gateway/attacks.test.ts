@@ -80,6 +80,7 @@ describe("framing and method tricks on api.github.com", () => {
     ["an absolute-form URL naming another host", gh("GET", "https://api.anthropic.com/v1/models")],
     ["a Host header with the tunnel's name and another port", gh("DELETE", "/repos/octo/app").replace("Host: api.github.com", "Host: api.github.com:8443")],
     ["GraphQL: GET with the mutation in ?query=", gh("GET", `/graphql?query=${encodeURIComponent("mutation { deleteRepository(input: {}) { clientMutationId } }")}`)],
+    ["GraphQL: GET with the mutation in a JSON body", gh("GET", "/graphql", "Content-Type: application/json\r\n", JSON.stringify({ query: "mutation { deleteRepository(input: {}) { clientMutationId } }" }))],
     ["GraphQL: POST with the mutation in ?query= and an empty body", gh("POST", `/graphql?query=${encodeURIComponent("mutation{deleteRepository(input:{}){clientMutationId}}")}`)],
     ["GraphQL: operationName names a harmless query beside the mutation", gh("POST", "/graphql", "", JSON.stringify({ operationName: "A", query: "query A { viewer { login } } mutation B { deleteRepository(input: {}) { clientMutationId } }" }))],
     ["GraphQL: a comment and \\u escapes in the JSON", gh("POST", "/graphql", "", '{"query":"# just a read\\n\\u006dutation { deleteRepository(input: {}) { clientMutationId } }"}')],

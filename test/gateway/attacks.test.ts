@@ -291,6 +291,13 @@ describe("git pushes crafted by hand (the real git http-backend behind)", () => 
     expect(reply).toContain("git.push");
   });
 
+  it("a delete of main after the command list's flush is pack data to git, not a command: nothing of it lands", async () => {
+    const { id, pack } = await newCommit("after");
+    const before = await serverRef("refs/heads/main");
+    await push(Buffer.concat([pkt(`${"0".repeat(40)} ${id} refs/heads/agent/after\0report-status\n`), Buffer.from("0000"), pkt(`${before} ${"0".repeat(40)} refs/heads/main\n`), Buffer.from("0000"), pack]));
+    expect(await serverRef("refs/heads/main")).toBe(before);
+  });
+
   it("a ref name with '..' or one outside refs/ is refused by the gateway itself, whatever the server would do", async () => {
     const { id, pack } = await newCommit("dots");
     for (const ref of ["refs/heads/agent/../main", "refs/heads/agent//x", "HEAD"]) {

@@ -311,16 +311,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (overBudget()) return release();
 
     const send = target.secure ? httpsRequest : httpRequest;
-    const upstream = send({
-      host: target.host,
-      port: target.port,
-      method: req.method,
-      path: url,
-      headers: headers as unknown as OutgoingHttpHeaders,
-      agent: target.secure ? upstreamAgent() : plainAgent,
-      lookup: lookup as never,
-      ...(target.secure && isIP(target.host) === 0 ? { servername: target.host } : {}),
-    });
+    let upstream: ReturnType<typeof send>;
+    try {
+      upstream = send({
+        host: target.host,
+        port: target.port,
+        method: req.method,
+        path: url,
+        headers: headers as unknown as OutgoingHttpHeaders,
+        agent: target.secure ? upstreamAgent() : plainAgent,
+        lookup: lookup as never,
+        ...(target.secure && isIP(target.host) === 0 ? { servername: target.host } : {}),
+      });
+    } catch (error) {
+      // A request Node will not send (a header it refuses) must not keep the model calls' turn.
+      release();
+      throw error;
+    }
     let bytesIn = 0;
     let bytesOut = 0;
     for (const b of prefix) bytesIn += b.length;

@@ -15,7 +15,7 @@ import { parseHostPattern, type HostPattern } from "../../src/profile/host.js";
 import type { Profile } from "../../src/profile/types.js";
 import { recorder, tlsFront } from "./fakes.js";
 import { makeTestCa } from "./test-ca.js";
-import { PLACEHOLDER, SECRETS, startWorld, type World } from "./harness.js";
+import { curl, PLACEHOLDER, SECRETS, startWorld, type World } from "./harness.js";
 
 let world: World;
 let gw: Awaited<ReturnType<World["start"]>>;
@@ -216,10 +216,13 @@ describe("GitHub's API ways to write a ref are pushes too ([git] push decides)",
 
 describe("the real key reflected back", () => {
   it("TRACE, which a server answers with the request's own headers, is refused on an inspected host", async () => {
-    const echo: RequestListener = (req, res) => res.writeHead(200, { "content-type": "message/http" }).end(`${req.method} ${req.url}\r\n${JSON.stringify(req.headers)}`);
+    const echo: RequestListener = (req, res) => {
+      if (req.url === "/redirect") return void res.writeHead(302, { location: "https://api.github.com/repos/octo/app" }).end();
+      res.writeHead(200, { "content-type": "message/http" }).end(`${req.method} ${req.url}\r\n${JSON.stringify(req.headers)}`);
+    };
     const front = await tlsFront(world.ca, echo);
     try {
-      const g = await world.start({ hosts: parseHostsFile(`${front.address} api.anthropic.com\n`, "hosts") });
+      const g = await world.start({ hosts: parseHostsFile(`${front.address} api.anthropic.com\n${world.hostsText}`, "hosts") });
       const req = (method: string) => `${method} /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: ${PLACEHOLDER}\r\nConnection: close\r\n\r\n`;
       const trace = await raw(g, "api.anthropic.com", req("TRACE"));
       expect(statusOf(trace), trace).toBe(403);
@@ -227,6 +230,11 @@ describe("the real key reflected back", () => {
       // Near-miss: OPTIONS goes on (this echoing upstream shows the key went into its header only).
       const options = await raw(g, "api.anthropic.com", req("OPTIONS"));
       expect(statusOf(options)).toBe(200);
+      // A redirect to another host is the client's to follow: the gateway follows none, so the next
+      // host gets what the client sends (the placeholder), never the key the gateway put in.
+      const followed = await curl(g, g.bundleFile, ["-L", "-H", `x-api-key: ${PLACEHOLDER}`, "https://api.anthropic.com/redirect"]);
+      expect(followed.status).toBe(200);
+      expect(world.github.seen.at(-1)!.headers["x-api-key"]).toBe(PLACEHOLDER);
     } finally {
       await front.close();
     }
@@ -402,7 +410,7 @@ describe("the model budget", () => {
       res.write(reply);
       setTimeout(() => res.end(), endAfterMs);
     });
-    return { front, hosts: parseHostsFile(`${front.address} api.anthropic.com\n`, "hosts") };
+    return { front, hosts: parseHostsFile(`${front.address} api.anthropic.com\n${world.hostsText}`, "hosts") };
   }
   const chunk = (text: string) => `data: ${JSON.stringify({ object: "chat.completion.chunk", model: "gpt-x", choices: [{ delta: { content: text } }] })}\n\n`;
   const untilLogged = async (g: { logLines(): Record<string, unknown>[] }) => {

@@ -11,6 +11,9 @@ export type ModelApi = "anthropic-messages" | "openai-responses" | "openai-chat"
  * the stop it is refused), so a path this module does not know cannot spend past it.
  */
 const MODEL_API_HOSTS = new Set(["api.anthropic.com", "api.openai.com", "generativelanguage.googleapis.com"]);
+/** A model API host: always read by the gateway, with a credential or not (a key the agent found is metered too). */
+export const isModelApiHost = (host: string) => MODEL_API_HOSTS.has(host);
+
 /** POSTs on a model API host that cost nothing: token counts. */
 const FREE = /(\/count_tokens|:counttokens)$/;
 

@@ -402,6 +402,13 @@ describe("the model budget", () => {
     expect(g.totals()).toMatchObject({ input: 70, output: 35, stopped: true, refused: 4 });
   });
 
+  it("a model API host without a credential (a key the agent brought) is read and metered too", async () => {
+    const g = await world.start({ profile: { ...tight(), credentials: tight().credentials.filter((c) => c.host !== "api.anthropic.com") } });
+    await spend(g);
+    expect(world.model.requests.at(-1)!.headers["x-api-key"]).toBe(PLACEHOLDER);
+    expect(statusOf(await raw(g, "api.anthropic.com", model("/v1/messages")))).toBe(400);
+  });
+
   /** A front for api.anthropic.com that answers every POST with `reply` (SSE), the end `endAfterMs` later. */
   async function scripted(reply: string, endAfterMs = 0) {
     const front = await tlsFront(world.ca, (req, res) => {

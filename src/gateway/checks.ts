@@ -1,5 +1,5 @@
 // The checks on one request that the gateway can read: the tripwires' wire forms, the GraphQL
-// mutations, git ref updates. Each returns a Refusal or undefined; none sees a header value.
+// mutations, git ref updates and GitHub's API ref writes. Each returns a Refusal or undefined; none sees a header value.
 import { nameMatches } from "../profile/host.js";
 import { githubApiHostFor, REF_MUTATIONS, refOfBody, type RefWrite } from "./github-refs.js";
 import type { CompiledWireRule, GatewayPolicy } from "./policy.js";

@@ -26,6 +26,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => world?.close());
 
+/** Every reply raw() got: none may hold a secret (checked at the end). */
+const replies: string[] = [];
+
 /** Raw bytes inside a terminated tunnel to `host`; the whole reply text (the gateway or upstream closes). */
 function raw(g: { port: number; bundleFile: string }, host: string, bytes: string | Buffer, servername = host, until?: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -35,9 +38,13 @@ function raw(g: { port: number; bundleFile: string }, host: string, bytes: strin
       if (res.statusCode !== 200) return resolve(`CONNECT ${res.statusCode}`);
       const tls = tlsConnect({ socket, servername, ca: readFileSync(g.bundleFile, "utf8") });
       let seen = "";
+      let finished = false;
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         tls.destroy();
+        replies.push(seen);
         resolve(seen);
       };
       const timer = setTimeout(done, 3000);
@@ -232,9 +239,11 @@ describe("the real key reflected back", () => {
       const trace = await raw(g, "api.anthropic.com", req("TRACE"));
       expect(statusOf(trace), trace).toBe(403);
       expect(trace).not.toContain(SECRETS.GW_TEST_ANTHROPIC);
-      // Near-miss: OPTIONS goes on (this echoing upstream shows the key went into its header only).
+      // Near-miss: OPTIONS goes on. This upstream echoes every request, so its reply holds the key:
+      // an allowed host that echoes is a leak no proxy can stop (the real model APIs do not).
       const options = await raw(g, "api.anthropic.com", req("OPTIONS"));
       expect(statusOf(options)).toBe(200);
+      expect(replies.pop()).toContain(SECRETS.GW_TEST_ANTHROPIC);
       // A redirect to another host is the client's to follow: the gateway follows none, so the next
       // host gets what the client sends (the placeholder), never the key the gateway put in.
       const followed = await curl(g, g.bundleFile, ["-L", "-H", `x-api-key: ${PLACEHOLDER}`, "https://api.anthropic.com/redirect"]);
@@ -519,7 +528,9 @@ describe("a tunnel carries only its own host", () => {
 });
 
 describe("after every attack above", () => {
-  it("no gateway log of this file holds a secret or its Basic form", () => {
+  it("no reply and no gateway log of this file holds a secret or its Basic form", () => {
+    expect(replies.length).toBeGreaterThan(50);
+    for (const reply of replies) for (const secret of Object.values(SECRETS)) expect(reply, reply.slice(0, 600)).not.toContain(secret);
     const logs = readdirSync(world.dir).filter((f) => /^gateway-\d+\.log$/.test(f));
     expect(logs.length).toBeGreaterThan(5);
     const text = logs.map((f) => readFileSync(join(world.dir, f), "utf8")).join("");

@@ -6,13 +6,18 @@
 // Used by the guard hook (src/guard/hook.ts) and by anything that must agree with it, e.g. a check
 // that a profile's allow pattern is not something a tripwire denies.
 import type { Tripwire } from "../profile/types.js";
-import { argOf, isKnown, showArgv, type Arg } from "./argv.js";
+import { argOf, isKnown, programName, showArg, showArgv, type Arg } from "./argv.js";
 import { mayMatch, mustMatch } from "./match.js";
 import { grammarFor } from "./programs/index.js";
 import type { Reading } from "./programs/types.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve, type Resolution } from "./unwrap.js";
-import { protectedPath, protectedReason } from "./protected.js";
+import { protectedAncestor, protectedPath, protectedReason } from "./protected.js";
+import { commandStrings, literalValues, makeRecipes } from "./programs/inline-code.js";
+import { FILE_WRITERS, writesOf, type Write } from "./writes.js";
+import { expandBraces } from "./secret-reads.js";
+import { expandGlob } from "./secret-paths-fs.js";
+import { posix } from "node:path";
 
 /** What the analyser needs of a profile: its tripwires (a Profile is one). */
 export interface GuardPolicy {
@@ -21,20 +26,20 @@ export interface GuardPolicy {
   protectedPaths?: readonly RegExp[];
 }
 
+/** Where the line runs: relative globs in write targets expand against the real files there. */
+export interface LineContext {
+  cwd?: string;
+  home?: string;
+}
+
 export type Verdict =
   | { decision: "deny"; reason: string; tripwire?: Tripwire; command?: string }
   | { decision: "none" };
 
 /** Redirections that write their target. */
 const WRITE_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>", "<>"]);
-/**
- * Programs that change the files named in their arguments. A command that names a protected file
- * through one of them is denied; reading one (cat, grep) is not.
- */
-const FILE_WRITERS = new Set([
-  "cp", "mv", "rm", "ln", "tee", "touch", "truncate", "install", "dd", "chmod", "chown", "rsync", "sed", "perl", "patch",
-  "unlink", "shred", "mkdir", "rmdir", "tar", "unzip", "sponge", "ed", "ex", "vi", "vim", "nano",
-]);
+/** Interpreter code that may write, rename or remove a file it names. */
+const WRITES_FILES = /write|append|rename|copy|unlink|remove|symlink|rmtree|move|chmod|replace|truncate|mkdir|rmdir|\brm\b|open\s*\([^,)]*,\s*(mode\s*=\s*)?["'][rbt]*[wax+]|open\s*\([^)]*["']\s*[>+]/i;
 
 /** The deepest nesting of `sh -c`, eval, runners and aliases the analyser follows. */
 const MAX_DEPTH = 16;
@@ -51,8 +56,20 @@ class Analysis {
   readonly unseen: Unseen[] = [];
   /** Every literal text the line holds, decoded: for the vocabulary check. */
   readonly texts: string[] = [];
+  /**
+   * What earlier commands of the line set up for later ones: variables (`export X=..`, `X=..`),
+   * the folders `cd` went to, aliases, and files written with text the guard knows.
+   */
+  private readonly vars: Record<string, Arg> = {};
+  private readonly dirs: string[] = [];
+  private readonly aliases = new Map<string, string>();
+  private readonly files = new Map<string, Stdin>();
+  private readonly analysed = new Set<string>();
 
-  constructor(private readonly policy: GuardPolicy) {}
+  constructor(
+    private readonly policy: GuardPolicy,
+    private readonly context: LineContext = {},
+  ) {}
 
   script(script: Script, depth: number): void {
     for (const pipeline of script.pipelines) {
@@ -69,7 +86,7 @@ class Analysis {
       const argv = command.words.map(argOf);
       if (argv.every(isKnown) && (argv[0] === "echo" || argv[0] === "printf")) {
         const args = argv.slice(1).filter((a, i) => !(i === 0 && argv[0] === "echo" && /^-[neE]+$/.test(a)));
-        const text = args.join(" ").replace(/\\n/g, "\n");
+        const text = args.join(" ").replace(/\\n/g, "\n").replace(/\\t/g, "\t");
         return { text };
       }
     }
@@ -83,7 +100,23 @@ class Analysis {
       this.script(command.body, depth);
       return;
     }
+    this.recordFiles(command, input);
     this.simple(command, input, depth);
+  }
+
+  /**
+   * A file the line writes and then runs (`echo 'git push -f' > x.sh; sh x.sh`, a Makefile and
+   * `make`): its text, when the guard knows it, is read where it runs.
+   */
+  private recordFiles(command: SimpleCommand, stdin: Stdin): void {
+    const word = command.words[0]?.value;
+    const text: Stdin = word === "cat" && command.words.length === 1 ? (stdin ?? { unknown: "cat" }) : word === "echo" || word === "printf" ? this.outputOf(command) : undefined;
+    for (const r of command.redirects) {
+      if (r.op !== ">" && r.op !== ">>" && r.op !== ">|" && r.op !== "&>") continue;
+      if (r.target.value === undefined) continue;
+      this.files.set(posix.normalize(r.target.value), text ?? { unknown: `what ${r.target.value} was written with` });
+    }
+    if (word === "tee") for (const w of command.words.slice(1)) if (w.value !== undefined && !w.value.startsWith("-")) this.files.set(posix.normalize(w.value), stdin ?? { unknown: "tee" });
   }
 
   /** Substitutions in redirection targets run; a here-document or here-string becomes stdin. */
@@ -91,7 +124,7 @@ class Analysis {
     let stdin: Stdin;
     for (const r of redirects) {
       this.words([r.target], depth);
-      if (WRITE_REDIRECTS.has(r.op)) this.checkWrite(r.target.text);
+      if (WRITE_REDIRECTS.has(r.op)) this.checkWrite({ path: r.target.text, tree: false }, r.target.raw.includes("{"));
       if (r.heredoc) stdin = { text: r.heredoc.body };
       else if (r.op === "<<<") stdin = r.target.value !== undefined ? { text: r.target.value } : { unknown: `the here-string ${r.target.raw}` };
       else if (r.op === "<") stdin = { unknown: `the file ${r.target.raw}` };
@@ -109,10 +142,47 @@ class Analysis {
   private simple(command: SimpleCommand, stdin: Stdin, depth: number): void {
     this.words(command.words, depth);
     this.words(command.assignments.map((a) => a.value), depth);
-    const env: Record<string, Arg> = {};
+    const env: Record<string, Arg> = { ...this.vars };
     for (const a of command.assignments) env[a.name] = argOf(a.value);
-    if (command.words.length === 0) return;
-    this.argv(command.words.map(argOf), env, stdin, depth);
+    if (command.words.length === 0) {
+      // `X=1; git push`: X is in the shell now, and in the environment when it is exported.
+      Object.assign(this.vars, env);
+      return;
+    }
+    const argv = command.words.map(argOf);
+    this.lineState(argv);
+    const alias = isKnown(argv[0]) ? this.aliases.get(argv[0]) : undefined;
+    if (alias !== undefined) {
+      // An alias defined earlier in the line: what it expands to runs, with these arguments.
+      this.code(`${alias} ${argv.slice(1).map(showArg).join(" ")}`, `the alias ${argv[0] as string}`, depth + 1);
+      return;
+    }
+    this.argv(argv, env, stdin, depth);
+  }
+
+  /** Builtins that change what later commands of the line mean: export, cd, alias. */
+  private lineState(argv: readonly Arg[]): void {
+    const [name, ...args] = argv;
+    if (name === "export" || name === "declare" || name === "typeset" || name === "local" || name === "readonly") {
+      for (const a of args) {
+        const m = isKnown(a) ? /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a) : null;
+        if (m) this.vars[m[1]!] = m[2]!;
+        else if (!isKnown(a)) {
+          // `export "$X"`: a variable the guard cannot name may be any, config ones included.
+          const named = /^["']?([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw);
+          this.vars[named ? named[1]! : "GIT_CONFIG_PARAMETERS"] = a;
+        }
+      }
+    } else if ((name === "cd" || name === "pushd") && args.every(isKnown)) {
+      const target = (args.filter((a) => !(a as string).startsWith("-"))[0] as string | undefined) ?? "~";
+      const from = this.dirs.at(-1) ?? "";
+      this.dirs.push(target.startsWith("/") || target.startsWith("~") || from === "" ? target : posix.join(from, target));
+    } else if (name === "alias") {
+      for (const a of args) {
+        const m = isKnown(a) ? /^([^=\s]+)=(.*)$/s.exec(a) : null;
+        if (m) this.aliases.set(m[1]!, m[2]!);
+      }
+    }
   }
 
   argv(argv: Arg[], env: Record<string, Arg>, stdin: Stdin, depth: number): void {
@@ -120,7 +190,18 @@ class Analysis {
       this.denials.push({ decision: "deny", reason: `the command nests wrappers, shells or aliases more than ${MAX_DEPTH} deep` });
       return;
     }
+    if (isKnown(argv[0]) && programName(argv[0]) === "find") this.findWrites(argv);
     for (const resolution of resolve(argv, env)) this.resolution(resolution, stdin, depth);
+  }
+
+  /** `find DIR -delete`, `find DIR -exec rm {} +`: everything beneath DIR may change. */
+  private findWrites(argv: readonly Arg[]): void {
+    const writes = argv.some((a, i) => a === "-delete" || ((a === "-exec" || a === "-execdir") && isKnown(argv[i + 1]) && FILE_WRITERS.has(programName(argv[i + 1] as string))));
+    if (!writes) return;
+    for (const a of argv.slice(1)) {
+      if (isKnown(a) && (a.startsWith("-") || a === "(" || a === "!")) break;
+      this.checkWrite({ path: isKnown(a) ? a : a.raw, tree: true });
+    }
   }
 
   private resolution(r: Resolution, stdin: Stdin, depth: number): void {
@@ -136,9 +217,28 @@ class Analysis {
         if ("text" in stdin) this.code(stdin.text, r.via, depth + 1);
         else this.unseen.push({ what: `the commands ${r.via} reads from ${stdin.unknown}` });
         return;
+      case "script":
+        this.script_(r.path, r.via, depth);
+        return;
       case "program":
-        this.program(r.argv, r.env, depth);
+        if (isKnown(r.word) && this.files.has(posix.normalize(r.word))) {
+          this.script_(r.word, `the file ${r.word} the line wrote`, depth);
+          return;
+        }
+        this.program(r.argv, r.env, stdin, depth);
     }
+  }
+
+  /** A script file a shell runs (`sh x.sh`, `. ./x.sh`): read when the line wrote it. */
+  private script_(path: Arg, via: string, depth: number): void {
+    if (!isKnown(path)) {
+      this.unseen.push({ what: `the script ${via} runs (${path.raw})` });
+      return;
+    }
+    const written = this.files.get(posix.normalize(path));
+    if (written === undefined) return; // A file from before this line: README "The guard" says what it cannot see.
+    if ("text" in written) this.code(written.text, `${via} (${path})`, depth + 1);
+    else this.unseen.push({ what: `the script ${path}, written from ${written.unknown}` });
   }
 
   code(code: Arg, via: string, depth: number): void {
@@ -147,6 +247,9 @@ class Analysis {
       return;
     }
     this.texts.push(code);
+    // The same text reads the same way twice (and an editor variable that runs git would recurse).
+    if (this.analysed.has(code)) return;
+    this.analysed.add(code);
     let script: Script;
     try {
       script = parseShell(code);
@@ -158,15 +261,39 @@ class Analysis {
     this.script(script, depth);
   }
 
-  /** A write to one of the tools' own settings or hook files is denied. */
-  private checkWrite(path: string): void {
-    if (this.policy.protectedPaths !== undefined && protectedPath(path, this.policy.protectedPaths)) {
-      this.denials.push({ decision: "deny", reason: protectedReason(path).replace(/^perimeter guard: /, "") });
+  /**
+   * A write to one of the tools' own settings or hook files is denied: also through a glob or a
+   * brace list, a variable set earlier in the line, or relative to a folder `cd` went to.
+   */
+  private checkWrite(write: Write, braces = false): void {
+    const patterns = this.policy.protectedPaths;
+    if (patterns === undefined || patterns.length === 0) return;
+    let path = write.path.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (all, name: string) => {
+      const v = this.vars[name];
+      return isKnown(v) ? v : all;
+    });
+    const home = this.context.home ?? process.env.HOME;
+    if (home !== undefined) path = path.replace(/^~(?=\/|$)/, home);
+    const candidates = new Set<string>();
+    for (const p of braces ? expandBraces(path) : [path]) {
+      candidates.add(p);
+      for (const dir of this.dirs) if (!p.startsWith("/") && !p.startsWith("~")) candidates.add(posix.join(dir, p));
+    }
+    for (const c of [...candidates]) {
+      if (!/[*?[]/.test(c)) continue;
+      const cwd = this.context.cwd ?? process.cwd();
+      for (const found of expandGlob(c.startsWith("/") ? c : posix.join(cwd, c), 50)) candidates.add(found);
+    }
+    for (const c of candidates) {
+      if (protectedPath(c, patterns) || (write.tree && protectedAncestor(c, patterns))) {
+        this.denials.push({ decision: "deny", reason: protectedReason(write.path).replace(/^perimeter guard: /, "") });
+        return;
+      }
     }
   }
 
-  private program(argv: Arg[], env: Record<string, Arg>, depth: number): void {
-    if (FILE_WRITERS.has(argv[0] as string)) for (const a of argv.slice(1)) this.checkWrite(isKnown(a) ? a : a.raw);
+  private program(argv: Arg[], env: Record<string, Arg>, stdin: Stdin, depth: number): void {
+    if (FILE_WRITERS.has(argv[0] as string)) for (const w of writesOf(argv)) this.checkWrite(w, true);
     const grammar = grammarFor(argv[0] as string);
     // A program without a grammar is read as written; one with a grammar only as it reads it.
     const reading: Reading = grammar ? grammar.read(argv, env) : { forms: [argv] };
@@ -184,8 +311,45 @@ class Analysis {
         return;
       }
     }
+    for (const w of reading.writes ?? []) this.checkWrite({ path: isKnown(w) ? w : w.raw, tree: false });
     for (const inner of reading.runs ?? []) this.argv(inner, {}, undefined, depth + 1);
     for (const { code, via } of reading.code ?? []) this.code(code, via, depth + 1);
+    for (const { code, via } of reading.strings ?? []) this.strings(code, via, depth + 1);
+    if (reading.stdin !== undefined && stdin !== undefined) this.programText(stdin, reading.stdin.language, reading.stdin.via, depth);
+    for (const { path, language } of reading.reads ?? []) {
+      const written = isKnown(path) ? this.files.get(posix.normalize(path)) : undefined;
+      if (written !== undefined) this.programText(written, language, `${argv[0] as string} running ${path as string}, written on this line`, depth);
+    }
+  }
+
+  /** A program's text in a language the guard does not read as shell: make recipes, or literals. */
+  private programText(text: Stdin & object, language: "strings" | "make", via: string, depth: number): void {
+    if ("unknown" in text) this.unseen.push({ what: `the code ${via} from ${text.unknown}` });
+    else if (language === "make") for (const r of makeRecipes(text.text)) this.code(r, via, depth + 1);
+    else this.strings(text.text, via, depth + 1);
+  }
+
+  /**
+   * Code in a language the guard does not read: each command line its string literals may hold is
+   * read in a fresh analysis of its own, and only what that one denies counts (a literal that is no
+   * command line is no reason to refuse). Code the guard cannot see at all is unseen.
+   */
+  private strings(code: Arg, via: string, depth: number): void {
+    if (!isKnown(code)) {
+      this.unseen.push({ what: `the code ${via} runs (${code.raw})` });
+      return;
+    }
+    this.texts.push(code);
+    // The code may write a protected file by name (`open(".tool/settings.json", "w")`).
+    if (WRITES_FILES.test(code)) for (const path of literalValues(code)) this.checkWrite({ path: path.replace(/^[\s<>+|]+/, ""), tree: false });
+    for (const line of commandStrings(code)) {
+      const inner = new Analysis(this.policy, this.context);
+      inner.code(line, via, depth);
+      if (inner.denials[0]) {
+        this.denials.push(inner.denials[0]);
+        return;
+      }
+    }
   }
 }
 
@@ -225,8 +389,8 @@ function namesGuarded(policy: GuardPolicy, texts: readonly string[]): string | u
 }
 
 /** The guard's decision on one command line. */
-export function analyse(commandLine: string, policy: GuardPolicy): Verdict {
-  const analysis = new Analysis(policy);
+export function analyse(commandLine: string, policy: GuardPolicy, context: LineContext = {}): Verdict {
+  const analysis = new Analysis(policy, context);
   let script: Script;
   try {
     script = parseShell(commandLine);

@@ -1,6 +1,7 @@
 // The guard hook: one decision per tool call, in every tool's own protocol. It never answers
 // "allow" (an approving hook would skip the tool's prompts): it denies, or has no opinion and the
 // tool's own rules decide. Any failure denies.
+import { isAbsolute, join } from "node:path";
 import type { AgentTool, GuardRequest, HookAnswer } from "../tools/types.js";
 import { analyse, explain, type GuardPolicy } from "./analyse.js";
 import { protectedPath, protectedReason } from "./protected.js";
@@ -22,12 +23,13 @@ function decide(request: GuardRequest, policy: GuardPolicy & { secrets?: Secrets
     case "read":
       break;
     case "write": {
-      const hit = request.paths.find((p) => protectedPath(p, policy.protectedPaths ?? []));
+      // A relative path is the tool's working folder's (`settings.json` from inside the folder).
+      const hit = request.paths.find((p) => protectedPath(p, policy.protectedPaths ?? []) || (request.cwd !== undefined && !isAbsolute(p) && protectedPath(join(request.cwd, p), policy.protectedPaths ?? [])));
       own = deny(hit === undefined ? undefined : protectedReason(hit));
       break;
     }
     case "command": {
-      const verdict = analyse(request.command, policy);
+      const verdict = analyse(request.command, policy, { cwd: request.cwd });
       own = deny(verdict.decision === "deny" ? explain(verdict) : undefined);
       break;
     }

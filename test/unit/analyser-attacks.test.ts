@@ -3,13 +3,16 @@
 // src/guard/. Every denial has its control (analyser-helpers.ts: the same line with that tripwire
 // removed, or with no tripwires, is not denied), and each fix has near-misses that must still run.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyse, explain, type GuardPolicy } from "../../src/guard/analyse.js";
 import { runHook } from "../../src/guard/hook.js";
-import { TOOLS } from "../../src/tools/index.js";
+import { loadDrivers } from "../../src/tools/driver.js";
+import { TOOL_IDS, TOOLS } from "../../src/tools/index.js";
 import { expectDenied, expectNoOpinion, policy } from "./analyser-helpers.js";
 import { tempDir } from "./helpers.js";
+
+const drivers = await loadDrivers(TOOL_IDS);
 
 describe("git: config that lasts, config that runs commands, and git's other spellings", () => {
   it.each([
@@ -187,19 +190,28 @@ describe("registries: runners and package managers the grammar now reads", () =>
     ["bun publish", "bun publish"],
     ["deno run npm:", "deno run -A npm:npm publish"],
     ["npm pkg set a script", "npm pkg set scripts.release='npm publish'"],
+    ["npm unpublish", "npm unpublish app@1.0.0"],
+    ["npm unpublish as a prefix", "npm unp app --force"],
+    ["npm dist-tag through its alias", "npm dist-tags add app@1.0.0 latest"],
+    ["npm deprecate", "npm deprecate app 'do not use'"],
+    ["npm owner through its alias", "npm author add someone app"],
+    ["cargo yank", "cargo yank --version 1.0.0"],
+    ["gem yank", "gem yank app -v 1.0.0"],
   ])("%s: %j", (_c, command) => expectDenied(command, "registry-publish"));
 
-  it.each(["corepack enable", "corepack npm test", "bunx prettier --check .", "bun publish --dry-run", "bun test", "npm pkg set scripts.test=vitest", "deno run -A npm:vite"])("must run: %j", expectNoOpinion);
+  it.each(["corepack enable", "corepack npm test", "bunx prettier --check .", "bun publish --dry-run", "bun test", "npm pkg set scripts.test=vitest", "deno run -A npm:vite", "npm dist-tag ls app", "npm owner ls app"])("must run: %j", expectNoOpinion);
 });
 
 describe("protected files: the tools' own settings and hook files", () => {
-  const patterns = TOOLS.flatMap((t) => t.hook.protectedPaths);
+  // Shaped like the tools' own (src/tools/<tool>/hook.ts): single files in a folder, a hooks folder,
+  // a whole folder, and a system folder.
+  const patterns = [/(^|\/)\.tool\/settings[^/]*\.json$/, /(^|\/)\.tool\/hooks(\/|$)/, /(^|\/)\.tool\.json$/, /^\/etc\/tool(\/|$)/, /(^|\/)\.other(\/|$)/, /^\/etc\/other(\/|$)/];
   const guarded: GuardPolicy = { tripwires: policy.tripwires, protectedPaths: patterns };
   const unguarded: GuardPolicy = { tripwires: policy.tripwires, protectedPaths: [] };
   // A workspace that holds the files, for the globs the shell expands against it.
   const work = tempDir("perimeter-attack-ws-");
-  mkdirSync(join(work, ".claude"), { recursive: true });
-  writeFileSync(join(work, ".claude/settings.json"), "{}");
+  mkdirSync(join(work, ".tool"), { recursive: true });
+  writeFileSync(join(work, ".tool/settings.json"), "{}");
 
   const denied = (command: string) => {
     const verdict = analyse(command, guarded, { cwd: work, home: "/home/agent" });
@@ -210,66 +222,73 @@ describe("protected files: the tools' own settings and hook files", () => {
   };
 
   it.each([
-    ["a glob", "echo x > .cl*e/settings.json"],
-    ["a ? glob", "echo x > .claude/settings.js?n"],
-    ["a bracket glob", "cp /tmp/x .claude/setting[s].json"],
-    ["a brace list", "echo x > .{claude,x}/settings.json"],
-    ["a variable set earlier", "D=.claude; echo x > $D/settings.json"],
-    ["a cd first", "cd .claude && echo x > settings.json"],
-    ["a cd to the home's folder", "cd ~/.codex; echo x > config.toml"],
-    ["a cd to the system folder", "cd /etc/codex && tee config.toml <<< x"],
-    ["pushd", "pushd .claude; cp /tmp/x settings.json"],
-    ["upper case (a macOS file system ignores case)", "echo x > .CLAUDE/settings.json"],
-    ["a .. in an absolute path", "echo x > /tmp/../etc/codex/config.toml"],
-    ["dd of=", "dd of=.claude/settings.json if=/tmp/x"],
-    ["a link to the folder", "ln -s ~/.claude c"],
-    ["a link written over the folder", "ln -sfn /tmp/evil .claude"],
-    ["cp into the folder", "cp /tmp/settings.json .claude/"],
-    ["cp -t", "cp -t .claude /tmp/settings.json"],
-    ["mv into the home's folder", "mv /tmp/settings.json ~/.claude/"],
-    ["cp -r of a tree into it", "cp -r /tmp/evil/. .claude"],
-    ["mv a folder onto it", "mv /tmp/evil .claude"],
-    ["rsync into it", "rsync -a /tmp/evil/ .claude/"],
-    ["removing the folder", "rm -rf .claude"],
-    ["moving the folder away", "mv .claude /tmp/x"],
-    ["tar extracting into it", "tar -xf x.tar -C .claude"],
-    ["find -delete", "find .claude -delete"],
-    ["find -exec rm", "find ~/.claude -name '*.json' -exec rm {} +"],
-    ["git checkout of the file", "git checkout other -- .claude/settings.json"],
-    ["git restore of the file", "git restore --source=x .claude/settings.json"],
-    ["python writing it", "python3 -c 'open(\".claude/settings.json\",\"w\").write(\"{}\")'"],
-    ["node writing it", "node -e 'require(\"fs\").writeFileSync(\".claude/settings.json\",\"{}\")'"],
+    ["a glob", "echo x > .t*l/settings.json"],
+    ["a ? glob", "echo x > .tool/settings.js?n"],
+    ["a bracket glob", "cp /tmp/x .tool/setting[s].json"],
+    ["a brace list", "echo x > .{tool,x}/settings.json"],
+    ["a variable set earlier", "D=.tool; echo x > $D/settings.json"],
+    ["a cd first", "cd .tool && echo x > settings.json"],
+    ["a cd to the home's folder", "cd ~/.other; echo x > config.toml"],
+    ["a cd to the system folder", "cd /etc/other && tee config.toml <<< x"],
+    ["pushd", "pushd .tool; cp /tmp/x settings.json"],
+    ["upper case (a macOS file system ignores case)", "echo x > .TOOL/settings.json"],
+    ["a .. in an absolute path", "echo x > /tmp/../etc/other/config.toml"],
+    ["dd of=", "dd of=.tool/settings.json if=/tmp/x"],
+    ["a link to the folder", "ln -s ~/.tool c"],
+    ["a link written over the folder", "ln -sfn /tmp/evil .tool"],
+    ["cp into the folder", "cp /tmp/settings.json .tool/"],
+    ["cp -t", "cp -t .tool /tmp/settings.json"],
+    ["mv into the home's folder", "mv /tmp/settings.json ~/.tool/"],
+    ["cp -r of a tree into it", "cp -r /tmp/evil/. .tool"],
+    ["mv a folder onto it", "mv /tmp/evil .tool"],
+    ["rsync into it", "rsync -a /tmp/evil/ .tool/"],
+    ["removing the folder", "rm -rf .tool"],
+    ["moving the folder away", "mv .tool /tmp/x"],
+    ["tar extracting into it", "tar -xf x.tar -C .tool"],
+    ["find -delete", "find .tool -delete"],
+    ["find -exec rm", "find ~/.tool -name '*.json' -exec rm {} +"],
+    ["git checkout of the file", "git checkout other -- .tool/settings.json"],
+    ["git restore of the file", "git restore --source=x .tool/settings.json"],
+    ["python writing it", "python3 -c 'open(\".tool/settings.json\",\"w\").write(\"{}\")'"],
+    ["node writing it", "node -e 'require(\"fs\").writeFileSync(\".tool/settings.json\",\"{}\")'"],
   ])("%s: %j", (_c, command) => denied(command));
 
   it.each([
-    "cat .claude/settings.json",
-    "echo x > .claude/notes.md",
-    "cp notes.md .claude/",
-    "mv draft.md .claude/commands/",
-    "rm -rf .claude/todos",
-    "cd .claude && cat settings.json",
+    "cat .tool/settings.json",
+    "echo x > .tool/notes.md",
+    "cp notes.md .tool/",
+    "mv draft.md .tool/commands/",
+    "rm -rf .tool/todos",
+    "cd .tool && cat settings.json",
     "ln -s /work/app w",
     "tar -xf x.tar -C build",
     "find . -name '*.tmp' -delete",
     "git checkout -- src/index.ts",
-    "python3 -c 'print(open(\".claude/settings.json\").read())'",
-    "echo x > .cl*e/notes.md",
+    "python3 -c 'print(open(\".tool/settings.json\").read())'",
+    "echo x > .t*l/notes.md",
   ])("must run: %j", (command) => {
     const verdict = analyse(command, guarded, { cwd: work, home: "/home/agent" });
     expect(verdict.decision === "deny" ? explain(verdict) : "none", command).toBe("none");
   });
 });
 
-describe("protected files through a file tool: a relative path is the tool's working folder's", () => {
-  const claude = TOOLS.find((t) => t.id === "claude")!;
-  const policy = async () => ({ tripwires: [], protectedPaths: TOOLS.flatMap((t) => t.hook.protectedPaths) });
-  const write = (file: string, cwd: string) => JSON.stringify({ hook_event_name: "PreToolUse", tool_name: "Write", tool_input: { file_path: file, content: "{}" }, cwd });
+describe("every tool's own file, through the spellings above and a file tool's relative path", () => {
+  const patterns = TOOLS.flatMap((t) => t.hook.protectedPaths);
+  const guarded = async () => ({ tripwires: [], protectedPaths: patterns });
+  const work = tempDir("perimeter-attack-own-");
 
-  it("Write settings.json from inside the folder is denied (control: the same name elsewhere)", async () => {
-    const denied = await runHook(claude, () => write("settings.json", "/work/app/.claude"), policy);
-    expect(denied.exitCode).toBe(claude.hook.blockingExitCode);
+  it.each(TOOLS.map((t) => [t.id, t] as const))("%s: by glob, by cd, and by a file tool from inside the folder (control: the same name elsewhere)", async (id, tool) => {
+    const own = drivers[id].hookInput.ownFile;
+    mkdirSync(join(work, dirname(own)), { recursive: true });
+    writeFileSync(join(work, own), "{}");
+    const glob = own.replace(/^\.(.)[^/]*?(.)\//, ".$1*$2/");
+    for (const command of [`echo x > ${glob}`, `cd ${dirname(own)} && echo x > ${basename(own)}`, `ln -s ~/${dirname(own)} c`]) {
+      expect(analyse(command, { tripwires: [], protectedPaths: patterns }, { cwd: work }).decision, command).toBe("deny");
+    }
+    const write = (cwd: string) => () => JSON.stringify({ ...(drivers[id].hookInput.write(basename(own)) as object), cwd });
+    const denied = await runHook(tool, write(join(work, dirname(own))), guarded);
+    expect(denied.exitCode).toBe(tool.hook.blockingExitCode);
     expect(denied.stderr).toContain("own settings or hook file");
-    const control = await runHook(claude, () => write("settings.json", "/work/app/config"), policy);
-    expect(control.exitCode).toBe(0);
+    expect((await runHook(tool, write(join(work, "config")), guarded)).exitCode).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import { grammarFor } from "./programs/index.js";
 import type { Reading } from "./programs/types.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve, type Resolution } from "./unwrap.js";
-import { protectedAncestor, protectedPath, protectedReason } from "./protected.js";
+import { protectedAncestor, protectedPath, protectedReason, realTarget } from "./protected.js";
 import { commandStrings, literalValues, makeRecipes } from "./programs/inline-code.js";
 import { FILE_WRITERS, writesOf, type Write } from "./writes.js";
 import { expandBraces } from "./secret-reads.js";
@@ -279,10 +279,13 @@ class Analysis {
       candidates.add(p);
       for (const dir of this.dirs) if (!p.startsWith("/") && !p.startsWith("~")) candidates.add(posix.join(dir, p));
     }
+    const cwd = this.context.cwd ?? process.cwd();
     for (const c of [...candidates]) {
-      if (!/[*?[]/.test(c)) continue;
-      const cwd = this.context.cwd ?? process.cwd();
-      for (const found of expandGlob(c.startsWith("/") ? c : posix.join(cwd, c), 50)) candidates.add(found);
+      if (/[*?[]/.test(c)) for (const found of expandGlob(c.startsWith("/") ? c : posix.join(cwd, c), 50)) candidates.add(found);
+      else if (!c.includes("$")) {
+        const real = realTarget(c, cwd);
+        if (real !== undefined) candidates.add(real);
+      }
     }
     for (const c of candidates) {
       if (protectedPath(c, patterns) || (write.tree && protectedAncestor(c, patterns))) {

@@ -4,7 +4,7 @@
 import { isAbsolute, join } from "node:path";
 import type { AgentTool, GuardRequest, HookAnswer } from "../tools/types.js";
 import { analyse, explain, type GuardPolicy } from "./analyse.js";
-import { protectedPath, protectedReason } from "./protected.js";
+import { protectedPath, protectedReason, realTarget } from "./protected.js";
 import { secretsVerdict } from "./secret-hook.js";
 import type { Secrets } from "../profile/secret-classes.js";
 
@@ -24,7 +24,11 @@ function decide(request: GuardRequest, policy: GuardPolicy & { secrets?: Secrets
       break;
     case "write": {
       // A relative path is the tool's working folder's (`settings.json` from inside the folder).
-      const hit = request.paths.find((p) => protectedPath(p, policy.protectedPaths ?? []) || (request.cwd !== undefined && !isAbsolute(p) && protectedPath(join(request.cwd, p), policy.protectedPaths ?? [])));
+      // A link on this machine may lead elsewhere: where the write really lands counts too.
+      const patterns = policy.protectedPaths ?? [];
+      const cwd = request.cwd ?? process.cwd();
+      const lands = (p: string) => [p, ...(isAbsolute(p) ? [] : [join(cwd, p)]), realTarget(p, cwd)];
+      const hit = request.paths.find((p) => lands(p).some((c) => c !== undefined && protectedPath(c, patterns)));
       own = deny(hit === undefined ? undefined : protectedReason(hit));
       break;
     }

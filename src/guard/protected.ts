@@ -1,5 +1,6 @@
 // The tools' own settings and hook files: no edit by the agent, by shell or by file tool. Each tool
 // names its files (src/tools/<tool>/hook.ts); this module only matches paths against them.
+import { realpathSync } from "node:fs";
 import { posix } from "node:path";
 
 export function protectedReason(path: string): string {
@@ -69,4 +70,25 @@ export function protectedAncestor(path: string, patterns: readonly RegExp[]): bo
     }
   }
   return false;
+}
+
+/**
+ * Where a write to `path` really lands when a link on this machine redirects it (a link made in an
+ * earlier call, or by a program the guard cannot read): the real path of the file, or of its folder
+ * when the file is not there yet. Undefined when no link is involved or nothing is there.
+ */
+export function realTarget(path: string, cwd: string): string | undefined {
+  const absolute = posix.resolve(cwd, path);
+  for (const [dir, rest] of [
+    [absolute, ""],
+    [posix.dirname(absolute), posix.basename(absolute)],
+  ] as const) {
+    try {
+      const real = posix.join(realpathSync(dir), rest);
+      return real === absolute ? undefined : real;
+    } catch {
+      // Not there: try its folder, then give up.
+    }
+  }
+  return undefined;
 }

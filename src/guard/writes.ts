@@ -17,6 +17,8 @@ export interface Write {
 export const FILE_WRITERS = new Set([
   "cp", "mv", "rm", "ln", "tee", "touch", "truncate", "install", "dd", "chmod", "chown", "rsync", "sed", "perl", "patch",
   "unlink", "shred", "mkdir", "rmdir", "tar", "unzip", "sponge", "ed", "ex", "vi", "vim", "nano", "chgrp", "setfacl", "bsdtar",
+  // Downloads written to a named file (`curl -o FILE`, `wget -O FILE`), and in-place editors.
+  "curl", "wget", "yq",
 ]);
 
 /** Their operands change whole folders: removing, renaming, linking or re-moding one. */

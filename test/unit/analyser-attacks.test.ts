@@ -2,7 +2,7 @@
 // tripwires and the protected files, each of which got through before the fix beside it in
 // src/guard/. Every denial has its control (analyser-helpers.ts: the same line with that tripwire
 // removed, or with no tripwires, is not denied), and each fix has near-misses that must still run.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyse, explain, type GuardPolicy } from "../../src/guard/analyse.js";
@@ -121,6 +121,8 @@ describe("interpreters: the command lines in their code", () => {
   it.each([
     ["python -c os.system", "python3 -c 'import os;os.system(\"git push -f\")'", "git-force-push"],
     ["python -c subprocess argv list", "python3 -c 'import subprocess;subprocess.run([\"git\",\"push\",\"-f\"])'", "git-force-push"],
+    ["python execvp names the program twice", "python3 -c 'import os; os.execvp(\"git\", [\"git\", \"push\", \"-f\"])'", "git-force-push"],
+    ["python exec of code in a literal", "python3 -c 'exec(\"import os; os.system(\\\"npm publish\\\")\")'", "registry-publish"],
     ["python -Ic", "python3 -Ic \"import os; os.system('npm publish')\"", "registry-publish"],
     ["python reading a here-document", "python3 <<'EOF'\nimport os\nos.system(\"git push -f\")\nEOF", "git-force-push"],
     ["literals joined", "python3 -c 'import os; os.system(\"gi\" + \"t push -f\")'", "git-force-push"],
@@ -212,6 +214,8 @@ describe("protected files: the tools' own settings and hook files", () => {
   const work = tempDir("perimeter-attack-ws-");
   mkdirSync(join(work, ".tool"), { recursive: true });
   writeFileSync(join(work, ".tool/settings.json"), "{}");
+  // A link an earlier call made (the guard saw no `ln` in this line).
+  symlinkSync(join(work, ".tool"), join(work, "linked"));
 
   const denied = (command: string) => {
     const verdict = analyse(command, guarded, { cwd: work, home: "/home/agent" });
@@ -251,6 +255,10 @@ describe("protected files: the tools' own settings and hook files", () => {
     ["git restore of the file", "git restore --source=x .tool/settings.json"],
     ["python writing it", "python3 -c 'open(\".tool/settings.json\",\"w\").write(\"{}\")'"],
     ["node writing it", "node -e 'require(\"fs\").writeFileSync(\".tool/settings.json\",\"{}\")'"],
+    ["curl -o", "curl -sSo .tool/settings.json https://example.invalid/s"],
+    ["wget -O", "wget -qO ~/.other/config.toml https://example.invalid/c"],
+    ["git config --file", "git config --file .tool/settings.json a.b c"],
+    ["a link made in an earlier call", "echo x > linked/settings.json"],
   ])("%s: %j", (_c, command) => denied(command));
 
   it.each([
@@ -277,7 +285,7 @@ describe("every tool's own file, through the spellings above and a file tool's r
   const guarded = async () => ({ tripwires: [], protectedPaths: patterns });
   const work = tempDir("perimeter-attack-own-");
 
-  it.each(TOOLS.map((t) => [t.id, t] as const))("%s: by glob, by cd, and by a file tool from inside the folder (control: the same name elsewhere)", async (id, tool) => {
+  it.each(TOOLS.map((t) => [t.id, t] as const))("%s: by glob, by cd, by link, and by a file tool from inside the folder or through a link (control: the same name elsewhere)", async (id, tool) => {
     const own = drivers[id].hookInput.ownFile;
     mkdirSync(join(work, dirname(own)), { recursive: true });
     writeFileSync(join(work, own), "{}");
@@ -290,5 +298,9 @@ describe("every tool's own file, through the spellings above and a file tool's r
     expect(denied.exitCode).toBe(tool.hook.blockingExitCode);
     expect(denied.stderr).toContain("own settings or hook file");
     expect((await runHook(tool, write(join(work, "config")), guarded)).exitCode).toBe(0);
+    // Through a link an earlier call made: where the write lands counts.
+    symlinkSync(join(work, dirname(own)), join(work, `link-${id}`));
+    const viaLink = () => JSON.stringify(drivers[id].hookInput.write(join(work, `link-${id}`, basename(own))));
+    expect((await runHook(tool, viaLink, guarded)).exitCode).toBe(tool.hook.blockingExitCode);
   });
 });

@@ -268,8 +268,12 @@ function readSubcommand(argv: readonly Arg[], i: number, sub: Arg | undefined, r
     reading.forms = push.forms;
   }
   if (sub === "config") {
+    // `git config --file F KEY VALUE` writes F, whatever F is.
+    const file = rest.findIndex((a) => a === "-f" || a === "--file");
+    const attached = rest.find((a): a is string => isKnown(a) && a.startsWith("--file="));
+    reading.writes = [...(file >= 0 && rest[file + 1] !== undefined ? [rest[file + 1]!] : []), ...(attached ? [attached.slice(7)] : [])];
     const effect = readConfigWrite(rest);
-    if (effect) return { ...effect, forms: [...reading.forms, ...effect.forms] };
+    if (effect) return { ...effect, forms: [...reading.forms, ...effect.forms], writes: reading.writes };
   }
   if (WRITES_OPERANDS.has(sub)) reading.writes = rest.filter((a) => !(isKnown(a) && a.startsWith("-")));
   return reading;

@@ -45,16 +45,16 @@ export function literalValues(code: string): string[] {
 const quoteWord = (w: string) => `'${w.replace(/'/g, "'\\''")}'`;
 
 /** The command lines the code may run: empty when it calls nothing that runs a program. */
-export function commandStrings(code: string): string[] {
+export function commandStrings(code: string, depth = 0): string[] {
   if (!RUNS_PROGRAMS.test(code)) return [];
   const found = literals(code);
   const lines = new Set<string>();
   for (const l of found) if (l.value.trim() !== "") lines.add(l.value);
   // Runs of literals: an argv list (only commas and brackets between them) or a concatenation.
-  const runs = (joins: RegExp, join: (parts: string[]) => string) => {
+  const runs = (joins: RegExp, join: (parts: string[]) => string, tails = false) => {
     let run: string[] = [];
     const flush = () => {
-      if (run.length > 1) lines.add(join(run));
+      for (let k = 0; k < (tails ? run.length - 1 : 1); k++) if (run.length - k > 1) lines.add(join(run.slice(k)));
       run = [];
     };
     for (const l of found) {
@@ -63,10 +63,13 @@ export function commandStrings(code: string): string[] {
     }
     flush();
   };
-  runs(/^[\s,[\](){}]*([A-Za-z_]\w*\s*:\s*)?[\s,[\](){}]*$/, (parts) => parts.map(quoteWord).join(" "));
+  // Every tail of an argv list too: `execvp("git", ["git", "push", "-f"])` names the program twice.
+  runs(/^[\s,[\](){}]*([A-Za-z_]\w*\s*:\s*)?[\s,[\](){}]*$/, (parts) => parts.map(quoteWord).join(" "), true);
   runs(/^\s*(\+|\.\.?|)\s*$/, (parts) => parts.join(""));
   // Backquotes and `%x(..)` in Perl, Ruby and PHP are shell commands themselves.
   for (const m of code.matchAll(/%x\(([^)]*)\)|qx\{([^}]*)\}/g)) lines.add(m[1] ?? m[2]!);
+  // Code inside a literal (`exec('os.system("git push -f")')`): its literals, one level down.
+  if (depth < 2) for (const l of found) if (/["'`]/.test(l.value)) for (const inner of commandStrings(l.value, depth + 1)) lines.add(inner);
   return [...lines];
 }
 

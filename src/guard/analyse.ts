@@ -114,7 +114,12 @@ class Analysis {
     for (const r of command.redirects) {
       if (r.op !== ">" && r.op !== ">>" && r.op !== ">|" && r.op !== "&>") continue;
       if (r.target.value === undefined) continue;
-      this.files.set(posix.normalize(r.target.value), text ?? { unknown: `what ${r.target.value} was written with` });
+      const path = posix.normalize(r.target.value);
+      let written: Stdin = text ?? { unknown: `what ${r.target.value} was written with` };
+      // `>>` adds to what the line wrote there before.
+      const before = r.op === ">>" ? this.files.get(path) : undefined;
+      if (before !== undefined && "text" in before && "text" in written) written = { text: `${before.text}\n${written.text}` };
+      this.files.set(path, written);
     }
     if (word === "tee") for (const w of command.words.slice(1)) if (w.value !== undefined && !w.value.startsWith("-")) this.files.set(posix.normalize(w.value), stdin ?? { unknown: "tee" });
   }

@@ -102,6 +102,7 @@ describe("a file or alias the line writes, then runs", () => {
     ["sh of a script echoed first", "echo 'git push -f' > /tmp/x.sh; sh /tmp/x.sh"],
     [". of a script echoed first", "echo 'git push -f' > /tmp/x.sh && . /tmp/x.sh"],
     ["source of a here-document", "cat > x.sh <<'EOF'\ngit push -f\nEOF\nsource ./x.sh"],
+    ["appended to, then run", "echo 'git push -f' > r.sh; echo 'echo done' >> r.sh; bash r.sh"],
     ["running it by path", "printf 'git push -f\\n' > x.sh; chmod +x x.sh; ./x.sh"],
     ["a Makefile written, then make", "printf 'all:\\n\\tgit push -f\\n' > Makefile && make"],
     ["a make file on standard input", "make -f - <<< $'all:\\n\\tgit push -f'"],
@@ -141,6 +142,10 @@ describe("interpreters: the command lines in their code", () => {
     ["php -r", "php -r 'system(\"git push -f\");'", "git-force-push"],
     ["lua -e", "lua -e 'os.execute(\"git push -f\")'", "git-force-push"],
     ["vim -c :!", "vim -c '!git push -f' -c q", "git-force-push"],
+    ["perl qx{}", "perl -e 'qx{git push -f}'", "git-force-push"],
+    ["a versioned interpreter name", "lua5.4 -e 'os.execute(\"npm publish\")'", "registry-publish"],
+    ["perl -E bundled", "perl -wE 'system(\"npm publish\")'", "registry-publish"],
+    ["emacs --eval", "emacs --batch --eval '(shell-command \"npm publish\")'", "registry-publish"],
     ["deno eval", "deno eval 'new Deno.Command(\"gh\", {args: [\"auth\", \"token\"]}).outputSync()'", "gh-auth"],
   ])("%s: %j", (_c, command, tripwire) => expectDenied(command, tripwire));
 

@@ -6,10 +6,10 @@ import { gh } from "./gh.js";
 import { git } from "./git.js";
 import { npm, npx, pnpm, runnersJs, yarn } from "./node.js";
 import { python, runners, twine } from "./python.js";
-import { awk, make, scripting, vim } from "./interpreters.js";
+import { awk, emacs, make, scripting, vim } from "./interpreters.js";
 import type { Grammar } from "./types.js";
 
-export const GRAMMARS: readonly Grammar[] = [git, gh, npm, npx, pnpm, yarn, cargo, python, twine, runners, gem, bundle, runnersJs, scripting, awk, vim, make];
+export const GRAMMARS: readonly Grammar[] = [git, gh, npm, npx, pnpm, yarn, cargo, python, twine, runners, gem, bundle, runnersJs, scripting, awk, vim, emacs, make];
 
 export function grammarFor(word: string): Grammar | undefined {
   const name = programName(word);

@@ -5,7 +5,7 @@
 // code calls anything that runs programs, each of these is read as a command line.
 
 /** Names and syntax that start a program, in the languages the interpreters speak. */
-const RUNS_PROGRAMS = /system|exec|spawn|popen|subprocess|child_process|passthru|proc_open|Open3|Command|execute|\$\(|`|%x|\|\s*["'&]|["']\s*\|/;
+const RUNS_PROGRAMS = /system|exec|spawn|popen|subprocess|child_process|passthru|proc_open|Open3|Command|execute|shell-command|call-process|start-process|\$\(|`|%x|qx|\|\s*["'&]|["']\s*\|/;
 
 interface Literal {
   value: string;

@@ -55,9 +55,10 @@ function readCodeFlags(argv: readonly Arg[], spec: { short: string; long: string
 }
 
 export const scripting: Grammar = {
-  programs: Object.keys(CODE_FLAGS),
+  // Versioned names too: `perl5.36`, `lua5.4`, `ruby3.2`, `php8.2`.
+  programs: new RegExp(`^(${Object.keys(CODE_FLAGS).join("|")})(\\d+(\\.\\d+)*)?$`),
   read(argv): Reading {
-    const name = programName(argv[0] as string);
+    const name = programName(argv[0] as string).replace(/[\d.]+$/, "");
     if (name === "bun") {
       // `bun x PKG` is bunx (node.ts reads package runners); `bun publish` is npm's publish, in profile terms.
       let i = 1;
@@ -108,6 +109,20 @@ export const vim: Grammar = {
       else strings.push({ code: c, via: "vim command" });
     }
     return { forms: [[...argv]], code, strings };
+  },
+};
+
+/** emacs `--eval EXPR` (and `-eval`, `--execute`): Lisp that may call `shell-command`. */
+export const emacs: Grammar = {
+  programs: ["emacs", "emacsclient"],
+  read(argv): Reading {
+    const strings: NonNullable<Reading["strings"]> = [];
+    for (let i = 1; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === "--eval" || a === "-eval" || a === "--execute" || a === "-e") strings.push({ code: argv[++i] ?? "", via: "emacs --eval" });
+      else if (isKnown(a) && /^--(eval|execute)=/.test(a)) strings.push({ code: a.slice(a.indexOf("=") + 1), via: "emacs --eval" });
+    }
+    return { forms: [[...argv]], strings };
   },
 };
 

@@ -38,6 +38,15 @@ export type Verdict =
 
 /** Redirections that write their target. */
 const WRITE_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>", "<>"]);
+/** Programs that print, search or look up their arguments rather than run them (`echo git push -f`). */
+const PRINTS_ARGUMENTS = new Set([
+  "echo", "printf", "grep", "egrep", "fgrep", "rg", "ag", "ack", "man", "info", "help", "which", "whereis", "whatis", "apropos",
+  "type", "tldr", "cowsay", "figlet", "logger", "notify-send", "jq", "cat", "head", "tail", "less", "more", "bat", "wc", "sort",
+  "test", "[", "expr", "read", "hash", "compgen", "complete", "alias", "unalias", "export", "declare", "typeset", "local", "readonly",
+  "unset", "set", "shift", "return", "exit", "true", "false", ":", "ls", "cd", "pushd", "popd", "stat", "file", "du", "wait", "kill",
+  "pkill", "pgrep", "killall", "trap",
+]);
+
 /** Interpreter code that may write, rename or remove a file it names. */
 const WRITES_FILES = /write|append|rename|copy|unlink|remove|symlink|rmtree|move|chmod|replace|truncate|mkdir|rmdir|\brm\b|open\s*\([^,)]*,\s*(mode\s*=\s*)?["'][rbt]*[wax+]|open\s*\([^)]*["']\s*[>+]/i;
 
@@ -319,6 +328,7 @@ class Analysis {
         return;
       }
     }
+    if (grammar === undefined && !PRINTS_ARGUMENTS.has(argv[0] as string)) this.tailRuns(argv, depth);
     for (const w of reading.writes ?? []) this.checkWrite({ path: isKnown(w) ? w : w.raw, tree: false });
     for (const inner of reading.runs ?? []) this.argv(inner, {}, undefined, depth + 1);
     for (const { code, via } of reading.code ?? []) this.code(code, via, depth + 1);
@@ -335,6 +345,27 @@ class Analysis {
     if ("unknown" in text) this.unseen.push({ what: `the code ${via} from ${text.unknown}` });
     else if (language === "make") for (const r of makeRecipes(text.text)) this.code(r, via, depth + 1);
     else this.strings(text.text, via, depth + 1);
+  }
+
+  /**
+   * A program the guard does not know may run its arguments (`strace -f git push -f`, `ssh host git
+   * push -f`, `unshare -r`, `fakeroot`, `proxychains`, `docker exec c`): from each argument that names a
+   * guarded program, the rest is read as that program's command, and only a tripwire it reaches counts.
+   */
+  private tailRuns(argv: readonly Arg[], depth: number): void {
+    for (let k = 1; k < argv.length; k++) {
+      const word = argv[k];
+      if (!isKnown(word)) continue;
+      const inner = new Analysis(this.policy, this.context);
+      // One argument with spaces may be a command line it hands to a shell (`ssh host 'git push -f'`,
+      // `tmux new 'npm publish'`, `nodemon --exec '..'`).
+      if (/\s/.test(word)) inner.code(word, `${argv[0] as string}'s argument`, depth + 1);
+      else if (grammarFor(word) !== undefined) inner.argv(argv.slice(k), {}, undefined, depth + 1);
+      if (inner.denials[0]) {
+        this.denials.push(inner.denials[0]);
+        return;
+      }
+    }
   }
 
   /**

@@ -288,6 +288,9 @@ const WRAPPERS: Record<string, Unwrapper> = {
   watch,
   flock,
   eval: evaluate,
+  // `at TIME` and `batch` read the commands they run later from standard input (`-f FILE`: a file).
+  at: (args) => (args.some((a) => a === "-f" || a === "-l" || a === "-r" || a === "-d" || a === "-c") ? [] : [{ kind: "stdin", via: args[0] as string }]),
+  batch: (args) => (args.some((a) => a === "-f") ? [] : [{ kind: "stdin", via: "batch" }]),
   source,
   ".": source,
   script,

@@ -91,7 +91,22 @@ describe("wrappers: programs that run other programs", () => {
     [". of a process substitution", ". <(echo 'git push -f')"],
   ])("%s: %j is denied (the guard cannot see the command)", (_c, command) => expectDenied(command, "guard"));
 
-  it.each(["time -p make test", "ls | xargs -I {} cp {} /tmp/", "parallel gzip ::: a.txt b.txt", "script -c 'npm test' /dev/null", "busybox ls", "coproc cat", "sh scripts/test.sh && git push origin agent/x"])(
+  it.each([
+    ["strace", "strace -f -o /tmp/t git push -f"],
+    ["unshare", "unshare -r git push -f"],
+    ["fakeroot", "fakeroot git push -f"],
+    ["proxychains", "proxychains git push -f"],
+    ["ssh running it remotely", "ssh localhost git push -f"],
+    ["ssh with one quoted command", "ssh localhost 'git push -f'"],
+    ["a container exec", "docker exec c git push -f"],
+    ["gdb --args", "gdb -batch -ex run --args git push -f"],
+    ["tmux with a command line", "tmux new -d 'git push -f'"],
+    ["nodemon --exec", "nodemon --exec 'git push -f'"],
+    ["expect -c", "expect -c 'spawn git push -f; expect eof'"],
+    ["at reading a here-string", "at now <<< 'git push -f'"],
+  ])("a program the guard does not know, running its arguments: %s: %j", (_c, command) => expectDenied(command, "git-force-push"));
+
+  it.each(["time -p make test", "ls | xargs -I {} cp {} /tmp/", "strace -f npm test", "ssh build-host 'make test'", "tmux new -d 'npm run dev'", "man git push", "ls git", "notify-send 'npm publish done'", "parallel gzip ::: a.txt b.txt", "script -c 'npm test' /dev/null", "busybox ls", "coproc cat", "sh scripts/test.sh && git push origin agent/x"])(
     "must run: %j",
     expectNoOpinion,
   );

@@ -74,6 +74,8 @@ class Analysis {
   private readonly aliases = new Map<string, string>();
   private readonly files = new Map<string, Stdin>();
   private readonly analysed = new Set<string>();
+  /** Denials only because the guard could not read something (it fails closed). */
+  readonly unsure = new WeakSet<Verdict>();
 
   constructor(
     private readonly policy: GuardPolicy,
@@ -174,6 +176,11 @@ class Analysis {
     this.argv(argv, env, stdin, depth);
   }
 
+  private failClosed(verdict: Verdict): void {
+    this.unsure.add(verdict);
+    this.denials.push(verdict);
+  }
+
   /** Builtins that change what later commands of the line mean: export, cd, alias. */
   private lineState(argv: readonly Arg[]): void {
     const [name, ...args] = argv;
@@ -201,7 +208,7 @@ class Analysis {
 
   argv(argv: Arg[], env: Record<string, Arg>, stdin: Stdin, depth: number): void {
     if (depth > MAX_DEPTH) {
-      this.denials.push({ decision: "deny", reason: `the command nests wrappers, shells or aliases more than ${MAX_DEPTH} deep` });
+      this.failClosed({ decision: "deny", reason: `the command nests wrappers, shells or aliases more than ${MAX_DEPTH} deep` });
       return;
     }
     if (isKnown(argv[0]) && programName(argv[0]) === "find") this.findWrites(argv);
@@ -317,7 +324,7 @@ class Analysis {
     if (reading.unreadable !== undefined) {
       // Fail closed, but only for a program some tripwire is about.
       if (namesGuarded(this.policy, [argv[0] as string]) !== undefined) {
-        this.denials.push({ decision: "deny", reason: `the guard cannot read this command (${reading.unreadable}), so it refuses it`, command: showArgv(argv) });
+        this.failClosed({ decision: "deny", reason: `the guard cannot read this command (${reading.unreadable}), so it refuses it`, command: showArgv(argv) });
       }
       return;
     }
@@ -361,8 +368,11 @@ class Analysis {
       // `tmux new 'npm publish'`, `nodemon --exec '..'`).
       if (/\s/.test(word)) inner.code(word, `${argv[0] as string}'s argument`, depth + 1);
       else if (grammarFor(word) !== undefined) inner.argv(argv.slice(k), {}, undefined, depth + 1);
-      if (inner.denials[0]) {
-        this.denials.push(inner.denials[0]);
+      // Only what surely is a tripwire or a protected file: these words may be no command at all
+      // (`apt-get install gh npm`), so what the guard cannot read there is no reason to refuse.
+      const sure = inner.denials.find((d) => !inner.unsure.has(d));
+      if (sure) {
+        this.denials.push(sure);
         return;
       }
     }

@@ -7,6 +7,8 @@ import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyse, explain, type GuardPolicy } from "../../src/guard/analyse.js";
 import { runHook } from "../../src/guard/hook.js";
+import { analyseSecretReads, expandBraces, sceneFor } from "../../src/guard/secret-reads.js";
+import { loadProfile } from "../../src/profile/load.js";
 import { loadDrivers } from "../../src/tools/driver.js";
 import { TOOL_IDS, TOOLS } from "../../src/tools/index.js";
 import { expectDenied, expectNoOpinion, policy } from "./analyser-helpers.js";
@@ -106,7 +108,7 @@ describe("wrappers: programs that run other programs", () => {
     ["at reading a here-string", "at now <<< 'git push -f'"],
   ])("a program the guard does not know, running its arguments: %s: %j", (_c, command) => expectDenied(command, "git-force-push"));
 
-  it.each(["time -p make test", "ls | xargs -I {} cp {} /tmp/", "strace -f npm test", "ssh build-host 'make test'", "tmux new -d 'npm run dev'", "man git push", "ls git", "notify-send 'npm publish done'", "parallel gzip ::: a.txt b.txt", "script -c 'npm test' /dev/null", "busybox ls", "coproc cat", "sh scripts/test.sh && git push origin agent/x"])(
+  it.each(["time -p make test", "ls | xargs -I {} cp {} /tmp/", "strace -f npm test", "ssh build-host 'make test'", "tmux new -d 'npm run dev'", "man git push", "ls git", "notify-send 'npm publish done'", "apt-get install -y gh npm", "brew install gh git", "parallel gzip ::: a.txt b.txt", "script -c 'npm test' /dev/null", "busybox ls", "coproc cat", "sh scripts/test.sh && git push origin agent/x"])(
     "must run: %j",
     expectNoOpinion,
   );
@@ -298,6 +300,28 @@ describe("protected files: the tools' own settings and hook files", () => {
     const verdict = analyse(command, guarded, { cwd: work, home: "/home/agent" });
     expect(verdict.decision === "deny" ? explain(verdict) : "none", command).toBe("none");
   });
+});
+
+describe("the hook answers in time: a line built to make the analysis slow (a hook that times out may let the call through)", () => {
+  it.each([
+    ["brace lists that double with each", `echo x > ${"{a,b}".repeat(22)}/y; git push -f`],
+    ["an interpreter with thousands of literals", `node -e 'require("child_process").spawn([${Array.from({ length: 5000 }, (_, i) => `"a${i}"`).join(",")}])'; git push -f`],
+  ])("%s", (_c, command) => {
+    const started = performance.now();
+    expectDenied(command, "git-force-push");
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+it("the secrets check too: brace lists that double with each are read as a glob, in time (control: a short list is still expanded)", () => {
+  const secrets = loadProfile("interactive").secrets;
+  const scene = sceneFor(tempDir("perimeter-attack-braces-"), "/home/agent");
+  const started = performance.now();
+  analyseSecretReads(`cat ${"{a,b}".repeat(22)}/y`, secrets, scene);
+  expect(performance.now() - started).toBeLessThan(5000);
+  expect(expandBraces(`${"{a,b}".repeat(22)}/y`)).toHaveLength(1);
+  expect(expandBraces("{a,b}{c,d}")).toEqual(["ac", "ad", "bc", "bd"]);
+  expect(analyseSecretReads("cat ~/{x,.ssh}/id_rsa", secrets, scene).decision).toBe("deny");
 });
 
 describe("every tool's own file, through the spellings above and a file tool's relative path", () => {

@@ -42,19 +42,25 @@ export function literalValues(code: string): string[] {
   return literals(code).map((l) => l.value);
 }
 
+const MAX_LITERALS = 400;
+/** An argv list names its program within its first few words (`execvp("git", ["git", ..])`). */
+const MAX_TAILS = 4;
+
 const quoteWord = (w: string) => `'${w.replace(/'/g, "'\\''")}'`;
 
 /** The command lines the code may run: empty when it calls nothing that runs a program. */
 export function commandStrings(code: string, depth = 0): string[] {
   if (!RUNS_PROGRAMS.test(code)) return [];
-  const found = literals(code);
+  // Bounded: the hook must answer within its time, whatever the code (a hook that times out may let
+  // the call through).
+  const found = literals(code).slice(0, MAX_LITERALS);
   const lines = new Set<string>();
   for (const l of found) if (l.value.trim() !== "") lines.add(l.value);
   // Runs of literals: an argv list (only commas and brackets between them) or a concatenation.
   const runs = (joins: RegExp, join: (parts: string[]) => string, tails = false) => {
     let run: string[] = [];
     const flush = () => {
-      for (let k = 0; k < (tails ? run.length - 1 : 1); k++) if (run.length - k > 1) lines.add(join(run.slice(k)));
+      for (let k = 0; k < (tails ? Math.min(run.length - 1, MAX_TAILS) : 1); k++) if (run.length - k > 1) lines.add(join(run.slice(k)));
       run = [];
     };
     for (const l of found) {

@@ -239,11 +239,11 @@ class Analysis {
         else this.unseen.push({ what: `the commands ${r.via} reads from ${stdin.unknown}` });
         return;
       case "script":
-        this.script_(r.path, r.via, depth);
+        this.runScript(r.path, r.via, depth);
         return;
       case "program":
         if (isKnown(r.word) && this.files.has(posix.normalize(r.word))) {
-          this.script_(r.word, `the file ${r.word} the line wrote`, depth);
+          this.runScript(r.word, `the file ${r.word} the line wrote`, depth);
           return;
         }
         this.program(r.argv, r.env, stdin, depth);
@@ -251,7 +251,7 @@ class Analysis {
   }
 
   /** A script file a shell runs (`sh x.sh`, `. ./x.sh`): read when the line wrote it. */
-  private script_(path: Arg, via: string, depth: number): void {
+  private runScript(path: Arg, via: string, depth: number): void {
     if (!isKnown(path)) {
       this.unseen.push({ what: `the script ${via} runs (${path.raw})` });
       return;
@@ -380,8 +380,9 @@ class Analysis {
 
   /**
    * Code in a language the guard does not read: each command line its string literals may hold is
-   * read in a fresh analysis of its own, and only what that one denies counts (a literal that is no
-   * command line is no reason to refuse). Code the guard cannot see at all is unseen.
+   * read in a fresh analysis of its own, and only a tripwire or protected file it surely reaches counts
+   * (a literal that is no command line is no reason to refuse). Code the guard cannot see at all is
+   * unseen.
    */
   private strings(code: Arg, via: string, depth: number): void {
     if (!isKnown(code)) {
@@ -394,8 +395,9 @@ class Analysis {
     for (const line of commandStrings(code)) {
       const inner = new Analysis(this.policy, this.context);
       inner.code(line, via, depth);
-      if (inner.denials[0]) {
-        this.denials.push(inner.denials[0]);
+      const sure = inner.denials.find((d) => !inner.unsure.has(d));
+      if (sure) {
+        this.denials.push(sure);
         return;
       }
     }

@@ -178,6 +178,7 @@ describe("interpreters: the command lines in their code", () => {
     "python3 -m pytest",
     "node scripts/build.js",
     "vim -c 'set nu' README.md",
+    "python3 -c 'import subprocess; subprocess.run([\"brew\", \"install\", \"gh\", \"npm\"])'",
   ])("must run: %j", expectNoOpinion);
 });
 

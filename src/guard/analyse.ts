@@ -301,6 +301,8 @@ class Analysis {
       for (const dir of this.dirs) if (!p.startsWith("/") && !p.startsWith("~")) candidates.add(posix.join(dir, p));
     }
     const cwd = this.context.cwd ?? process.cwd();
+    // A relative path is the working folder's: a call that runs inside `.tool/` writes `settings.json` there.
+    if (this.context.cwd !== undefined) for (const c of [...candidates]) if (!c.startsWith("/") && !c.startsWith("~") && !c.includes("$")) candidates.add(posix.join(cwd, c));
     for (const c of [...candidates]) {
       if (/[*?[]/.test(c)) for (const found of expandGlob(c.startsWith("/") ? c : posix.join(cwd, c), 50)) candidates.add(found);
       else if (!c.includes("$")) {

@@ -284,6 +284,11 @@ describe("protected files: the tools' own settings and hook files", () => {
     ["a link made in an earlier call", "echo x > linked/settings.json"],
   ])("%s: %j", (_c, command) => denied(command));
 
+  it("a relative write from a call that runs inside the folder (a cd in an earlier call) is denied (control: another folder)", () => {
+    expect(analyse("echo x > settings.json", guarded, { cwd: "/work/app/.tool" }).decision).toBe("deny");
+    expect(analyse("echo x > settings.json", guarded, { cwd: "/work/app/config" }).decision).toBe("none");
+  });
+
   it.each([
     "cat .tool/settings.json",
     "echo x > .tool/notes.md",

@@ -18,7 +18,7 @@ export const FILE_WRITERS = new Set([
   "cp", "mv", "rm", "ln", "tee", "touch", "truncate", "install", "dd", "chmod", "chown", "rsync", "sed", "perl", "patch",
   "unlink", "shred", "mkdir", "rmdir", "tar", "unzip", "sponge", "ed", "ex", "vi", "vim", "nano", "chgrp", "setfacl", "bsdtar",
   // Downloads written to a named file (`curl -o FILE`, `wget -O FILE`), and in-place editors.
-  "curl", "wget", "yq",
+  "curl", "wget", "yq", "link", "scp", "ditto",
 ]);
 
 /** Their operands change whole folders: removing, renaming, linking or re-moding one. */
@@ -30,6 +30,8 @@ const COPIERS: Record<string, { valued: string; valuedLong: string[] }> = {
   ln: { valued: "tS", valuedLong: ["target-directory", "suffix", "backup"] },
   install: { valued: "tSmogC", valuedLong: ["target-directory", "suffix", "mode", "owner", "group", "backup"] },
   rsync: { valued: "efT", valuedLong: ["rsh", "filter", "exclude", "include", "temp-dir", "partial-dir", "rsync-path", "chmod"] },
+  scp: { valued: "cFiJlLoPS", valuedLong: [] },
+  ditto: { valued: "", valuedLong: [] },
 };
 
 const text = (a: Arg): string => (isKnown(a) ? a : a.raw);

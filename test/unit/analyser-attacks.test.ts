@@ -48,9 +48,12 @@ describe("git: config that lasts, config that runs commands, and git's other spe
     ["git-core's dashed program", "/usr/lib/git-core/git-push -f origin main", "git-force-push"],
     ["send-pack's dashed form", "git-send-pack --force origin main", "git-force-push"],
     ["hub wraps git", "hub push -f origin main", "git-force-push"],
+    ["http-push", "git http-push --force https://example.invalid/r.git main", "git-force-push"],
     ["config from an export earlier in the line", "export GIT_CONFIG_PARAMETERS=\"'remote.origin.mirror'='true'\"; git push origin", "git-force-push"],
     ["GIT_CONFIG_GLOBAL exported earlier", "export GIT_CONFIG_GLOBAL=/tmp/gc; git push origin", "git-force-push"],
   ])("%s: %j", (_c, command, tripwire) => expectDenied(command, tripwire));
+
+  it("a git remote helper run by hand reads pushes from stdin: refused", () => expectDenied("echo 'push +refs/heads/main:refs/heads/main' | git remote-https origin https://example.invalid/r.git", "guard"));
 
   it.each([
     "git config alias.co checkout",
@@ -222,9 +225,16 @@ describe("registries: runners and package managers the grammar now reads", () =>
     ["npm owner through its alias", "npm author add someone app"],
     ["cargo yank", "cargo yank --version 1.0.0"],
     ["gem yank", "gem yank app -v 1.0.0"],
+    ["node running npm's own script", "node /usr/lib/node_modules/npm/bin/npm-cli.js publish"],
+    ["python running twine's script", "python3 /usr/bin/twine upload dist/*"],
+    ["poetry publish", "poetry publish --build"],
+    ["uv publish", "uv publish"],
+    ["hatch publish", "hatch publish"],
+    ["lerna through npx", "npx lerna publish from-package --yes"],
+    ["changeset through pnpm", "pnpm exec changeset publish"],
   ])("%s: %j", (_c, command) => expectDenied(command, "registry-publish"));
 
-  it.each(["corepack enable", "corepack npm test", "bunx prettier --check .", "bun publish --dry-run", "bun test", "npm pkg set scripts.test=vitest", "deno run -A npm:vite", "npm dist-tag ls app", "npm owner ls app"])("must run: %j", expectNoOpinion);
+  it.each(["corepack enable", "corepack npm test", "bunx prettier --check .", "bun publish --dry-run", "bun test", "npm pkg set scripts.test=vitest", "deno run -A npm:vite", "npm dist-tag ls app", "npm owner ls app", "node scripts/build.js --prod", "poetry build", "uv build", "npx lerna run test", "npx changeset version"])("must run: %j", expectNoOpinion);
 });
 
 describe("protected files: the tools' own settings and hook files", () => {
@@ -276,6 +286,8 @@ describe("protected files: the tools' own settings and hook files", () => {
     ["find -exec rm", "find ~/.tool -name '*.json' -exec rm {} +"],
     ["git checkout of the file", "git checkout other -- .tool/settings.json"],
     ["git restore of the file", "git restore --source=x .tool/settings.json"],
+    ["a hard link with link", "link /tmp/evil .tool/settings.json"],
+    ["scp of a local file", "scp /tmp/settings.json .tool/"],
     ["python writing it", "python3 -c 'open(\".tool/settings.json\",\"w\").write(\"{}\")'"],
     ["node writing it", "node -e 'require(\"fs\").writeFileSync(\".tool/settings.json\",\"{}\")'"],
     ["curl -o", "curl -sSo .tool/settings.json https://example.invalid/s"],

@@ -261,8 +261,10 @@ function readSubcommand(argv: readonly Arg[], i: number, sub: Arg | undefined, r
   }
   const { code, runs } = codeOf(sub, rest);
   const reading: Reading = { forms: [["git", sub, ...rest]], code, runs };
-  // send-pack is push's plumbing: the same force, mirror and refspec semantics.
-  if (sub === "push" || sub === "send-pack") {
+  // A remote helper run by hand reads `push +src:dst` lines from stdin: a push the guard cannot read.
+  if (sub.startsWith("remote-")) return { forms: [], unreadable: `git ${sub} reads its push commands from standard input` };
+  // send-pack and http-push are push's plumbing: the same force, mirror and refspec semantics.
+  if (sub === "push" || sub === "send-pack" || sub === "http-push") {
     const push = readPush(sub, rest, configs, configUnknown);
     if (push.unreadable !== undefined) return push;
     reading.forms = push.forms;

@@ -48,10 +48,22 @@ function readCodeFlags(argv: readonly Arg[], spec: { short: string; long: string
     }
   }
   const reading: Reading = { forms: [[...argv]], strings: code.map((c) => ({ code: c, via: `${argv[0]} code` })) };
-  if (code.length === 0 && operand) reading.reads = [{ path: script!, language: "strings" }];
+  if (code.length === 0 && operand && script !== undefined) {
+    reading.reads = [{ path: script, language: "strings" }];
+    reading.runs = [scriptAsProgram(script, argv.slice(argv.indexOf(script) + 1))];
+  }
   // No code and no script: the program is read from standard input (`node <<'EOF'`).
   if (code.length === 0 && !operand) reading.stdin = { via: `${argv[0]} reading its code from standard input`, language: "strings" };
   return reading;
+}
+
+/**
+ * A program's own script run by the interpreter is that program: `node /usr/lib/node_modules/npm/bin/
+ * npm-cli.js publish` is `npm publish`, `python3 /usr/bin/twine upload` is `twine upload`.
+ */
+export function scriptAsProgram(script: Arg, args: readonly Arg[]): Arg[] {
+  const name = isKnown(script) ? programName(script).replace(/(-cli)?\.(c|m)?js$|\.py$/, "") : script;
+  return [name, ...args];
 }
 
 export const scripting: Grammar = {

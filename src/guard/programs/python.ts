@@ -2,6 +2,7 @@
 // start a Python tool by name (uvx, `uv run`, `uv tool run`, pipx run, poetry run, pdm run).
 import { isKnown, programName, type Arg } from "../argv.js";
 import { scanOptions } from "../unwrap.js";
+import { scriptAsProgram } from "./interpreters.js";
 import type { Grammar, Reading } from "./types.js";
 
 export const python: Grammar = {
@@ -28,7 +29,7 @@ export const python: Grammar = {
     }
     // No script: the program comes from standard input (`python3 <<'EOF'`, `python3 -`).
     if (i >= argv.length || argv[i] === "-") return { forms: [[...argv]], stdin: { via: "python reading its code from standard input", language: "strings" } };
-    return { forms: [[...argv]], reads: [{ path: argv[i]!, language: "strings" }] };
+    return { forms: [[...argv]], reads: [{ path: argv[i]!, language: "strings" }], runs: [scriptAsProgram(argv[i]!, argv.slice(i + 1))] };
   },
 };
 

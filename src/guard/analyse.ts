@@ -47,6 +47,9 @@ const PRINTS_ARGUMENTS = new Set([
   "pkill", "pgrep", "killall", "trap",
 ]);
 
+/** Options whose value is text (a test name, a message), not a command line. */
+const TEXT_OPTIONS = /^(-[tmkgMT]|--(message|title|body|grep|name|filter|test-name-pattern|testNamePattern|description|comment|subject|label|summary|notes|reason))$/;
+
 /** Interpreter code that may write, rename or remove a file it names. */
 const WRITES_FILES = /write|append|rename|copy|unlink|remove|symlink|rmtree|move|chmod|replace|truncate|mkdir|rmdir|\brm\b|open\s*\([^,)]*,\s*(mode\s*=\s*)?["'][rbt]*[wax+]|open\s*\([^)]*["']\s*[>+]/i;
 
@@ -367,8 +370,12 @@ class Analysis {
       if (!isKnown(word)) continue;
       const inner = new Analysis(this.policy, this.context);
       // One argument with spaces may be a command line it hands to a shell (`ssh host 'git push -f'`,
-      // `tmux new 'npm publish'`, `nodemon --exec '..'`).
-      if (/\s/.test(word)) inner.code(word, `${argv[0] as string}'s argument`, depth + 1);
+      // `tmux new 'npm publish'`, `nodemon --exec='..'`), unless it is the value of an option that
+      // takes text (`vitest -t "npm publish"`, `--message=..`).
+      const attached = /^(--?[\w-]+)=(.*)$/s.exec(word);
+      const option = attached ? attached[1]! : (argv[k - 1] as string);
+      const text = attached ? attached[2]! : word;
+      if (/\s/.test(text) && !(isKnown(option) && TEXT_OPTIONS.test(option))) inner.code(text, `${argv[0] as string}'s argument`, depth + 1);
       else if (grammarFor(word) !== undefined) inner.argv(argv.slice(k), {}, undefined, depth + 1);
       // Only what surely is a tripwire or a protected file: these words may be no command at all
       // (`apt-get install gh npm`), so what the guard cannot read there is no reason to refuse.

@@ -107,11 +107,12 @@ describe("wrappers: programs that run other programs", () => {
     ["gdb --args", "gdb -batch -ex run --args git push -f"],
     ["tmux with a command line", "tmux new -d 'git push -f'"],
     ["nodemon --exec", "nodemon --exec 'git push -f'"],
+    ["nodemon --exec=", "nodemon --exec='git push -f'"],
     ["expect -c", "expect -c 'spawn git push -f; expect eof'"],
     ["at reading a here-string", "at now <<< 'git push -f'"],
   ])("a program the guard does not know, running its arguments: %s: %j", (_c, command) => expectDenied(command, "git-force-push"));
 
-  it.each(["time -p make test", "ls | xargs -I {} cp {} /tmp/", "strace -f npm test", "ssh build-host 'make test'", "tmux new -d 'npm run dev'", "man git push", "ls git", "notify-send 'npm publish done'", "apt-get install -y gh npm", "brew install gh git", "parallel gzip ::: a.txt b.txt", "script -c 'npm test' /dev/null", "busybox ls", "coproc cat", "sh scripts/test.sh && git push origin agent/x"])(
+  it.each(["time -p make test", "ls | xargs -I {} cp {} /tmp/", "strace -f npm test", "ssh build-host 'make test'", "tmux new -d 'npm run dev'", "man git push", "ls git", "notify-send 'npm publish done'", "apt-get install -y gh npm", "brew install gh git", "jest -t 'git push -f is refused'", "npx vitest run -t 'npm publish'", "mocha --grep 'gh repo delete'", "parallel gzip ::: a.txt b.txt", "script -c 'npm test' /dev/null", "busybox ls", "coproc cat", "sh scripts/test.sh && git push origin agent/x"])(
     "must run: %j",
     expectNoOpinion,
   );

@@ -51,6 +51,8 @@ describe("git: config that lasts, config that runs commands, and git's other spe
     ["http-push", "git http-push --force https://example.invalid/r.git main", "git-force-push"],
     ["config from an export earlier in the line", "export GIT_CONFIG_PARAMETERS=\"'remote.origin.mirror'='true'\"; git push origin", "git-force-push"],
     ["GIT_CONFIG_GLOBAL exported earlier", "export GIT_CONFIG_GLOBAL=/tmp/gc; git push origin", "git-force-push"],
+    ["an alias from config in the environment", "GIT_CONFIG_PARAMETERS=\"'alias.x'='push -f'\" git x", "git-force-push"],
+    ["an alias through --config-env", "git --config-env=alias.x=ALIAS x origin main", "git-force-push"],
   ])("%s: %j", (_c, command, tripwire) => expectDenied(command, tripwire));
 
   it("a git remote helper run by hand reads pushes from stdin: refused", () => expectDenied("echo 'push +refs/heads/main:refs/heads/main' | git remote-https origin https://example.invalid/r.git", "guard"));
@@ -68,6 +70,7 @@ describe("git: config that lasts, config that runs commands, and git's other spe
     "git submodule foreach git status",
     "git-lfs push origin agent/x",
     "export GIT_TRACE=1; git push origin agent/x",
+    "GIT_CONFIG_PARAMETERS=\"'core.pager'='cat'\" git log",
   ])("must run: %j", expectNoOpinion);
 });
 

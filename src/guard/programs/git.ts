@@ -34,6 +34,31 @@ const CODE_OPTIONS = new Set([
   "parent-filter", "tag-name-filter", "setup", "open-files-in-pager",
 ]);
 const CODE_SHORT: Record<string, string> = { rebase: "x", clone: "u", difftool: "x" };
+/**
+ * git's own commands (git 2.39 `--list-cmds=builtins`, and the scripted ones): an alias cannot hide
+ * one. With config the analyser cannot read (`GIT_CONFIG_PARAMETERS`, `--config-env`, `include.path`)
+ * any other subcommand may be an alias of any command, force-pushes included.
+ */
+const GIT_COMMANDS = new Set([
+  "add", "am", "annotate", "apply", "archive", "bisect", "blame", "branch", "bugreport", "bundle", "cat-file",
+  "check-attr", "check-ignore", "check-mailmap", "check-ref-format", "checkout", "checkout-index", "cherry",
+  "cherry-pick", "citool", "clean", "clone", "column", "commit", "commit-graph", "commit-tree", "config",
+  "count-objects", "credential", "credential-cache", "credential-store", "cvsimport", "describe", "diagnose", "diff",
+  "diff-files", "diff-index", "diff-tree", "difftool", "fast-export", "fast-import", "fetch", "fetch-pack",
+  "filter-branch", "fmt-merge-msg", "for-each-ref", "for-each-repo", "format-patch", "fsck", "fsck-objects", "gc",
+  "get-tar-commit-id", "gitk", "grep", "gui", "hash-object", "help", "hook", "http-fetch", "http-push", "index-pack",
+  "init", "init-db", "instaweb", "interpret-trailers", "lfs", "log", "ls-files", "ls-remote", "ls-tree", "mailinfo",
+  "mailsplit", "maintenance", "merge", "merge-base", "merge-file", "merge-index", "merge-ours", "merge-recursive",
+  "merge-recursive-ours", "merge-recursive-theirs", "merge-subtree", "merge-tree", "mergetool", "mktag", "mktree",
+  "multi-pack-index", "mv", "name-rev", "notes", "p4", "pack-objects", "pack-redundant", "pack-refs", "patch-id",
+  "pickaxe", "prune", "prune-packed", "pull", "push", "quiltimport", "range-diff", "read-tree", "rebase",
+  "receive-pack", "reflog", "remote", "remote-ext", "remote-fd", "repack", "replace", "request-pull", "rerere",
+  "reset", "restore", "rev-list", "rev-parse", "revert", "rm", "send-email", "send-pack", "shortlog", "show",
+  "show-branch", "show-index", "show-ref", "sparse-checkout", "stage", "stash", "status", "stripspace", "submodule",
+  "subtree", "svn", "switch", "symbolic-ref", "tag", "unpack-file", "unpack-objects", "update-index", "update-ref",
+  "update-server-info", "upload-archive", "upload-pack", "var", "verify-commit", "verify-pack", "verify-tag",
+  "version", "web--browse", "whatchanged", "worktree", "write-tree",
+]);
 /** Subcommands that write the files named in their operands (`git checkout other -- FILE`). */
 const WRITES_OPERANDS = new Set(["checkout", "restore", "checkout-index", "rm", "mv"]);
 
@@ -261,6 +286,7 @@ function readSubcommand(argv: readonly Arg[], i: number, sub: Arg | undefined, r
   }
   const { code, runs } = codeOf(sub, rest);
   const reading: Reading = { forms: [["git", sub, ...rest]], code, runs };
+  if (configUnknown && !GIT_COMMANDS.has(sub)) reading.forms.push(["git", unknownArg(`<an alias ${sub} from config the guard cannot read>`, true)]);
   // A remote helper run by hand reads `push +src:dst` lines from stdin: a push the guard cannot read.
   if (sub.startsWith("remote-")) return { forms: [], unreadable: `git ${sub} reads its push commands from standard input` };
   // send-pack and http-push are push's plumbing: the same force, mirror and refspec semantics.

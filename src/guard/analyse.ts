@@ -8,13 +8,18 @@
 import type { Tripwire } from "../profile/types.js";
 import type { WireRule } from "../profile/wire.js";
 import { graphqlWireHit, httpWireHit } from "../profile/wire-match.js";
-import { argOf, isKnown, showArgv, type Arg } from "./argv.js";
+import { argOf, isKnown, programName, showArg, showArgv, type Arg } from "./argv.js";
 import { mayMatch, mustMatch } from "./match.js";
 import { grammarFor } from "./programs/index.js";
 import type { Reading, WireRequest } from "./programs/types.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve, type Resolution } from "./unwrap.js";
-import { protectedPath, protectedReason } from "./protected.js";
+import { protectedAncestor, protectedPath, protectedReason, realTarget } from "./protected.js";
+import { commandStrings, literalValues, makeRecipes } from "./programs/inline-code.js";
+import { FILE_WRITERS, writesOf, type Write } from "./writes.js";
+import { expandBraces } from "./secret-reads.js";
+import { expandGlob } from "./secret-paths-fs.js";
+import { posix } from "node:path";
 
 /** What the analyser needs of a profile: its tripwires (a Profile is one). */
 export interface GuardPolicy {
@@ -23,20 +28,32 @@ export interface GuardPolicy {
   protectedPaths?: readonly RegExp[];
 }
 
+/** Where the line runs: relative globs in write targets expand against the real files there. */
+export interface LineContext {
+  cwd?: string;
+  home?: string;
+}
+
 export type Verdict =
   | { decision: "deny"; reason: string; tripwire?: Tripwire; command?: string }
   | { decision: "none" };
 
 /** Redirections that write their target. */
 const WRITE_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>", "<>"]);
-/**
- * Programs that change the files named in their arguments. A command that names a protected file
- * through one of them is denied; reading one (cat, grep) is not.
- */
-const FILE_WRITERS = new Set([
-  "cp", "mv", "rm", "ln", "tee", "touch", "truncate", "install", "dd", "chmod", "chown", "rsync", "sed", "perl", "patch",
-  "unlink", "shred", "mkdir", "rmdir", "tar", "unzip", "sponge", "ed", "ex", "vi", "vim", "nano",
+/** Programs that print, search or look up their arguments rather than run them (`echo git push -f`). */
+const PRINTS_ARGUMENTS = new Set([
+  "echo", "printf", "grep", "egrep", "fgrep", "rg", "ag", "ack", "man", "info", "help", "which", "whereis", "whatis", "apropos",
+  "type", "tldr", "cowsay", "figlet", "logger", "notify-send", "jq", "cat", "head", "tail", "less", "more", "bat", "wc", "sort",
+  "test", "[", "expr", "read", "hash", "compgen", "complete", "alias", "unalias", "export", "declare", "typeset", "local", "readonly",
+  "unset", "set", "shift", "return", "exit", "true", "false", ":", "ls", "cd", "pushd", "popd", "stat", "file", "du", "wait", "kill",
+  "pkill", "pgrep", "killall", "trap",
 ]);
+
+/** Options whose value is text (a test name, a message), not a command line. */
+const TEXT_OPTIONS = /^(-[tmkgMT]|--(message|title|body|grep|name|filter|test-name-pattern|testNamePattern|description|comment|subject|label|summary|notes|reason))$/;
+
+/** Interpreter code that may write, rename or remove a file it names. */
+const WRITES_FILES = /write|append|rename|copy|unlink|remove|symlink|rmtree|move|chmod|replace|truncate|mkdir|rmdir|\brm\b|open\s*\([^,)]*,\s*(mode\s*=\s*)?["'][rbt]*[wax+]|open\s*\([^)]*["']\s*[>+]/i;
 
 /** The deepest nesting of `sh -c`, eval, runners and aliases the analyser follows. */
 const MAX_DEPTH = 16;
@@ -53,8 +70,22 @@ class Analysis {
   readonly unseen: Unseen[] = [];
   /** Every literal text the line holds, decoded: for the vocabulary check. */
   readonly texts: string[] = [];
+  /**
+   * What earlier commands of the line set up for later ones: variables (`export X=..`, `X=..`),
+   * the folders `cd` went to, aliases, and files written with text the guard knows.
+   */
+  private readonly vars: Record<string, Arg> = {};
+  private readonly dirs: string[] = [];
+  private readonly aliases = new Map<string, string>();
+  private readonly files = new Map<string, Stdin>();
+  private readonly analysed = new Set<string>();
+  /** Denials only because the guard could not read something (it fails closed). */
+  readonly unsure = new WeakSet<Verdict>();
 
-  constructor(private readonly policy: GuardPolicy) {}
+  constructor(
+    private readonly policy: GuardPolicy,
+    private readonly context: LineContext = {},
+  ) {}
 
   script(script: Script, depth: number): void {
     for (const pipeline of script.pipelines) {
@@ -71,7 +102,7 @@ class Analysis {
       const argv = command.words.map(argOf);
       if (argv.every(isKnown) && (argv[0] === "echo" || argv[0] === "printf")) {
         const args = argv.slice(1).filter((a, i) => !(i === 0 && argv[0] === "echo" && /^-[neE]+$/.test(a)));
-        const text = args.join(" ").replace(/\\n/g, "\n");
+        const text = args.join(" ").replace(/\\n/g, "\n").replace(/\\t/g, "\t");
         return { text };
       }
     }
@@ -85,7 +116,28 @@ class Analysis {
       this.script(command.body, depth);
       return;
     }
+    this.recordFiles(command, input);
     this.simple(command, input, depth);
+  }
+
+  /**
+   * A file the line writes and then runs (`echo 'git push -f' > x.sh; sh x.sh`, a Makefile and
+   * `make`): its text, when the guard knows it, is read where it runs.
+   */
+  private recordFiles(command: SimpleCommand, stdin: Stdin): void {
+    const word = command.words[0]?.value;
+    const text: Stdin = word === "cat" && command.words.length === 1 ? (stdin ?? { unknown: "cat" }) : word === "echo" || word === "printf" ? this.outputOf(command) : undefined;
+    for (const r of command.redirects) {
+      if (r.op !== ">" && r.op !== ">>" && r.op !== ">|" && r.op !== "&>") continue;
+      if (r.target.value === undefined) continue;
+      const path = posix.normalize(r.target.value);
+      let written: Stdin = text ?? { unknown: `what ${r.target.value} was written with` };
+      // `>>` adds to what the line wrote there before.
+      const before = r.op === ">>" ? this.files.get(path) : undefined;
+      if (before !== undefined && "text" in before && "text" in written) written = { text: `${before.text}\n${written.text}` };
+      this.files.set(path, written);
+    }
+    if (word === "tee") for (const w of command.words.slice(1)) if (w.value !== undefined && !w.value.startsWith("-")) this.files.set(posix.normalize(w.value), stdin ?? { unknown: "tee" });
   }
 
   /** Substitutions in redirection targets run; a here-document or here-string becomes stdin. */
@@ -93,7 +145,7 @@ class Analysis {
     let stdin: Stdin;
     for (const r of redirects) {
       this.words([r.target], depth);
-      if (WRITE_REDIRECTS.has(r.op)) this.checkWrite(r.target.text);
+      if (WRITE_REDIRECTS.has(r.op)) this.checkWrite({ path: r.target.text, tree: false }, r.target.raw.includes("{"));
       if (r.heredoc) stdin = { text: r.heredoc.body };
       else if (r.op === "<<<") stdin = r.target.value !== undefined ? { text: r.target.value } : { unknown: `the here-string ${r.target.raw}` };
       else if (r.op === "<") stdin = { unknown: `the file ${r.target.raw}` };
@@ -111,18 +163,71 @@ class Analysis {
   private simple(command: SimpleCommand, stdin: Stdin, depth: number): void {
     this.words(command.words, depth);
     this.words(command.assignments.map((a) => a.value), depth);
-    const env: Record<string, Arg> = {};
+    const env: Record<string, Arg> = { ...this.vars };
     for (const a of command.assignments) env[a.name] = argOf(a.value);
-    if (command.words.length === 0) return;
-    this.argv(command.words.map(argOf), env, stdin, depth);
+    if (command.words.length === 0) {
+      // `X=1; git push`: X is in the shell now, and in the environment when it is exported.
+      Object.assign(this.vars, env);
+      return;
+    }
+    const argv = command.words.map(argOf);
+    this.lineState(argv);
+    const alias = isKnown(argv[0]) ? this.aliases.get(argv[0]) : undefined;
+    if (alias !== undefined) {
+      // An alias defined earlier in the line: what it expands to runs, with these arguments.
+      this.code(`${alias} ${argv.slice(1).map(showArg).join(" ")}`, `the alias ${argv[0] as string}`, depth + 1);
+      return;
+    }
+    this.argv(argv, env, stdin, depth);
+  }
+
+  private failClosed(verdict: Verdict): void {
+    this.unsure.add(verdict);
+    this.denials.push(verdict);
+  }
+
+  /** Builtins that change what later commands of the line mean: export, cd, alias. */
+  private lineState(argv: readonly Arg[]): void {
+    const [name, ...args] = argv;
+    if (name === "export" || name === "declare" || name === "typeset" || name === "local" || name === "readonly") {
+      for (const a of args) {
+        const m = isKnown(a) ? /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a) : null;
+        if (m) this.vars[m[1]!] = m[2]!;
+        else if (!isKnown(a)) {
+          // `export "$X"`: a variable the guard cannot name may be any, config ones included.
+          const named = /^["']?([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw);
+          this.vars[named ? named[1]! : "GIT_CONFIG_PARAMETERS"] = a;
+        }
+      }
+    } else if ((name === "cd" || name === "pushd") && args.every(isKnown)) {
+      const target = (args.filter((a) => !(a as string).startsWith("-"))[0] as string | undefined) ?? "~";
+      const from = this.dirs.at(-1) ?? "";
+      this.dirs.push(target.startsWith("/") || target.startsWith("~") || from === "" ? target : posix.join(from, target));
+    } else if (name === "alias") {
+      for (const a of args) {
+        const m = isKnown(a) ? /^([^=\s]+)=(.*)$/s.exec(a) : null;
+        if (m) this.aliases.set(m[1]!, m[2]!);
+      }
+    }
   }
 
   argv(argv: Arg[], env: Record<string, Arg>, stdin: Stdin, depth: number): void {
     if (depth > MAX_DEPTH) {
-      this.denials.push({ decision: "deny", reason: `the command nests wrappers, shells or aliases more than ${MAX_DEPTH} deep` });
+      this.failClosed({ decision: "deny", reason: `the command nests wrappers, shells or aliases more than ${MAX_DEPTH} deep` });
       return;
     }
+    if (isKnown(argv[0]) && programName(argv[0]) === "find") this.findWrites(argv);
     for (const resolution of resolve(argv, env)) this.resolution(resolution, stdin, depth);
+  }
+
+  /** `find DIR -delete`, `find DIR -exec rm {} +`: everything beneath DIR may change. */
+  private findWrites(argv: readonly Arg[]): void {
+    const writes = argv.some((a, i) => a === "-delete" || ((a === "-exec" || a === "-execdir") && isKnown(argv[i + 1]) && FILE_WRITERS.has(programName(argv[i + 1] as string))));
+    if (!writes) return;
+    for (const a of argv.slice(1)) {
+      if (isKnown(a) && (a.startsWith("-") || a === "(" || a === "!")) break;
+      this.checkWrite({ path: isKnown(a) ? a : a.raw, tree: true });
+    }
   }
 
   private resolution(r: Resolution, stdin: Stdin, depth: number): void {
@@ -138,9 +243,28 @@ class Analysis {
         if ("text" in stdin) this.code(stdin.text, r.via, depth + 1);
         else this.unseen.push({ what: `the commands ${r.via} reads from ${stdin.unknown}` });
         return;
+      case "script":
+        this.runScript(r.path, r.via, depth);
+        return;
       case "program":
-        this.program(r.argv, r.env, depth);
+        if (isKnown(r.word) && this.files.has(posix.normalize(r.word))) {
+          this.runScript(r.word, `the file ${r.word} the line wrote`, depth);
+          return;
+        }
+        this.program(r.argv, r.env, stdin, depth);
     }
+  }
+
+  /** A script file a shell runs (`sh x.sh`, `. ./x.sh`): read when the line wrote it. */
+  private runScript(path: Arg, via: string, depth: number): void {
+    if (!isKnown(path)) {
+      this.unseen.push({ what: `the script ${via} runs (${path.raw})` });
+      return;
+    }
+    const written = this.files.get(posix.normalize(path));
+    if (written === undefined) return; // A file from before this line: README "The guard" says what it cannot see.
+    if ("text" in written) this.code(written.text, `${via} (${path})`, depth + 1);
+    else this.unseen.push({ what: `the script ${path}, written from ${written.unknown}` });
   }
 
   code(code: Arg, via: string, depth: number): void {
@@ -149,6 +273,9 @@ class Analysis {
       return;
     }
     this.texts.push(code);
+    // The same text reads the same way twice (and an editor variable that runs git would recurse).
+    if (this.analysed.has(code)) return;
+    this.analysed.add(code);
     let script: Script;
     try {
       script = parseShell(code);
@@ -160,22 +287,51 @@ class Analysis {
     this.script(script, depth);
   }
 
-  /** A write to one of the tools' own settings or hook files is denied. */
-  private checkWrite(path: string): void {
-    if (this.policy.protectedPaths !== undefined && protectedPath(path, this.policy.protectedPaths)) {
-      this.denials.push({ decision: "deny", reason: protectedReason(path).replace(/^perimeter guard: /, "") });
+  /**
+   * A write to one of the tools' own settings or hook files is denied: also through a glob or a
+   * brace list, a variable set earlier in the line, or relative to a folder `cd` went to.
+   */
+  private checkWrite(write: Write, braces = false): void {
+    const patterns = this.policy.protectedPaths;
+    if (patterns === undefined || patterns.length === 0) return;
+    let path = write.path.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (all, name: string) => {
+      const v = this.vars[name];
+      return isKnown(v) ? v : all;
+    });
+    const home = this.context.home ?? process.env.HOME;
+    if (home !== undefined) path = path.replace(/^~(?=\/|$)/, home);
+    const candidates = new Set<string>();
+    for (const p of braces ? expandBraces(path) : [path]) {
+      candidates.add(p);
+      for (const dir of this.dirs) if (!p.startsWith("/") && !p.startsWith("~")) candidates.add(posix.join(dir, p));
+    }
+    const cwd = this.context.cwd ?? process.cwd();
+    // A relative path is the working folder's: a call that runs inside `.tool/` writes `settings.json` there.
+    if (this.context.cwd !== undefined) for (const c of [...candidates]) if (!c.startsWith("/") && !c.startsWith("~") && !c.includes("$")) candidates.add(posix.join(cwd, c));
+    for (const c of [...candidates]) {
+      if (/[*?[]/.test(c)) for (const found of expandGlob(c.startsWith("/") ? c : posix.join(cwd, c), 50)) candidates.add(found);
+      else if (!c.includes("$")) {
+        const real = realTarget(c, cwd);
+        if (real !== undefined) candidates.add(real);
+      }
+    }
+    for (const c of candidates) {
+      if (protectedPath(c, patterns) || (write.tree && protectedAncestor(c, patterns))) {
+        this.denials.push({ decision: "deny", reason: protectedReason(write.path).replace(/^perimeter guard: /, "") });
+        return;
+      }
     }
   }
 
-  private program(argv: Arg[], env: Record<string, Arg>, depth: number): void {
-    if (FILE_WRITERS.has(argv[0] as string)) for (const a of argv.slice(1)) this.checkWrite(isKnown(a) ? a : a.raw);
+  private program(argv: Arg[], env: Record<string, Arg>, stdin: Stdin, depth: number): void {
+    if (FILE_WRITERS.has(argv[0] as string)) for (const w of writesOf(argv)) this.checkWrite(w, true);
     const grammar = grammarFor(argv[0] as string);
     // A program without a grammar is read as written; one with a grammar only as it reads it.
     const reading: Reading = grammar ? grammar.read(argv, env) : { forms: [argv] };
     if (reading.unreadable !== undefined) {
       // Fail closed, but only for a program some tripwire is about.
       if (namesGuarded(this.policy, [argv[0] as string]) !== undefined) {
-        this.denials.push({ decision: "deny", reason: `the guard cannot read this command (${reading.unreadable}), so it refuses it`, command: showArgv(argv) });
+        this.failClosed({ decision: "deny", reason: `the guard cannot read this command (${reading.unreadable}), so it refuses it`, command: showArgv(argv) });
       }
       return;
     }
@@ -193,8 +349,76 @@ class Analysis {
         return;
       }
     }
+    if (grammar === undefined && !PRINTS_ARGUMENTS.has(argv[0] as string)) this.tailRuns(argv, depth);
+    for (const w of reading.writes ?? []) this.checkWrite({ path: isKnown(w) ? w : w.raw, tree: false });
     for (const inner of reading.runs ?? []) this.argv(inner, {}, undefined, depth + 1);
     for (const { code, via } of reading.code ?? []) this.code(code, via, depth + 1);
+    for (const { code, via } of reading.strings ?? []) this.strings(code, via, depth + 1);
+    if (reading.stdin !== undefined && stdin !== undefined) this.programText(stdin, reading.stdin.language, reading.stdin.via, depth);
+    for (const { path, language } of reading.reads ?? []) {
+      const written = isKnown(path) ? this.files.get(posix.normalize(path)) : undefined;
+      if (written !== undefined) this.programText(written, language, `${argv[0] as string} running ${path as string}, written on this line`, depth);
+    }
+  }
+
+  /** A program's text in a language the guard does not read as shell: make recipes, or literals. */
+  private programText(text: Stdin & object, language: "strings" | "make", via: string, depth: number): void {
+    if ("unknown" in text) this.unseen.push({ what: `the code ${via} from ${text.unknown}` });
+    else if (language === "make") for (const r of makeRecipes(text.text)) this.code(r, via, depth + 1);
+    else this.strings(text.text, via, depth + 1);
+  }
+
+  /**
+   * A program the guard does not know may run its arguments (`strace -f git push -f`, `ssh host git
+   * push -f`, `unshare -r`, `fakeroot`, `proxychains`, `docker exec c`): from each argument that names a
+   * guarded program, the rest is read as that program's command, and only a tripwire it reaches counts.
+   */
+  private tailRuns(argv: readonly Arg[], depth: number): void {
+    for (let k = 1; k < argv.length; k++) {
+      const word = argv[k];
+      if (!isKnown(word)) continue;
+      const inner = new Analysis(this.policy, this.context);
+      // One argument with spaces may be a command line it hands to a shell (`ssh host 'git push -f'`,
+      // `tmux new 'npm publish'`, `nodemon --exec='..'`), unless it is the value of an option that
+      // takes text (`vitest -t "npm publish"`, `--message=..`).
+      const attached = /^(--?[\w-]+)=(.*)$/s.exec(word);
+      const option = attached ? attached[1]! : (argv[k - 1] as string);
+      const text = attached ? attached[2]! : word;
+      if (/\s/.test(text) && !(isKnown(option) && TEXT_OPTIONS.test(option))) inner.code(text, `${argv[0] as string}'s argument`, depth + 1);
+      else if (grammarFor(word) !== undefined) inner.argv(argv.slice(k), {}, undefined, depth + 1);
+      // Only what surely is a tripwire or a protected file: these words may be no command at all
+      // (`apt-get install gh npm`), so what the guard cannot read there is no reason to refuse.
+      const sure = inner.denials.find((d) => !inner.unsure.has(d));
+      if (sure) {
+        this.denials.push(sure);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Code in a language the guard does not read: each command line its string literals may hold is
+   * read in a fresh analysis of its own, and only a tripwire or protected file it surely reaches counts
+   * (a literal that is no command line is no reason to refuse). Code the guard cannot see at all is
+   * unseen.
+   */
+  private strings(code: Arg, via: string, depth: number): void {
+    if (!isKnown(code)) {
+      this.unseen.push({ what: `the code ${via} runs (${code.raw})` });
+      return;
+    }
+    this.texts.push(code);
+    // The code may write a protected file by name (`open(".tool/settings.json", "w")`).
+    if (WRITES_FILES.test(code)) for (const path of literalValues(code)) this.checkWrite({ path: path.replace(/^[\s<>+|]+/, ""), tree: false });
+    for (const line of commandStrings(code)) {
+      const inner = new Analysis(this.policy, this.context);
+      inner.code(line, via, depth);
+      const sure = inner.denials.find((d) => !inner.unsure.has(d));
+      if (sure) {
+        this.denials.push(sure);
+        return;
+      }
+    }
   }
 }
 
@@ -243,8 +467,8 @@ function namesGuarded(policy: GuardPolicy, texts: readonly string[]): string | u
 }
 
 /** The guard's decision on one command line. */
-export function analyse(commandLine: string, policy: GuardPolicy): Verdict {
-  const analysis = new Analysis(policy);
+export function analyse(commandLine: string, policy: GuardPolicy, context: LineContext = {}): Verdict {
+  const analysis = new Analysis(policy, context);
   let script: Script;
   try {
     script = parseShell(commandLine);

@@ -1,9 +1,10 @@
 // The guard hook: one decision per tool call, in every tool's own protocol. It never answers
 // "allow" (an approving hook would skip the tool's prompts): it denies, or has no opinion and the
 // tool's own rules decide. Any failure denies.
+import { isAbsolute, join } from "node:path";
 import type { AgentTool, GuardRequest, HookAnswer } from "../tools/types.js";
 import { analyse, explain, type GuardPolicy } from "./analyse.js";
-import { protectedPath, protectedReason } from "./protected.js";
+import { protectedPath, protectedReason, realTarget } from "./protected.js";
 import { secretsVerdict } from "./secret-hook.js";
 import type { Secrets } from "../profile/secret-classes.js";
 
@@ -22,12 +23,17 @@ function decide(request: GuardRequest, policy: GuardPolicy & { secrets?: Secrets
     case "read":
       break;
     case "write": {
-      const hit = request.paths.find((p) => protectedPath(p, policy.protectedPaths ?? []));
+      // A relative path is the tool's working folder's (`settings.json` from inside the folder).
+      // A link on this machine may lead elsewhere: where the write really lands counts too.
+      const patterns = policy.protectedPaths ?? [];
+      const cwd = request.cwd ?? process.cwd();
+      const lands = (p: string) => [p, ...(isAbsolute(p) ? [] : [join(cwd, p)]), realTarget(p, cwd)];
+      const hit = request.paths.find((p) => lands(p).some((c) => c !== undefined && protectedPath(c, patterns)));
       own = deny(hit === undefined ? undefined : protectedReason(hit));
       break;
     }
     case "command": {
-      const verdict = analyse(request.command, policy);
+      const verdict = analyse(request.command, policy, { cwd: request.cwd });
       own = deny(verdict.decision === "deny" ? explain(verdict) : undefined);
       break;
     }

@@ -81,8 +81,18 @@ function variablesIn(text: string): string[] {
 
 const PRINTERS = new Set(["echo", "printf", "print", "logger", "cat", "tee", "printenv"]);
 
-/** Brace lists `a{b,c}d` expanded as bash does (nested ones too); ranges left as written. */
+/**
+ * Brace lists `a{b,c}d` expanded as bash does (nested ones too); ranges left as written. Past a few
+ * hundred words (`{a,b}{a,b}...` doubles with each list, and a hook that runs out of time may let the
+ * call through) each list becomes a `*` glob instead, which stands for at least as much.
+ */
 export function expandBraces(text: string): string[] {
+  const estimate = [...text.matchAll(/\{([^{}]*)\}/g)].reduce((n, m) => n * m[1]!.split(",").length, 1);
+  if (estimate > 256) return [text.replace(/\{[^{}]*\}/g, "*").replace(/[{}]/g, "*")];
+  return expandAll(text);
+}
+
+function expandAll(text: string): string[] {
   const open = text.indexOf("{");
   if (open < 0) return [text];
   let depth = 0;
@@ -91,15 +101,15 @@ export function expandBraces(text: string): string[] {
     const c = text[i];
     if (c === "{") depth++;
     else if (c === "}" && --depth === 0) {
-      if (commas.length === 0) return expandBraces(text.slice(i + 1)).map((tail) => text.slice(0, i + 1) + tail);
+      if (commas.length === 0) return expandAll(text.slice(i + 1)).map((tail) => text.slice(0, i + 1) + tail);
       const parts: string[] = [];
       let from = open + 1;
       for (const comma of [...commas, i]) {
         parts.push(text.slice(from, comma));
         from = comma + 1;
       }
-      const tails = expandBraces(text.slice(i + 1));
-      return parts.flatMap((p) => expandBraces(text.slice(0, open) + p).flatMap((head) => tails.map((t) => head + t)));
+      const tails = expandAll(text.slice(i + 1));
+      return parts.flatMap((p) => expandAll(text.slice(0, open) + p).flatMap((head) => tails.map((t) => head + t)));
     } else if (c === "," && depth === 1) commas.push(i);
   }
   return [text];

@@ -182,6 +182,18 @@ class Parser {
       return undefined;
     }
     if (word === "[[") return this.parseTest();
+    if (word === "time" && /^[ \t]+-(?!p[\s;&|]|-[\s;&|])/.test(this.src.slice(this.pos))) {
+      // `time -v CMD` is no keyword form (bash refuses it; sh runs /usr/bin/time -v CMD): read it as
+      // the time program, which the analyser unwraps.
+      return this.parseSimple();
+    }
+    if (word === "coproc") {
+      this.next();
+      // `coproc NAME { ..; }`: the name is no command; the compound command after it runs.
+      const name = /^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]+(?=[{(])/.exec(this.src.slice(this.pos));
+      if (name && this.peek().kind === "word") this.next();
+      return undefined;
+    }
     if (word !== undefined && STRUCTURE_WORDS.has(word)) {
       this.next();
       return undefined;

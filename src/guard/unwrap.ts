@@ -6,11 +6,13 @@ import { isKnown, programName, showArgv, unknownArg, type Arg } from "./argv.js"
 /** What one argv runs, once wrappers are taken off. */
 export type Resolution =
   /** A program with its arguments; `argv[0]` is its name without a directory. */
-  | { kind: "program"; argv: Arg[]; env: Record<string, Arg> }
+  | { kind: "program"; argv: Arg[]; env: Record<string, Arg>; word: Arg }
   /** Shell code run by a shell or `eval`; an Unknown when the analyser cannot see the text. */
   | { kind: "code"; code: Arg; via: string }
   /** A shell that reads its commands from standard input. */
   | { kind: "stdin"; via: string }
+  /** A shell running a script file (`sh x.sh`, `. ./x.sh`, `bash <(..)`). */
+  | { kind: "script"; path: Arg; via: string }
   /** A command word the analyser cannot know (`$g`, `"$(echo git)"`). */
   | { kind: "unknown"; word: string };
 
@@ -122,8 +124,14 @@ const su: Unwrapper = (args) => {
 
 /** `xargs [options] CMD [ARGS]`: the arguments it reads are unknown. */
 const xargs: Unwrapper = (args) => {
-  const { operand } = scanOptions(args, "adEILnPsS", ["arg-file", "delimiter", "eof", "replace", "max-lines", "max-args", "max-procs", "max-chars", "process-slot-var"], 1);
+  const { operand, options } = scanOptions(args, "adEILnPsS", ["arg-file", "delimiter", "eof", "replace", "max-lines", "max-args", "max-procs", "max-chars", "process-slot-var"], 1);
   if (operand >= args.length) return [];
+  // `-I STR` puts what xargs reads where STR stands, the command word included (`xargs -I% git %`).
+  const replace = options.find(([n]) => n === "I" || n === "replace" || n === "i");
+  const mark = replace === undefined ? undefined : replace[1] === undefined || replace[1] === "" ? "{}" : isKnown(replace[1]) ? replace[1] : undefined;
+  if (replace !== undefined) {
+    return rest(args, operand).map((a) => (isKnown(a) && (mark === undefined || a.includes(mark)) ? unknownArg(`<${a} from what xargs reads>`, false) : a));
+  }
   return [...rest(args, operand), unknownArg("<arguments xargs reads>", true)];
 };
 
@@ -201,10 +209,42 @@ function shell(args: Arg[]): Resolution[] {
     break;
   }
   if (cmode) return [{ kind: "code", code: args[i] ?? "", via: `${name} -c` }];
-  if (stdin || i >= args.length) return [{ kind: "stdin", via: name }];
-  // A script file: not a command line (README "The guard": what it cannot see).
-  return [];
+  if (stdin || i >= args.length || STDIN_FILES.has(args[i] as string)) return [{ kind: "stdin", via: name }];
+  // A script file: read when the line wrote it; otherwise not a command line (README "The guard").
+  return [{ kind: "script", path: args[i]!, via: name }];
 }
+
+/** Names of standard input as a file: `bash /dev/stdin <<< ..` reads its commands from there. */
+const STDIN_FILES = new Set(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
+/** `source FILE` and `. FILE`: the file's commands run in this shell. */
+const source: Unwrapper = (args) => {
+  if (args[1] === undefined) return [];
+  if (STDIN_FILES.has(args[1] as string)) return [{ kind: "stdin", via: args[0] as string }];
+  return [{ kind: "script", path: args[1], via: args[0] as string }];
+};
+
+/** `script [options] [-c CMD] [FILE]`: runs CMD through a shell; without -c, a shell reading stdin. */
+const script: Unwrapper = (args) => {
+  const { options } = scanOptions(args, "cEIOBTlmo", ["command", "echo", "log-in", "log-out", "log-io", "log-timing", "logging-format", "output-limit"], 1);
+  const command = options.find(([n]) => n === "c" || n === "command");
+  if (command) return [{ kind: "code", code: command[1] ?? "", via: "script -c" }];
+  return [{ kind: "stdin", via: "script" }];
+};
+
+/**
+ * GNU parallel: `parallel CMD ::: ARGS` runs CMD with each argument through a shell; with no CMD the
+ * arguments (or, without `:::`, the lines of standard input) are the commands.
+ */
+const parallel: Unwrapper = (args) => {
+  const { operand } = scanOptions(args, "jSIaEdnNlLsX", ["jobs", "sshlogin", "arg-file", "delimiter", "max-args", "colsep", "tag-string", "timeout", "joblog", "results", "workdir", "env", "halt"], 1);
+  const sep = args.findIndex((a, k) => k >= operand && isKnown(a) && /^:::+\+?$/.test(a));
+  const command = args.slice(operand, sep < 0 ? undefined : sep);
+  // Its arguments are appended to the command: a variable the guard cannot know stands for them.
+  if (command.length > 0) return [{ kind: "code", code: command.every(isKnown) ? `${command.join(" ")} $__parallel_arguments` : joinArgs(command), via: "parallel" }];
+  if (sep < 0) return [{ kind: "stdin", via: "parallel" }];
+  return args.slice(sep + 1).filter((a) => !(isKnown(a) && /^:::+\+?$/.test(a))).map((code): Resolution => ({ kind: "code", code, via: "parallel" }));
+};
 
 /** `eval ARGS`: the arguments joined by spaces are shell code. */
 const evaluate: Unwrapper = (args) => [{ kind: "code", code: joinArgs(args.slice(1)), via: "eval" }];
@@ -235,7 +275,12 @@ const WRAPPERS: Record<string, Unwrapper> = {
   },
   timeout,
   sudo,
-  doas: withOptions("uC", []),
+  doas: (args) => {
+    const { operand, options } = scanOptions(args, "uC", [], 1);
+    // `doas -s` starts a shell: it reads its commands from standard input.
+    if (options.some(([n]) => n === "s")) return [{ kind: "stdin", via: "doas -s" }];
+    return rest(args, operand);
+  },
   su,
   runuser: su,
   xargs,
@@ -243,6 +288,13 @@ const WRAPPERS: Record<string, Unwrapper> = {
   watch,
   flock,
   eval: evaluate,
+  // `at TIME` and `batch` read the commands they run later from standard input (`-f FILE`: a file).
+  at: (args) => (args.some((a) => a === "-f" || a === "-l" || a === "-r" || a === "-d" || a === "-c") ? [] : [{ kind: "stdin", via: args[0] as string }]),
+  batch: (args) => (args.some((a) => a === "-f") ? [] : [{ kind: "stdin", via: "batch" }]),
+  source,
+  ".": source,
+  script,
+  parallel,
   // `trap CODE SIGNAL...`: the code runs later, in this shell.
   trap: (args) => (args[1] === undefined || args[1] === "-p" || args[1] === "-l" ? [] : [{ kind: "code", code: args[1] === "--" ? (args[2] ?? "") : args[1], via: "trap" }]),
 };
@@ -255,13 +307,16 @@ export function resolve(argv: Arg[], vars: Record<string, Arg>): Resolution[] {
     if (!isKnown(word)) return [{ kind: "unknown", word: word.raw }];
     const name = programName(word);
     const args = [name, ...argv.slice(1)];
-    if (SHELLS.has(name) || (name === "busybox" && SHELLS.has(args[1] as string))) {
-      return shell(name === "busybox" ? args.slice(1) : args);
+    // `busybox APPLET ...` (and toybox) is that applet: a shell, a wrapper or a program.
+    if ((name === "busybox" || name === "toybox") && isKnown(argv[1]) && !(argv[1] as string).startsWith("-")) {
+      argv = argv.slice(1);
+      continue;
     }
+    if (SHELLS.has(name)) return shell(args);
     const unwrap = WRAPPERS[name];
-    if (!unwrap) return [{ kind: "program", argv: args, env: vars }];
+    if (!unwrap) return [{ kind: "program", argv: args, env: vars, word }];
     const inner = unwrap(args, vars);
-    if (inner === undefined) return [{ kind: "program", argv: args, env: vars }];
+    if (inner === undefined) return [{ kind: "program", argv: args, env: vars, word }];
     if (inner.length > 0 && typeof inner[0] === "object" && "kind" in inner[0]) return inner as Resolution[];
     argv = inner as Arg[];
   }

@@ -77,6 +77,8 @@ const MUTATIONS: [RegExp, string[]][] = [
   [/^(transferRepository|updateRepository|changeRepositoryVisibility|updateRepositoryVisibility)$/i, ["gh", "repo", "edit"]],
   [/secret/i, ["gh", "secret"]],
   [/variable/i, ["gh", "variable"]],
+  // Moving a branch to any commit is what a force-push does (the wire refuses these too).
+  [/^updateRefs?$/, ["git", "push", "--force"]],
   // Any other delete through GraphQL is the raw-API delete the REST tripwire stops.
   [/^delete/i, ["gh", "api", "--method", "DELETE", "graphql"]],
 ];
@@ -135,6 +137,8 @@ function restForms(method: string, path: string): Arg[][] {
   if (repo && method === "DELETE") forms.push(["gh", "repo", "delete"]);
   if (repo && (method === "PATCH" || method === "PUT" || method === "POST")) forms.push(["gh", "repo", "edit"]);
   if (/^repos\/[^/]+\/[^/]+\/transfer\/?$/i.test(clean) && method !== "GET") forms.push(["gh", "repo", "edit"]);
+  // PATCH of a ref moves a branch anywhere, force included: what the git-force-push tripwire stops.
+  if (/^repos\/[^/]+\/[^/]+\/git\/refs\/.+/i.test(clean) && method !== "GET" && method !== "DELETE") forms.push(["git", "push", "--force"]);
   return forms;
 }
 
@@ -152,7 +156,8 @@ function readApiForms(args: readonly Arg[]): Reading {
     forms.push(["gh", anything(path.raw)], general);
     return { forms };
   }
-  const graphql = path.replace(/^\/+/, "") === "graphql";
+  // gh takes a full URL as the endpoint too (`https://api.github.com/graphql`).
+  const graphql = /^graphql\/?$/i.test(path.replace(/^https?:\/\/[^/]+/i, "").replace(/^\/+/, "").replace(/[?#].*$/s, ""));
   if (graphql) {
     const query = call.fields.find((f) => f.name === "query");
     // A document the analyser cannot read (from a file, stdin or a variable) may be any mutation.
@@ -188,6 +193,14 @@ function withoutRepoFlag(args: readonly Arg[]): Arg[] {
   return out;
 }
 
+/** gh's own commands and help topics (gh 2.23 to 2.8x): anything else is an alias or an extension. */
+const GH_COMMANDS = new Set([
+  "agent-task", "alias", "api", "attestation", "auth", "browse", "cache", "co", "codespace", "completion", "config", "copilot",
+  "extension", "ext", "extensions", "gist", "gpg-key", "help", "issue", "label", "org", "pr", "preview", "project", "release", "repo",
+  "ruleset", "rs", "run", "search", "secret", "ssh-key", "status", "variable", "workflow", "version", "accessibility", "actions",
+  "environment", "exit-codes", "formatting", "mintty", "reference", "licenses", "--version", "--help", "-h",
+]);
+
 export const gh: Grammar = {
   programs: ["gh"],
   read(argv): Reading {
@@ -206,6 +219,17 @@ export const gh: Grammar = {
       const words = first?.kind === "simple" ? first.words.map((w) => w.value ?? unknownArg(w.raw, true)) : [unknownArg(expansion, true)];
       return { forms: [], runs: [["gh", ...words]] };
     }
+    if ((command === "extension" || command === "ext" || command === "extensions") && sub === "exec") {
+      return { forms: [], unreadable: "gh extension exec runs an extension, which may run anything" };
+    }
+    if (isKnown(command) && !GH_COMMANDS.has(command)) {
+      // An alias or an extension: what it runs is in a file the guard does not read.
+      return { forms: [], unreadable: `gh has no command "${command}"; an alias or extension may run anything` };
+    }
+    // `gh repo rename` is the PATCH of the repository that `gh repo edit` makes; `unarchive` the
+    // mutation the archive tripwire stops (as the GraphQL reading says).
+    if (command === "repo" && sub === "rename") return { forms: [["gh", "repo", "edit", ...args.slice(2)]] };
+    if (command === "repo" && sub === "unarchive") return { forms: [["gh", "repo", "archive", ...args.slice(2)]] };
     return { forms: [["gh", ...args]] };
   },
 };

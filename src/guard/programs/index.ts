@@ -4,11 +4,12 @@ import { cargo } from "./cargo.js";
 import { bundle, gem } from "./gem.js";
 import { gh } from "./gh.js";
 import { git } from "./git.js";
-import { npm, npx, pnpm, yarn } from "./node.js";
+import { npm, npx, pnpm, runnersJs, yarn } from "./node.js";
 import { python, runners, twine } from "./python.js";
+import { awk, emacs, make, scripting, vim } from "./interpreters.js";
 import type { Grammar } from "./types.js";
 
-export const GRAMMARS: readonly Grammar[] = [git, gh, npm, npx, pnpm, yarn, cargo, python, twine, runners, gem, bundle];
+export const GRAMMARS: readonly Grammar[] = [git, gh, npm, npx, pnpm, yarn, cargo, python, twine, runners, gem, bundle, runnersJs, scripting, awk, vim, emacs, make];
 
 export function grammarFor(word: string): Grammar | undefined {
   const name = programName(word);

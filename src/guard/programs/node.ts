@@ -153,6 +153,11 @@ function readNpm(argv: readonly Arg[]): Reading {
   const operands = read.afterDashes.map((a) => (isKnown(a) && a.startsWith("-") ? `./${a}` : a));
   const reading: Reading = { forms: [["npm", command, ...options, ...others, ...operands]] };
   if (read.unknownAmong) reading.forms.push(["npm", unknownArg("<unknown argument>", true), ...others]);
+  if (command === "pkg" && others[0] === "set") {
+    // `npm pkg set scripts.x='npm publish'` writes a script that `npm run x` runs later: read it now.
+    const scripts = others.slice(1).flatMap((a): Arg[] => (isKnown(a) ? (/^scripts\.[^=]+=/.test(a) ? [a.slice(a.indexOf("=") + 1)] : []) : [a]));
+    reading.code = scripts.map((code) => ({ code, via: "npm pkg set scripts" }));
+  }
   if (command === "exec") {
     // npm reads options anywhere, so only the positionals and what follows `--` reach the command.
     const call = read.options.get("call");
@@ -230,6 +235,38 @@ function readYarn(argv: readonly Arg[]): Reading {
   }
   return { forms: [["yarn", command, ...rest]] };
 }
+
+/** `bunx [flags] PKG ARGS` and `bun x`, `deno run npm:PKG`: the package's program runs. */
+function readRunner(argv: readonly Arg[], from: number): Reading {
+  let i = from;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!isKnown(a) || !a.startsWith("-")) break;
+    if (a === "-p" || a === "--package") i++;
+  }
+  const inner = argv.slice(i);
+  return { forms: [[...argv]], runs: inner.length > 0 ? [[binOf(inner[0]!), ...inner.slice(1)]] : [] };
+}
+
+/** corepack: `corepack npm ...`, `corepack pnpm@8 ...` run that package manager. */
+const COREPACK_RUNS = /^(npm|npx|pnpm|pnpx|yarn|yarnpkg)(@.*)?$/;
+
+export const runnersJs: Grammar = {
+  programs: ["corepack", "bunx", "deno"],
+  read(argv): Reading {
+    const name = argv[0] as string;
+    if (name === "bunx") return readRunner(argv, 1);
+    if (name === "deno") {
+      const spec = argv.findIndex((a, k) => k > 1 && isKnown(a) && a.startsWith("npm:"));
+      if (argv[1] === "eval") return { forms: [[...argv]], strings: argv.slice(2).filter((a) => !(isKnown(a) && a.startsWith("-"))).slice(0, 1).map((code) => ({ code, via: "deno eval" })) };
+      return spec < 0 ? { forms: [[...argv]] } : { forms: [[...argv]], runs: [[binOf((argv[spec] as string).slice(4)), ...argv.slice(spec + 1)]] };
+    }
+    const tool = argv.findIndex((a, k) => k > 0 && !(isKnown(a) && a.startsWith("-")));
+    const word = argv[tool];
+    if (tool < 0 || !isKnown(word) || !COREPACK_RUNS.test(word)) return { forms: [[...argv]] };
+    return { forms: [[...argv]], runs: [[word.replace(/@.*$/, "").replace(/^yarnpkg$/, "yarn"), ...argv.slice(tool + 1)]] };
+  },
+};
 
 export const npm: Grammar = { programs: ["npm"], read: (argv) => readNpm(argv) };
 export const npx: Grammar = { programs: ["npx"], read: (argv) => readNpx(argv) };

@@ -2,15 +2,22 @@
 // start a Python tool by name (uvx, `uv run`, `uv tool run`, pipx run, poetry run, pdm run).
 import { isKnown, programName, type Arg } from "../argv.js";
 import { scanOptions } from "../unwrap.js";
+import { scriptAsProgram } from "./interpreters.js";
 import type { Grammar, Reading } from "./types.js";
 
 export const python: Grammar = {
   programs: /^(python|pypy)(\d+(\.\d+)*)?$|^py$/,
   read(argv): Reading {
-    for (let i = 1; i < argv.length; i++) {
+    let i = 1;
+    for (; i < argv.length; i++) {
       const a = argv[i]!;
       if (!isKnown(a) || !a.startsWith("-") || a === "-") break;
-      if (a === "-c") return { forms: [[...argv]] };
+      // `-c CODE` (also bundled, `-Ic CODE`): the command lines it runs are in its string literals.
+      const c = /^-[bBdEhiIOPqsSuvVx]*c(.*)$/s.exec(a);
+      if (c) {
+        const code = c[1] !== "" ? c[1]! : argv[i + 1];
+        return { forms: [[...argv]], strings: code === undefined ? [] : [{ code, via: "python -c" }] };
+      }
       const m = /^-[bBdEhiIOPqsSuvVx]*m(.*)$/.exec(a);
       if (m) {
         const module = m[1] !== "" ? m[1]! : argv[++i];
@@ -20,7 +27,9 @@ export const python: Grammar = {
       }
       if (a === "-W" || a === "-X" || a === "--check-hash-based-pycs") i++;
     }
-    return { forms: [[...argv]] };
+    // No script: the program comes from standard input (`python3 <<'EOF'`, `python3 -`).
+    if (i >= argv.length || argv[i] === "-") return { forms: [[...argv]], stdin: { via: "python reading its code from standard input", language: "strings" } };
+    return { forms: [[...argv]], reads: [{ path: argv[i]!, language: "strings" }], runs: [scriptAsProgram(argv[i]!, argv.slice(i + 1))] };
   },
 };
 

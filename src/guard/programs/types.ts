@@ -18,6 +18,18 @@ export interface Reading {
    * matches them, so a tripwire's one definition stops the call in the hook as well as on the wire.
    */
   requests?: WireRequest[];
+  /**
+   * String literals in code the guard does not read (an interpreter's `-e` code): any of them may
+   * be a command line the code runs. A tripwire found in one is denied; a string that is no
+   * command line is no reason to fail closed, but code the guard cannot see at all is.
+   */
+  strings?: { code: Arg; via: string }[];
+  /** It reads its program from standard input, in this language (`node <<'EOF'`). */
+  stdin?: { via: string; language: "strings" | "make" };
+  /** Files whose text it runs, in this language (`make` reads Makefile): read when the line wrote them. */
+  reads?: { path: Arg; language: "strings" | "make" }[];
+  /** Files it writes (`git checkout -- FILE`): checked against the protected files. */
+  writes?: Arg[];
   /** Why the grammar cannot read the invocation: the analyser then denies (fails closed). */
   unreadable?: string;
 }

@@ -38,6 +38,12 @@ function readCall(input: unknown): GuardRequest {
     }
     throw new Error("a shell call without a command");
   }
+  if (tool === "write_stdin" && typeof args.chars === "string") {
+    // Unified exec's keystrokes into a running session (`bash` started by one call, `git push -f\n`
+    // typed by the next): read as the command line they are. Whether 0.171 runs PreToolUse for this
+    // tool was not seen in a run; reading it costs nothing when it does not.
+    return { kind: "command", command: args.chars };
+  }
   if (tool === "apply_patch") {
     const patch = typeof command === "string" ? command : typeof args.patch === "string" ? args.patch : typeof args.input === "string" ? args.input : undefined;
     if (patch === undefined) throw new Error("apply_patch without its patch");

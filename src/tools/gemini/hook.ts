@@ -4,6 +4,7 @@
 // (run_shell_command, write_file, replace, ...) and `tool_input`; exit code 2 blocks, stderr is the
 // reason (Claude's JSON answer does not block Gemini). System settings (/etc/gemini-cli/) override
 // the user's and the workspace's.
+import { resolve } from "node:path";
 import type { GuardRequest, HookAnswer, ToolHook } from "../types.js";
 import { geminiFileAccess } from "./secret-access.js";
 import { withHookCwd } from "../hook-cwd.js";
@@ -22,7 +23,12 @@ export function hookSettings(command: string): Record<string, unknown> {
 }
 
 function read(input: unknown): GuardRequest {
-  return withHookCwd(input, readCall(input));
+  const request = withHookCwd(input, readCall(input));
+  // run_shell_command's `dir_path` is the folder the command runs in (0.61: resolved against the
+  // project folder), so relative paths in the command are that folder's.
+  const dir = ((input ?? {}) as { tool_input?: { dir_path?: unknown } }).tool_input?.dir_path;
+  if (request.kind !== "command" || typeof dir !== "string" || dir === "") return request;
+  return { ...request, cwd: resolve(request.cwd ?? process.cwd(), dir) };
 }
 
 function readCall(input: unknown): GuardRequest {

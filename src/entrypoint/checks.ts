@@ -5,12 +5,12 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
-import { realCredentials } from "./credentials.js";
+import { credentialFiles, realCredentials } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
-import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
+import { heldCapabilities, hostMounts, hostNamespaces, hostPidNamespace, noNewPrivileges, parseMountinfo, privilegedSignals, rootGroup, seccompOff } from "./kernel.js";
 import { notAPod, proxyProblem, serviceAccountTokens } from "./cluster.js";
 import { directNetworkSignals } from "./network.js";
-import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
+import { engineFromAnswer, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, scanMounts, socketFindings, type DirEntry, type SocketAnswer, type SocketScanIo } from "./sockets.js";
 
 /**
  * Most specific first: when several apply, the first is the one reported (`--privileged` also drops
@@ -19,7 +19,10 @@ import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEU
 export const REFUSAL_CODES = [
   "E_PRIVILEGED",
   "E_HOST_PID",
+  "E_HOST_NAMESPACE",
+  "E_HOST_MOUNT",
   "E_ROOT",
+  "E_SETUID",
   "E_CAPABILITIES",
   "E_SECCOMP",
   "E_CONTAINER_SOCKET",
@@ -59,29 +62,50 @@ function attempt<T>(fn: () => T): T | undefined {
   }
 }
 
-function kindOf(stats: { isDirectory(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): DirEntry["kind"] {
+interface Kinds {
+  isDirectory(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isFile(): boolean;
+}
+
+/** `mode` is known only from a stat (a Dirent has none): then a set-ID regular file is "setid". */
+function kindOf(stats: Kinds, mode?: number): DirEntry["kind"] {
   if (stats.isDirectory()) return "dir";
   if (stats.isSocket()) return "socket";
-  return stats.isCharacterDevice() || stats.isBlockDevice() ? "device" : "other";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "device";
+  return stats.isFile() && mode !== undefined && (mode & 0o6000) !== 0 ? "setid" : "other";
+}
+
+function direntKind(dir: string, d: Kinds & { name: string }, modes: boolean): DirEntry["kind"] {
+  if (!modes || !d.isFile()) return kindOf(d);
+  const stats = attempt(() => lstatSync(`${dir}/${d.name}`));
+  return stats === undefined ? "other" : kindOf(stats, stats.mode);
 }
 
 /**
  * node:net is required only when there is a socket to probe: most starts have none. A require, not
  * import(): in the CommonJS bundle import() would start Node's ESM loader first.
  */
-function probe(path: string): Promise<string | undefined> {
+function probe(path: string): Promise<SocketAnswer> {
   const { connect } = createRequire(import.meta.url)("node:net") as typeof import("node:net");
   return new Promise((resolve) => {
     let answer = "";
+    let listening = false;
     const socket = connect(path);
     const done = () => {
       clearTimeout(timer);
       socket.destroy();
-      resolve(engineFromAnswer(answer));
+      const engine = engineFromAnswer(answer);
+      resolve(engine === undefined ? { listening } : { listening, engine });
     };
     const timer = setTimeout(done, PROBE_TIMEOUT_MS);
     socket.setEncoding("latin1");
-    socket.on("connect", () => socket.write(PING_REQUEST));
+    socket.on("connect", () => {
+      listening = true;
+      socket.write(PING_REQUEST);
+    });
     socket.on("data", (chunk: string) => {
       answer += chunk;
       if (answer.includes("\r\n\r\n") || answer.length > 8192) done();
@@ -104,9 +128,12 @@ export const realEnvironment = (root = ""): Environment => ({
   ownerUid: (path) => attempt(() => statSync(root + path).uid),
   readLink: (path) => attempt(() => readlinkSync(root + path)),
   sha256: (path) => attempt(() => createHash("sha256").update(readFileSync(root + path)).digest("hex")),
-  kindOf: (path) => attempt(() => kindOf(lstatSync(root + path))),
-  listDir: (path) => attempt(() => readdirSync(root + path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: kindOf(d) }))),
-  probeEngine: (path) => probe(root + path),
+  kindOf: (path) => attempt(() => {
+    const stats = lstatSync(root + path);
+    return kindOf(stats, stats.mode);
+  }),
+  listDir: (path, modes = false) => attempt(() => readdirSync(root + path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: direntKind(root + path, d, modes) }))),
+  probeSocket: (path) => probe(root + path),
 });
 
 function canWrite(path: string): boolean {
@@ -136,6 +163,11 @@ function kernelRefusals(e: Environment): Refusal[] {
   }
   const hostPid = hostPidNamespace(e.readLink("/proc/self/ns/pid"), e.readLink("/proc/self/ns/mnt"), e.readLink("/proc/1/ns/mnt"));
   if (hostPid !== undefined) found.push({ code: "E_HOST_PID", reason: `the host's PID namespace (--pid host): ${hostPid}` });
+  const namespaces = hostNamespaces(e.readLink);
+  if (namespaces.length > 0) found.push({ code: "E_HOST_NAMESPACE", reason: `${namespaces.join("; ")}: the agent would share it with the host's processes` });
+  const mounts = hostMounts(e.readText("/proc/self/mountinfo"), e.listDir);
+  if (mounts.length > 0) found.push({ code: "E_HOST_MOUNT", reason: `${mounts.join("; ")}: the agent would read (and write, as its uid) the host through it` });
+  if (rootGroup(status)) found.push({ code: "E_ROOT", reason: "running with the root group (gid 0, --user N:0 or --group-add 0); the agent runs as the unprivileged agent user and group" });
   return found;
 }
 
@@ -173,7 +205,8 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   }
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
-  const credentials = realCredentials(e.env);
+  const home = e.env.HOME !== undefined && e.env.HOME.startsWith("/") ? e.env.HOME : spec.user.home;
+  const credentials = [...realCredentials(e.env), ...credentialFiles(home, e.readText)];
   if (credentials.length > 0) {
     found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
   }
@@ -197,7 +230,16 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
       if (proxy !== undefined) found.push({ code: "E_PROXY_UNSET", reason: proxy });
     }
   }
-  const engine = await engineReachable(e.env, e);
-  if (engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: engine });
+  // Set-ID files only count while no_new_privs is off: with it, the kernel ignores the bits.
+  const scan = scanMounts(e, !noNewPrivileges(e.readText("/proc/self/status")));
+  if (scan.setid.length > 0) {
+    const shown = scan.setid.slice(0, 3).join(", ") + (scan.setid.length > 3 ? `, ${scan.setid.length - 3} more` : "");
+    found.push({ code: "E_SETUID", reason: `a set-user-ID or set-group-ID file is mounted where the kernel honours it (${shown}) and no_new_privs is off: the agent could run it as its owner (root); start with --security-opt no-new-privileges, or mount it nosuid` });
+  }
+  const sockets = await socketFindings(e.env, e, scan.sockets);
+  if (sockets.engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: sockets.engine });
+  if (spec.network !== "direct" && sockets.listening.length > 0) {
+    found.push({ code: "E_NETWORK_DIRECT", reason: `a mounted unix socket accepts connections (${sockets.listening.slice(0, 3).join(", ")}): a way out past the gateway (a relay, a proxy, an ssh agent); profile ${spec.profile} routes through the gateway, so mount no sockets` });
+  }
   return found.sort((a, b) => REFUSAL_CODES.indexOf(a.code) - REFUSAL_CODES.indexOf(b.code));
 }

@@ -4,8 +4,8 @@
 // tool named on purpose, which it only does after the checks). The plain and the hardened starts are
 // not refused. The image is the one `perimeter bake --profile autonomous` makes (no fake model needed).
 import { execa, type ResultPromise } from "execa";
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { chmodSync, chownSync, copyFileSync, linkSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRefusal } from "../../src/entrypoint/record.js";
@@ -56,6 +56,14 @@ async function refusedWithControl(bad: RunContainerOptions, control: RunContaine
   expect(refused.exitCode, refused.lines.join("\n")).toBe(64);
   expect(refused.lines, refused.lines.join("\n")).toHaveLength(1);
   return refused;
+}
+
+/** A unix socket file nothing listens on. */
+async function deadSocket(path: string): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(`${path}.live`, resolve));
+  linkSync(`${path}.live`, path);
+  await new Promise((resolve) => server.close(resolve));
 }
 
 beforeAll(async () => {
@@ -180,7 +188,6 @@ describe("the entrypoint refuses, each with a control", () => {
 describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or inside a mounted folder", () => {
   let engine: ResultPromise | undefined;
   let dir: string;
-  let silent: Server;
 
   beforeAll(async () => {
     dir = scratchDir("walls-engine");
@@ -202,14 +209,14 @@ describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or insi
     }
     // Whoever mounts an engine socket for the agent makes it usable by the agent's uid.
     chmodSync(sock, 0o666);
-    // A socket that is no engine (an ssh agent, say), for the control.
-    silent = createServer((c) => c.end());
-    await new Promise<void>((resolve) => silent.listen(join(dir, "plain", "project", "deep", "agent.sock"), resolve));
+    // A socket that is no engine and no listener (a stale one), for the control: a listening one is a
+    // way out past the gateway under this profile (E_NETWORK_DIRECT, below). A hard link keeps the
+    // socket file when its listener closes (Node unlinks the path it listened on).
+    await deadSocket(join(dir, "plain", "project", "deep", "agent.sock"));
     chownSync(join(dir, "plain"), 1000, 1000);
   }, 60_000);
 
   afterAll(async () => {
-    silent?.close();
     if (engine?.pid !== undefined) process.kill(engine.pid, "SIGTERM");
     await engine;
   });
@@ -236,6 +243,107 @@ describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or insi
     const r = await refusedWithControl({ volumes: [`${join(dir, "ws")}:/work`] }, { volumes: [`${join(dir, "plain")}:/work`] });
     expect(r.code).toBe("E_CONTAINER_SOCKET");
     expect(r.lines[0]).toContain("/work/project/deep/engine.sock, answered as Libpod");
+  });
+});
+
+// Starts an attacker's pass got past every check before these refusals existed. Each proves the way
+// around is real where that is cheap (the agent's uid, the entrypoint replaced by a shell) and has
+// the one-flag control.
+describe("the attacker's pass: starts that were no wall", () => {
+  let dir: string;
+  let upstream: Server;
+  let relay: Server;
+
+  beforeAll(async () => {
+    dir = scratchDir("walls-attack");
+    chmodSync(dir, 0o755);
+    // A set-user-ID root copy of id(1), as a folder from the host could hold one.
+    mkdirSync(join(dir, "tools"));
+    copyFileSync("/usr/bin/id", join(dir, "tools", "id"));
+    chownSync(join(dir, "tools", "id"), 0, 0);
+    chmodSync(join(dir, "tools", "id"), 0o4755);
+    // A unix socket that relays to a loopback "upstream": a way out for a container with no network.
+    upstream = createServer((c) => c.end("upstream reached\n"));
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const port = (upstream.address() as { port: number }).port;
+    mkdirSync(join(dir, "live"));
+    mkdirSync(join(dir, "dead"));
+    relay = createServer((c) => c.pipe(createConnection(port, "127.0.0.1")).pipe(c));
+    await new Promise<void>((resolve) => relay.listen(join(dir, "live", "out.sock"), resolve));
+    chmodSync(join(dir, "live", "out.sock"), 0o666);
+    await deadSocket(join(dir, "dead", "out.sock"));
+  });
+
+  afterAll(() => {
+    relay?.close();
+    upstream?.close();
+  });
+
+  const shell = (script: string, opts: RunContainerOptions = {}) =>
+    pool(() => runContainer(image.ref, { entrypoint: ["sh", "-c"], args: [script], ...opts }));
+
+  it("a set-user-ID file in a mounted folder without no-new-privileges (the agent became root): E_SETUID", async () => {
+    const volume = `${join(dir, "tools")}:/opt/tools`;
+    const [attack, r] = await Promise.all([
+      shell("/opt/tools/id -u", { volumes: [volume] }),
+      refusedWithControl({ volumes: [volume] }, { volumes: [volume], extraArgs: ["--security-opt", "no-new-privileges"] }),
+    ]);
+    expect(attack.stdout.trim(), attack.stderr).toBe("0");
+    expect(r.code).toBe("E_SETUID");
+    expect(r.lines[0]).toContain("/opt/tools/id");
+  });
+
+  it("a mounted socket that relays out, with --network none (the agent reached the upstream): E_NETWORK_DIRECT", async () => {
+    const reach = `node -e 'require("net").connect("/run/out/out.sock").on("data", (d) => process.stdout.write(d))'`;
+    const [attack, r] = await Promise.all([
+      shell(reach, { volumes: [`${join(dir, "live")}:/run/out`] }),
+      refusedWithControl({ volumes: [`${join(dir, "live")}:/run/out`] }, { volumes: [`${join(dir, "dead")}:/run/out`] }),
+    ]);
+    expect(attack.stdout).toContain("upstream reached");
+    expect(r.code).toBe("E_NETWORK_DIRECT");
+    expect(r.lines[0]).toContain("a mounted unix socket accepts connections (/run/out/out.sock)");
+  });
+
+  it("the host's /proc mounted elsewhere (the agent read the host's processes): E_HOST_MOUNT; the host's root: E_HOST_MOUNT among the reasons", async () => {
+    const [attack, proc, root] = await Promise.all([
+      shell("cat /hostproc/1/comm", { volumes: ["/proc:/hostproc:ro"] }),
+      refusedWithControl({ volumes: ["/proc:/hostproc:ro"] }),
+      refusedWithControl({ volumes: ["/:/mnt/host:ro"] }),
+    ]);
+    expect(attack.stdout.trim()).not.toBe("tini");
+    expect(proc.code).toBe("E_HOST_MOUNT");
+    expect(proc.lines[0]).toContain("the host's /proc (proc) is mounted at /hostproc");
+    // The host's own mounts come along (its cgroups, writable: E_PRIVILEGED first on most hosts).
+    expect(root.lines[0]).toMatch(/an operating system's root file system is mounted at \/mnt\/host|E_HOST_MOUNT/);
+  });
+
+  it("--systemd=always (a writable cgroup hierarchy): E_PRIVILEGED; --user 1000:0 and --group-add 0: E_ROOT", async () => {
+    const [systemd, group, added] = await Promise.all([
+      refusedWithControl({ extraArgs: ["--systemd=always"] }),
+      start({ user: "1000:0" }),
+      start({ extraArgs: ["--group-add", "0"] }),
+    ]);
+    expect(systemd.code).toBe("E_PRIVILEGED");
+    expect(systemd.lines[0]).toContain("a cgroup hierarchy is mounted writable");
+    // Control for both: the plain start (no false refusals, above) and --user 1000:1000 (hardened).
+    for (const r of [group, added]) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_ROOT" });
+    expect(group.lines[0]).toContain("root group");
+  });
+
+  // The host's namespaces are told by the kernel's fixed inodes of the initial ones: a host that is
+  // itself a container (its namespaces not the initial ones) cannot be told (README, limits).
+  const hostIsInitial = (() => {
+    try {
+      return readlinkSync("/proc/self/ns/ipc") === "ipc:[4026531839]";
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hostIsInitial)("--ipc host and --uts host: E_HOST_NAMESPACE", async () => {
+    const [ipc, uts] = await Promise.all([refusedWithControl({ extraArgs: ["--ipc", "host"] }), start({ extraArgs: ["--uts", "host"] })]);
+    expect(ipc.code).toBe("E_HOST_NAMESPACE");
+    expect(ipc.lines[0]).toContain("IPC namespace");
+    expect(uts, uts.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_HOST_NAMESPACE" });
   });
 });
 

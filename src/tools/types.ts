@@ -65,9 +65,15 @@ export interface Expression {
   missing: { variant: string; reason: string }[];
 }
 
-/** The command that starts a tool in the agent image; the prompt is appended as the last argument. */
+/**
+ * The command that starts a tool in the agent image. The prompt is the user's text and may start
+ * with `-`: it must never be read as an option (a prompt `--settings=...` or `-c key=value` would
+ * reconfigure the agent). So either argv ends with `--` and the prompt follows it, or
+ * `promptOption` names the option whose value the prompt is, passed as one `OPTION=PROMPT` argument.
+ */
 export interface LaunchSpec {
   argv: string[];
+  promptOption?: string;
 }
 
 /** What `perimeter run` must know to start a tool unattended behind the gateway. */

@@ -13,6 +13,7 @@ import {
   AGENT_NETWORK,
   bakeWithCli,
   buildAgentImage,
+  clientEnv,
   ensureAgentNetwork,
   ensureDist,
   limiter,
@@ -96,6 +97,32 @@ describe("a hardened start runs a real agent to the end", () => {
       expect(r.stderr).not.toMatch(/refused/);
       expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
       expect(home.ran()).toContain(PROBE);
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+// The prompt is the user's text (often from an issue): `--settings=...` or `-c key=value` as a prompt
+// must not reconfigure the agent. Each real CLI gets `--version` as its prompt and sends it to the
+// model as text; the control is the launch the image had before (the prompt as a bare argument, or
+// after gemini's -p), which the CLI reads as its own --version.
+describe("a prompt that starts with - is text for the model, never the tool's options", () => {
+  it.each([["claude"], ["codex"], ["gemini"]] as const)("%s", async (tool) => {
+    const model = await startRelayedModel(image, { commands: [PROBE] });
+    try {
+      const home = makeAgentHome(image.spec, model);
+      const launch = image.spec.tools[tool];
+      const before = launch.promptOption !== undefined ? [...launch.argv, launch.promptOption] : launch.argv.slice(0, -1);
+      expect(launch.promptOption !== undefined || launch.argv.at(-1) === "--", "the launch keeps the prompt from being options").toBe(true);
+      const [r, control] = await Promise.all([
+        pool(() => runThroughEntrypoint(image, tool, { home, model, prompt: "--version" })),
+        pool(() => runContainer(image.ref, { network: AGENT_NETWORK, entrypoint: before, args: ["--version"], volumes: [home.volume], env: clientEnv(tool, model) })),
+      ]);
+      expect(control.stdout, control.stderr.slice(-1000)).toContain(launch.version);
+      expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
+      expect(r.stdout, r.stderr.slice(-2000)).not.toContain(launch.version);
+      expect(JSON.stringify(model.requests.map((q) => q.body))).toContain("--version");
     } finally {
       await model.close();
     }

@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { realEnvironment, refusals, type Environment, type RefusalCode } from "../../src/entrypoint/checks.js";
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
 import { parseRecords, parseRefusal, RECORD_PREFIX, stderrLines } from "../../src/entrypoint/record.js";
-import { runTool } from "../../src/entrypoint/run.js";
+import { promptArguments, runTool } from "../../src/entrypoint/run.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { startGate } from "../../src/entrypoint/start-gate.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
@@ -766,6 +768,37 @@ describe("runTool", () => {
     const s = spec({ tools: { ...spec().tools, gemini: { argv: ["node", "-e", script, "first-arg"], package: "g", version: "1" } } });
     expect((await recorded(s, { tool: "gemini", prompt: "a prompt with spaces" })).code).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(["first-arg", "a prompt with spaces"]);
+  });
+
+  it("a prompt that starts with - is never an option: after the launch's --, or as the value of its promptOption in one argument", async () => {
+    const dir = tempDir("perimeter-run-");
+    const out = join(dir, "argv.json");
+    // A script file, so node itself reads no option after it.
+    writeFileSync(join(dir, "argv.cjs"), `require("fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(2)))`);
+    const prompt = "--settings=/work/evil.json";
+    const tools = spec().tools;
+    const ended = spec({ tools: { ...tools, claude: { argv: ["node", join(dir, "argv.cjs"), "-p", "--"], package: "c", version: "1" } } });
+    expect((await recorded(ended, { tool: "claude", prompt })).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(["-p", "--", prompt]);
+    const valued = spec({ tools: { ...tools, gemini: { argv: ["node", join(dir, "argv.cjs"), "--approval-mode", "yolo"], promptOption: "--prompt", package: "g", version: "1" } } });
+    expect((await recorded(valued, { tool: "gemini", prompt })).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(["--approval-mode", "yolo", `--prompt=${prompt}`]);
+    // A launch with neither (a spec from before) refuses such a prompt before anything starts; an
+    // ordinary prompt still runs (control).
+    const bare = spec({ tools: { ...tools, codex: { argv: ["node", join(dir, "argv.cjs"), "exec"], package: "x", version: "1" } } });
+    expect(parseRequest(bare, ["codex", prompt], {})).toMatch(/starts with "-".*read the prompt as its options/);
+    expect(parseRequest(bare, ["codex", "fix the bug"], {})).toEqual({ tool: "codex", prompt: "fix the bug" });
+    expect((await recorded(bare, { tool: "codex", prompt })).code).toBe(64);
+  });
+
+  it("every tool's launch, in every image profile, keeps the prompt from being options", () => {
+    for (const name of ["autonomous", "ci"]) {
+      const profile = loadProfile(name);
+      for (const tool of TOOLS) {
+        const launch = tool.launch(profile);
+        expect(promptArguments(launch, "--dangerous"), `${tool.id} in ${name}`).toBeDefined();
+      }
+    }
   });
 
   it("returns 127 when the tool cannot be started", async () => {

@@ -191,6 +191,8 @@ export const claude: AgentTool = {
       "--dangerously-skip-permissions",
       ...(profile.posture.output === "json" ? ["--output-format", "json"] : []),
       "-p",
+      // The prompt is positional: after this, nothing is an option (LaunchSpec).
+      "--",
     ],
   }),
   run: {

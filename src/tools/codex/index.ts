@@ -262,6 +262,8 @@ export const codex: AgentTool = {
       "--dangerously-bypass-approvals-and-sandbox",
       "--skip-git-repo-check",
       ...(profile.posture.output === "json" ? ["--json"] : []),
+      // The prompt is positional: after this, nothing is an option (LaunchSpec).
+      "--",
     ],
   }),
   run: {

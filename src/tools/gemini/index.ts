@@ -234,7 +234,9 @@ export const gemini: AgentTool = {
   otherBypassSources,
   hook: geminiHook,
   launch: (profile) => ({
-    argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
+    argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : [])],
+    // `-p -- PROMPT` leaves -p without its value; `--prompt=PROMPT` is one argument whatever it starts with.
+    promptOption: "--prompt",
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

@@ -5,7 +5,7 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
-import { credentialFiles, realCredentials } from "./credentials.js";
+import { credentialFiles, realCredentials, secretFiles } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
 import { heldCapabilities, hostMounts, hostNamespaces, hostPidNamespace, noNewPrivileges, parseMountinfo, privilegedSignals, rootGroup, seccompOff } from "./kernel.js";
 import { notAPod, proxyProblem, serviceAccountTokens } from "./cluster.js";
@@ -206,9 +206,9 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
   const home = e.env.HOME !== undefined && e.env.HOME.startsWith("/") ? e.env.HOME : spec.user.home;
-  const credentials = [...realCredentials(e.env), ...credentialFiles(home, e.readText)];
+  const credentials = [...realCredentials(e.env), ...credentialFiles(home, e.readText), ...secretFiles(e.listDir, e.readText)];
   if (credentials.length > 0) {
-    found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
+    found.push({ code: "E_CREDENTIAL", reason: `a real credential is within the agent's reach, in its environment or a credential file (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
   }
   const tokens = serviceAccountTokens(e.exists, e.readText("/proc/self/mountinfo"));
   if (tokens.length > 0) {

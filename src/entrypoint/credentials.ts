@@ -72,3 +72,16 @@ export function credentialFiles(home: string, readText: (path: string) => string
   }
   return found;
 }
+
+/** Where `--secret` (podman, docker) and compose put secrets: one file per secret. */
+export const SECRETS_DIR = "/run/secrets";
+
+/** `/run/secrets/NAME (issuer)` for each secret file there that holds a real key (the first 64 files). */
+export function secretFiles(listDir: (path: string) => readonly { name: string; kind: string }[] | undefined, readText: (path: string) => string | undefined): string[] {
+  const found: string[] = [];
+  for (const entry of (listDir(SECRETS_DIR) ?? []).filter((e) => e.kind === "other").slice(0, 64)) {
+    const issuer = issuerIn(readText(`${SECRETS_DIR}/${entry.name}`)?.slice(0, 65_536) ?? "");
+    if (issuer !== undefined) found.push(`${SECRETS_DIR}/${entry.name} (${issuer})`);
+  }
+  return found;
+}

@@ -546,6 +546,15 @@ describe("refusals the attacker's pass added", () => {
     };
     expect(await codes(fakeEnvironment({ files: fine }))).toEqual([]);
   });
+
+  it("E_CREDENTIAL for a real key in a secret file (--secret puts it in /run/secrets)", async () => {
+    const dirs = { "/run/secrets": [{ name: "anthropic", kind: "other" as const }, { name: "kubernetes.io", kind: "dir" as const }] };
+    const found = await only(fakeEnvironment({ dirs, files: { "/run/secrets/anthropic": `sk-ant-api03-${"g".repeat(40)}\n` } }));
+    expect(found.codes).toEqual(["E_CREDENTIAL"]);
+    expect(found.reason).toContain("/run/secrets/anthropic (Anthropic API key)");
+    // Control: a secret file that holds a placeholder.
+    expect(await codes(fakeEnvironment({ dirs, files: { "/run/secrets/anthropic": "perimeter-placeholder\n" } }))).toEqual([]);
+  });
 });
 
 describe("the Kubernetes variant (a spec baked with egressWall orchestrator)", () => {

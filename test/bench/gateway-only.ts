@@ -1,4 +1,4 @@
-// Cases 6a-6c of `npm run bench` on their own (`npx tsx test/bench/gateway-only.ts`), for working on
+// Cases 6a-6d of `npm run bench` on their own (`npx tsx test/bench/gateway-only.ts`), for working on
 // the gateway: prints the lines and the load averages, and leaves the README alone. GW_BENCH_CLI
 // names another build's dist/perimeter.cjs, to compare two builds under the same load.
 import { mkdtempSync, rmSync } from "node:fs";

@@ -10,7 +10,7 @@
 //   4. the image's entrypoint starting `node -e 0` (its fixed cost)                      vs `node -e 0` alone
 //   4a-c. the entrypoint starting each pinned agent, up to its first model request       vs the agent alone
 //   5. rulesync generate (Claude Code + Codex, permissions) for the same lists           vs case 1
-//   6a-c. perimeter gateway: 200 MB tunnelled vs squid, intercepted vs direct, added latency (gateway.ts)
+//   6a-d. perimeter gateway: 200 MB tunnelled vs squid, intercepted vs direct, added latency, HAProxy re-encrypting as the floor (gateway.ts)
 //   7. one guard-hook decision (`perimeter hook claude`, a tripwire command on stdin)    vs `node -e 0`
 //
 // `tsx test/bench/run.ts --cases 1,2,3,7` runs only those cases (a case's number without its

@@ -5,13 +5,11 @@
 // takes its id first, with a lock file created exclusively; a lock whose launcher is gone is taken over.
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import { isStale } from "./cleanup.js";
+import { lockPath } from "./staging.js";
 
-export function lockPath(runId: string, dir: string = tmpdir()): string {
-  return join(dir, `perimeter-run-${runId}.lock`);
-}
+export { lockPath };
 
 /** Takes the run id for this launcher (`host:pid`); returns the release. Throws when a live run holds it. */
 export function takeRunLock(runId: string, launcher: string, dir: string = tmpdir()): () => void {

@@ -1,14 +1,16 @@
 // Two runs with one --run-id: the second must not start, or its cleanup would remove the first's
 // containers, network, volumes and staged credentials, all named after the id (src/run/lock.ts).
 import { execa } from "execa";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runRequestFrom } from "../../src/cli/commands/run.js";
+import { sweepStaleStaging } from "../../src/run/cleanup.js";
 import { executeRun } from "../../src/run/execute.js";
 import { lockPath, takeRunLock } from "../../src/run/lock.js";
 import { planRun } from "../../src/run/plan.js";
+import { stagingDir } from "../../src/run/staging.js";
 import { tempDir } from "./helpers.js";
 
 const me = `${hostname()}:${process.pid}`;
@@ -33,6 +35,22 @@ describe("one launcher per run id", () => {
     const release = takeRunLock("run-3", me, dir);
     release();
     expect(existsSync(lockPath("run-3", dir))).toBe(false);
+  });
+
+  it("--cleanup's sweep removes a killed launcher's staged files (credential copies) and lock; a live run's stay", async () => {
+    const dir = tempDir();
+    const gone = execa("true");
+    await gone;
+    for (const [runId, holder] of [["dead-run", `${hostname()}:${gone.pid}`], ["live-run", me]] as const) {
+      mkdirSync(join(stagingDir(runId, dir), "credentials"), { recursive: true });
+      writeFileSync(join(stagingDir(runId, dir), "credentials", "0-key"), "sk-ant-...");
+      writeFileSync(lockPath(runId, dir), holder);
+    }
+    expect(sweepStaleStaging(dir)).toEqual(["staged files of run dead-run"]);
+    expect(existsSync(stagingDir("dead-run", dir))).toBe(false);
+    expect(existsSync(lockPath("dead-run", dir))).toBe(false);
+    expect(existsSync(join(stagingDir("live-run", dir), "credentials", "0-key"))).toBe(true);
+    expect(existsSync(lockPath("live-run", dir))).toBe(true);
   });
 
   it("executeRun refuses before it writes or runs anything when a live run holds the id", async () => {

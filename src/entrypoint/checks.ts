@@ -162,7 +162,7 @@ function kernelRefusals(e: Environment): Refusal[] {
     found.push({ code: "E_CAPABILITIES", reason: `the agent holds capabilities (${caps.join(", ")}); start it with --cap-drop ALL and no --cap-add` });
   }
   const hostPid = hostPidNamespace(e.readLink("/proc/self/ns/pid"), e.readLink("/proc/self/ns/mnt"), e.readLink("/proc/1/ns/mnt"));
-  if (hostPid !== undefined) found.push({ code: "E_HOST_PID", reason: `the host's PID namespace (--pid host): ${hostPid}` });
+  if (hostPid !== undefined) found.push({ code: "E_HOST_PID", reason: `a PID namespace not its own (--pid host, or --pid container:NAME, which shares another container's processes): ${hostPid}` });
   const namespaces = hostNamespaces(e.readLink);
   if (namespaces.length > 0) found.push({ code: "E_HOST_NAMESPACE", reason: `${namespaces.join("; ")}: the agent would share it with the host's processes` });
   const mounts = hostMounts(e.readText("/proc/self/mountinfo"), e.listDir);

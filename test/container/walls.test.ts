@@ -357,6 +357,25 @@ describe("the attacker's pass: starts that were no wall", () => {
     expect(group.lines[0]).toContain("root group");
   });
 
+  it("--pid container:NAME (another container's processes): E_HOST_PID", async () => {
+    const other = `${IMAGE_NAME}-pidshare-${process.pid}`;
+    await podman(["run", "-d", "--rm", "--name", other, "--network", "none", "--entrypoint", "sleep", image.ref, "120"]);
+    try {
+      const r = await refusedWithControl({ extraArgs: ["--pid", `container:${other}`] });
+      expect(r.code).toBe("E_HOST_PID");
+      expect(r.lines[0]).toContain("--pid container:NAME");
+    } finally {
+      await podman(["rm", "--force", "--time", "0", other], { reject: false });
+    }
+  });
+
+  // A limit, not a wall (README): with --entrypoint no check runs. What the image holds on its own.
+  it("with the entrypoint replaced, the image still gives uid 1000, read-only policy and no set-ID file", async () => {
+    const policy = image.spec.policyFiles.join(" ");
+    const r = await shell(`id -u; id -G; for f in ${policy}; do test -w "$f" && echo "writable $f"; done; find / -xdev -perm /6000 -type f 2>/dev/null; echo end`, { extraArgs: ["--security-opt", "no-new-privileges"] });
+    expect(r.stdout.trim().split("\n"), r.stderr).toEqual(["1000", "1000", "end"]);
+  });
+
   // The host's namespaces are told by the kernel's fixed inodes of the initial ones: a host that is
   // itself a container (its namespaces not the initial ones) cannot be told (README, limits).
   const hostIsInitial = (() => {

@@ -9,6 +9,7 @@ import { credentialFiles, realCredentials, secretFiles } from "./credentials.js"
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
 import { heldCapabilities, hostMounts, hostNamespaces, hostPidNamespace, noNewPrivileges, parseMountinfo, privilegedSignals, rootGroup, seccompOff } from "./kernel.js";
 import { notAPod, proxyProblem, serviceAccountTokens } from "./cluster.js";
+import { policyVariables } from "./environment.js";
 import { directNetworkSignals } from "./network.js";
 import { engineFromAnswer, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, scanMounts, socketFindings, type DirEntry, type SocketAnswer, type SocketScanIo } from "./sockets.js";
 
@@ -31,6 +32,7 @@ export const REFUSAL_CODES = [
   "E_CREDENTIAL",
   "E_SERVICE_ACCOUNT_TOKEN",
   "E_POLICY_TAMPERED",
+  "E_POLICY_ENV",
   "E_POLICY_MISSING",
   "E_POLICY_WRITABLE",
   "E_SANDBOX_FLAG",
@@ -186,6 +188,9 @@ function policyRefusals(spec: ImageSpec, e: Environment, digests: PolicyDigests 
       found.push({ code: "E_POLICY_TAMPERED", reason: `${added.join(", ")} is mounted into a policy folder; the tools read every file there` });
     }
   }
+  const toolVariables = Object.values(spec.tools).flatMap((t) => t.policyEnv ?? []);
+  const variables = policyVariables(e.env, toolVariables, e);
+  if (variables.length > 0) found.push({ code: "E_POLICY_ENV", reason: `the environment undoes the baked policy: ${variables.join("; ")}` });
   const files = [...new Set([...spec.policyFiles, ...Object.keys(digests ?? {})])].sort();
   for (const file of files) {
     if (!e.exists(file)) {

@@ -50,7 +50,7 @@ export interface ImageSpec {
    */
   egressWall?: EgressWall;
   /** Each tool's launch command (LaunchSpec: how the prompt is kept from being read as options). */
-  tools: Record<ToolId, { argv: string[]; promptOption?: string; package: string; version: string }>;
+  tools: Record<ToolId, { argv: string[]; promptOption?: string; policyEnv?: string[]; package: string; version: string }>;
 }
 
 /** The exact client versions, from the one place they are pinned. */
@@ -89,7 +89,16 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
         const version = versions[tool.npmPackage];
         if (version === undefined) throw new Error(`image/clients/package.json does not pin ${tool.npmPackage}`);
         const launch = tool.launch(profile);
-        return [tool.id, { argv: launch.argv, ...(launch.promptOption !== undefined ? { promptOption: launch.promptOption } : {}), package: tool.npmPackage, version }];
+        return [
+          tool.id,
+          {
+            argv: launch.argv,
+            ...(launch.promptOption !== undefined ? { promptOption: launch.promptOption } : {}),
+            ...(launch.policyEnv !== undefined ? { policyEnv: launch.policyEnv } : {}),
+            package: tool.npmPackage,
+            version,
+          },
+        ];
       }),
     ) as ImageSpec["tools"],
   };

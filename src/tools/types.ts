@@ -74,6 +74,12 @@ export interface Expression {
 export interface LaunchSpec {
   argv: string[];
   promptOption?: string;
+  /**
+   * Variables that, set when the container starts, make the tool read its system (policy) layer
+   * from another file than the one bake wrote and digested; the entrypoint refuses a start that sets
+   * one (E_POLICY_ENV).
+   */
+  policyEnv?: string[];
 }
 
 /** What `perimeter run` must know to start a tool unattended behind the gateway. */

@@ -369,6 +369,23 @@ describe("the attacker's pass: starts that were no wall", () => {
     }
   });
 
+  it("a PATH into the agent's home, NODE_OPTIONS --require or Gemini's system-settings variable (each undoes the guard hook): E_POLICY_ENV", async () => {
+    const imagePath = image.spec.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+    const path = `/home/agent/bin:${imagePath}`;
+    const [home, node, gemini, control] = await Promise.all([
+      start({ env: { AGENT_TOOL: "none-such", PATH: path } }),
+      // A module that loads (one that does not stops node itself, the entrypoint's included).
+      start({ env: { AGENT_TOOL: "none-such", NODE_OPTIONS: "--require node:os" } }),
+      start({ env: { AGENT_TOOL: "none-such", GEMINI_CLI_SYSTEM_SETTINGS_PATH: "/tmp/settings.json" } }),
+      // Control: the image's PATH given explicitly, and a NODE_OPTIONS that loads nothing.
+      start({ env: { AGENT_TOOL: "none-such", PATH: imagePath, NODE_OPTIONS: "--max-old-space-size=2048" } }),
+    ]);
+    for (const r of [home, node, gemini]) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_POLICY_ENV" });
+    expect(home.lines[0]).toContain('"/home/agent/bin"');
+    expect(gemini.lines[0]).toContain("GEMINI_CLI_SYSTEM_SETTINGS_PATH");
+    expect(control, control.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+  });
+
   // A limit, not a wall (README): with --entrypoint no check runs. What the image holds on its own.
   it("with the entrypoint replaced, the image still gives uid 1000, read-only policy and no set-ID file", async () => {
     const policy = image.spec.policyFiles.join(" ");

@@ -547,6 +547,31 @@ describe("refusals the attacker's pass added", () => {
     expect(await codes(fakeEnvironment({ files: fine }))).toEqual([]);
   });
 
+  it("E_POLICY_ENV for a variable that moves a tool's baked system settings, or loads code into the guard hook's node", async () => {
+    const withGemini = spec({ tools: { ...spec().tools, gemini: { ...spec().tools.gemini, policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] } } });
+    const cases: [string, NodeJS.ProcessEnv, string][] = [
+      ["gemini's system settings", { GEMINI_CLI_SYSTEM_SETTINGS_PATH: "/work/settings.json" }, "GEMINI_CLI_SYSTEM_SETTINGS_PATH moves a tool's baked system settings"],
+      ["NODE_OPTIONS --require", { NODE_OPTIONS: "--max-old-space-size=4096 --require /work/x.js" }, "NODE_OPTIONS loads code into every node process"],
+      ["NODE_OPTIONS --import=", { NODE_OPTIONS: "--import=/work/x.mjs" }, "NODE_OPTIONS loads code"],
+      ["LD_PRELOAD", { LD_PRELOAD: "/work/x.so" }, "LD_PRELOAD runs code in every process"],
+      ["BASH_ENV", { BASH_ENV: "/work/x.sh" }, "BASH_ENV runs code"],
+      ["PATH into the agent's home", { PATH: "/home/agent/bin:/usr/bin:/bin" }, 'PATH has entries the agent can write or that are relative ("/home/agent/bin")'],
+      ["PATH with the current folder", { PATH: "/usr/bin::/bin" }, 'relative ("")'],
+      ["PATH with a relative entry", { PATH: "node_modules/.bin:/usr/bin" }, '"node_modules/.bin"'],
+    ];
+    for (const [label, env, reason] of cases) {
+      const environment = fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...env }, existing: ["/home/agent", "/usr/bin", "/bin"], writable: ["/home/agent"] });
+      const found = await refusals(withGemini, environment, DIGESTS);
+      expect(found.map((r) => r.code), label).toEqual(["E_POLICY_ENV"]);
+      expect(found[0]!.reason, label).toContain(reason);
+    }
+    // Controls: the image's own PATH (root-owned folders, one missing under a root-owned parent), a
+    // NODE_OPTIONS that loads nothing, the tool's variable empty.
+    const fine = { PATH: "/usr/local/bin:/usr/bin:/bin", NODE_OPTIONS: "--max-old-space-size=4096", GEMINI_CLI_SYSTEM_SETTINGS_PATH: "" };
+    const environment = fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fine }, existing: ["/usr", "/usr/bin", "/bin", "/home/agent"], writable: ["/home/agent"] });
+    expect(await refusals(withGemini, environment, DIGESTS)).toEqual([]);
+  });
+
   it("E_CREDENTIAL for a real key in a secret file (--secret puts it in /run/secrets)", async () => {
     const dirs = { "/run/secrets": [{ name: "anthropic", kind: "other" as const }, { name: "kubernetes.io", kind: "dir" as const }] };
     const found = await only(fakeEnvironment({ dirs, files: { "/run/secrets/anthropic": `sk-ant-api03-${"g".repeat(40)}\n` } }));

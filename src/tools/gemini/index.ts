@@ -237,6 +237,8 @@ export const gemini: AgentTool = {
     argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : [])],
     // `-p -- PROMPT` leaves -p without its value; `--prompt=PROMPT` is one argument whatever it starts with.
     promptOption: "--prompt",
+    // Storage.getSystemSettingsPath() in gemini-cli-core: the guard hook is registered in that file.
+    policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH", "GEMINI_CLI_SYSTEM_DEFAULTS_PATH"],
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

@@ -9,6 +9,7 @@ import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRefusal } from "../../src/entrypoint/record.js";
+import { TOOL_IDS } from "../../src/tools/index.js";
 import {
   AGENT_NETWORK,
   bakeWithCli,
@@ -108,7 +109,7 @@ describe("a hardened start runs a real agent to the end", () => {
 // model as text; the control is the launch the image had before (the prompt as a bare argument, or
 // after gemini's -p), which the CLI reads as its own --version.
 describe("a prompt that starts with - is text for the model, never the tool's options", () => {
-  it.each([["claude"], ["codex"], ["gemini"]] as const)("%s", async (tool) => {
+  it.each(TOOL_IDS.map((id) => [id] as const))("%s", async (tool) => {
     const model = await startRelayedModel(image, { commands: [PROBE] });
     try {
       const home = makeAgentHome(image.spec, model);

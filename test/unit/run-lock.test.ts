@@ -11,6 +11,7 @@ import { executeRun } from "../../src/run/execute.js";
 import { lockPath, takeRunLock } from "../../src/run/lock.js";
 import { planRun } from "../../src/run/plan.js";
 import { stagingDir } from "../../src/run/staging.js";
+import { TOOL_IDS } from "../../src/tools/index.js";
 import { tempDir } from "./helpers.js";
 
 const me = `${hostname()}:${process.pid}`;
@@ -56,7 +57,7 @@ describe("one launcher per run id", () => {
   it("executeRun refuses before it writes or runs anything when a live run holds the id", async () => {
     const out = tempDir();
     const runId = `lock-test-${process.pid}`;
-    const flags = { tool: "claude", repo: "https://github.com/octo/app", engine: "podman", runId, out };
+    const flags = { tool: TOOL_IDS[0], repo: "https://github.com/octo/app", engine: "podman", runId, out };
     const request = await runRequestFrom("fix it", flags, { PATH: "/usr/bin:/bin", HOME: tempDir() });
     const release = takeRunLock(runId, `${hostname()}:1`);
     try {

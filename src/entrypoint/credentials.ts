@@ -54,6 +54,13 @@ const CREDENTIAL_FILES: readonly { path: string; secret?: RegExp }[] = [
   { path: ".netrc", secret: /\bpassword\s+\S{8,}/ },
   { path: ".pypirc", secret: /^\s*password\s*[=:]\s*\S{8,}/m },
   { path: ".cargo/credentials.toml", secret: /^\s*token\s*=\s*"[^"]{8,}"/m },
+  { path: ".kube/config", secret: /^\s*(token|client-key-data|password):\s*\S{8,}/m },
+  { path: ".config/gcloud/application_default_credentials.json", secret: /"(refresh_token|private_key)"\s*:\s*"[^"]{8,}"/ },
+  // The agents' own logins: a developer's home mounted "so the agent is logged in" brings them.
+  { path: ".claude/.credentials.json", secret: /"(accessToken|refreshToken)"\s*:\s*"[^"]{8,}"/ },
+  { path: ".codex/auth.json", secret: /"(access_token|refresh_token|id_token|OPENAI_API_KEY)"\s*:\s*"[^"]{8,}"/ },
+  { path: ".gemini/oauth_creds.json", secret: /"(access_token|refresh_token)"\s*:\s*"[^"]{8,}"/ },
+  ...["id_rsa", "id_ecdsa", "id_ed25519", "id_dsa"].map((key) => ({ path: `.ssh/${key}`, secret: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ })),
 ];
 
 /** Placeholders the launcher and the tests write: no credential. */

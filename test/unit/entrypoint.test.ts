@@ -531,6 +531,10 @@ describe("refusals the attacker's pass added", () => {
       ".aws/credentials": "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
       ".git-credentials": "https://octo:hunter2-long-password@example.test\n",
       ".docker/config.json": '{"auths":{"registry.example.test":{"auth":"b2N0bzpodW50ZXIyLWxvbmc="}}}',
+      ".codex/auth.json": '{"tokens":{"access_token":"eyJhbGciOiJSUzI1NiJ9.hunter2.sig","refresh_token":"rt_hunter2-long"}}',
+      ".claude/.credentials.json": '{"claudeAiOauth":{"accessToken":"hunter2-access-token-long","refreshToken":"hunter2-refresh"}}',
+      ".ssh/id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+      ".kube/config": "users:\n- name: admin\n  user:\n    token: hunter2-cluster-token\n",
     };
     for (const [file, text] of Object.entries(files)) {
       const found = await only(fakeEnvironment({ files: { [`${home}/${file}`]: text } }));

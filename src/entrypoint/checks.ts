@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
 import { credentialFiles, realCredentials, secretFiles } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
-import { heldCapabilities, hostMounts, hostNamespaces, hostPidNamespace, noNewPrivileges, parseMountinfo, privilegedSignals, rootGroup, seccompOff } from "./kernel.js";
+import { boundingCapabilities, heldCapabilities, hostMounts, hostNamespaces, hostPidNamespace, noNewPrivileges, parseMountinfo, privilegedSignals, rootGroup, seccompOff } from "./kernel.js";
 import { notAPod, proxyProblem, serviceAccountTokens } from "./cluster.js";
 import { policyVariables } from "./environment.js";
 import { directNetworkSignals } from "./network.js";
@@ -72,12 +72,14 @@ interface Kinds {
   isFile(): boolean;
 }
 
-/** `mode` is known only from a stat (a Dirent has none): then a set-ID regular file is "setid". */
+/** `mode` is known only from a stat (a Dirent has none): then a regular file may be "setid" or "exec". */
 function kindOf(stats: Kinds, mode?: number): DirEntry["kind"] {
   if (stats.isDirectory()) return "dir";
   if (stats.isSocket()) return "socket";
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return "device";
-  return stats.isFile() && mode !== undefined && (mode & 0o6000) !== 0 ? "setid" : "other";
+  if (!stats.isFile() || mode === undefined) return "other";
+  if ((mode & 0o6000) !== 0) return "setid";
+  return (mode & 0o111) !== 0 ? "exec" : "other";
 }
 
 function direntKind(dir: string, d: Kinds & { name: string }, modes: boolean): DirEntry["kind"] {
@@ -236,10 +238,15 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
     }
   }
   // Set-ID files only count while no_new_privs is off: with it, the kernel ignores the bits.
-  const scan = scanMounts(e, !noNewPrivileges(e.readText("/proc/self/status")));
+  const status = e.readText("/proc/self/status");
+  const scan = scanMounts(e, !noNewPrivileges(status));
+  const shown = (paths: string[]) => paths.slice(0, 3).join(", ") + (paths.length > 3 ? `, ${paths.length - 3} more` : "");
+  const fix = "start with --security-opt no-new-privileges (and --cap-drop ALL), or mount it nosuid";
   if (scan.setid.length > 0) {
-    const shown = scan.setid.slice(0, 3).join(", ") + (scan.setid.length > 3 ? `, ${scan.setid.length - 3} more` : "");
-    found.push({ code: "E_SETUID", reason: `a set-user-ID or set-group-ID file is mounted where the kernel honours it (${shown}) and no_new_privs is off: the agent could run it as its owner (root); start with --security-opt no-new-privileges, or mount it nosuid` });
+    found.push({ code: "E_SETUID", reason: `a set-user-ID or set-group-ID file is mounted where the kernel honours it (${shown(scan.setid)}) and no_new_privs is off: the agent could run it as its owner (root); ${fix}` });
+  } else if (scan.exec.length > 0 && boundingCapabilities(status) !== undefined) {
+    // File capabilities live in an extended attribute Node cannot read: any executable here may carry one.
+    found.push({ code: "E_SETUID", reason: `an executable is mounted where the kernel honours file capabilities (${shown(scan.exec)}), no_new_privs is off and the bounding set holds ${boundingCapabilities(status)!.join(", ")}: one with a file capability (setcap) would give them to the agent; ${fix}` });
   }
   const sockets = await socketFindings(e.env, e, scan.sockets);
   if (sockets.engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: sockets.engine });

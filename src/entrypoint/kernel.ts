@@ -185,3 +185,11 @@ export function rootGroup(status: string | undefined): boolean {
   const groups = /^Groups:\s*(.*)$/m.exec(status ?? "")?.[1]?.trim().split(/\s+/) ?? [];
   return [...gids, ...groups].includes("0");
 }
+
+/** The bounding set's names (what exec of a file with capabilities could grant), or undefined when empty. */
+export function boundingCapabilities(status: string | undefined): string[] | undefined {
+  const hex = statusField(status ?? "", "CapBnd");
+  if (hex === undefined || !/^[0-9a-f]+$/.test(hex)) return ["(unknown: no CapBnd line)"];
+  const names = capabilityNames(BigInt(`0x${hex}`));
+  return names.length > 0 ? names : undefined;
+}

@@ -9,9 +9,10 @@ export interface DirEntry {
   name: string;
   /**
    * "device": a character or block device node. "setid": a regular file with the set-user-ID or
-   * set-group-ID bit (listDir reports it only when asked for modes; kindOf always).
+   * set-group-ID bit; "exec": any other executable regular file (listDir reports these two only when
+   * asked for modes; kindOf always).
    */
-  kind: "dir" | "socket" | "device" | "setid" | "other";
+  kind: "dir" | "socket" | "device" | "setid" | "exec" | "other";
 }
 
 /** What a socket did when probed: accepted the connection at all, and answered as an engine. */
@@ -83,6 +84,8 @@ export interface MountScan {
   sockets: string[];
   /** Set-ID files in mounts that honour them (not nosuid); only looked for when `setid` is true. */
   setid: string[];
+  /** Other executables there (one may carry file capabilities, which no mode bit shows). */
+  exec: string[];
 }
 
 /**
@@ -95,6 +98,7 @@ export function scanMounts(io: SocketScanIo, setid = false): MountScan {
   const points = new Set(mounts.map((m) => m.point));
   const sockets = new Set<string>();
   const setids = new Set<string>();
+  const execs = new Set<string>();
   let budget: number = SCAN_LIMITS.maxEntries;
   const walk = (dir: string, depth: number, modes: boolean) => {
     if (depth > SCAN_LIMITS.maxDepth || budget <= 0) return;
@@ -103,6 +107,7 @@ export function scanMounts(io: SocketScanIo, setid = false): MountScan {
       const path = dir === "/" ? `/${entry.name}` : `${dir}/${entry.name}`;
       if (entry.kind === "socket") sockets.add(path);
       else if (entry.kind === "setid") setids.add(path);
+      else if (entry.kind === "exec") execs.add(path);
       // A mount nested inside this one is scanned on its own.
       else if (entry.kind === "dir" && !points.has(path)) walk(path, depth + 1, modes);
     }
@@ -112,9 +117,10 @@ export function scanMounts(io: SocketScanIo, setid = false): MountScan {
     const kind = io.kindOf(m.point);
     if (kind === "socket") sockets.add(m.point);
     else if (kind === "setid" && modes) setids.add(m.point);
+    else if (kind === "exec" && modes) execs.add(m.point);
     else if (kind === "dir") walk(m.point, 1, modes);
   }
-  return { sockets: [...sockets], setid: [...setids] };
+  return { sockets: [...sockets], setid: [...setids], exec: [...execs] };
 }
 
 export interface SocketFindings {

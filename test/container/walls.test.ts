@@ -26,7 +26,7 @@ import {
   startRelayedModel,
   type AgentImage,
 } from "./agent-image.js";
-import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
+import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, aptInstall, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
 
 /** PERIMETER_PODMAN_PREFIX (podman.ts) names the image too, for people sharing a machine. */
 const IMAGE_NAME = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-autonomous`;
@@ -118,7 +118,8 @@ describe("a prompt that starts with - is text for the model, never the tool's op
       expect(launch.promptOption !== undefined || launch.argv.at(-1) === "--", "the launch keeps the prompt from being options").toBe(true);
       const [r, control] = await Promise.all([
         pool(() => runThroughEntrypoint(image, tool, { home, model, prompt: "--version" })),
-        pool(() => runContainer(image.ref, { network: AGENT_NETWORK, entrypoint: before, args: ["--version"], volumes: [home.volume], env: clientEnv(tool, model) })),
+        // Its own home: what one CLI writes there must not meet the other start's checks.
+        pool(() => runContainer(image.ref, { network: AGENT_NETWORK, entrypoint: before, args: ["--version"], volumes: [makeAgentHome(image.spec, model).volume], env: clientEnv(tool, model) })),
       ]);
       expect(control.stdout, control.stderr.slice(-1000)).toContain(launch.version);
       expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
@@ -290,6 +291,11 @@ describe("the attacker's pass: starts that were no wall", () => {
     copyFileSync("/usr/bin/id", join(dir, "tools", "id"));
     chownSync(join(dir, "tools", "id"), 0, 0);
     chmodSync(join(dir, "tools", "id"), 0o4755);
+    // A copy of cat with a file capability (no mode bit shows it): setcap, from libcap2-bin.
+    if ((await execa("sh", ["-c", "command -v setcap"], { reject: false })).exitCode !== 0) await aptInstall(["libcap2-bin"]);
+    mkdirSync(join(dir, "caps"));
+    copyFileSync("/bin/cat", join(dir, "caps", "cat"));
+    await execa("setcap", ["cap_dac_override+ep", join(dir, "caps", "cat")]);
     // A unix socket that relays to a loopback "upstream": a way out for a container with no network.
     upstream = createServer((c) => c.end("upstream reached\n"));
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
@@ -319,6 +325,20 @@ describe("the attacker's pass: starts that were no wall", () => {
     expect(attack.stdout.trim(), attack.stderr).toBe("0");
     expect(r.code).toBe("E_SETUID");
     expect(r.lines[0]).toContain("/opt/tools/id");
+  });
+
+  it("an executable with a file capability in a mounted folder (the agent read /etc/shadow): E_SETUID", async () => {
+    const volume = `${join(dir, "caps")}:/opt/caps`;
+    const [attack, r, dropped] = await Promise.all([
+      shell("/opt/caps/cat /etc/shadow | head -c 5", { volumes: [volume] }),
+      refusedWithControl({ volumes: [volume] }, { volumes: [volume], extraArgs: ["--security-opt", "no-new-privileges"] }),
+      // --cap-drop ALL empties the bounding set: the capability has nothing to grant.
+      start({ volumes: [volume], extraArgs: ["--cap-drop", "ALL"] }),
+    ]);
+    expect(attack.stdout, attack.stderr).toBe("root:");
+    expect(r.code).toBe("E_SETUID");
+    expect(r.lines[0]).toContain("an executable is mounted where the kernel honours file capabilities (/opt/caps/cat)");
+    expect(dropped, dropped.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
   });
 
   it("a mounted socket that relays out, with --network none (the agent reached the upstream): E_NETWORK_DIRECT", async () => {

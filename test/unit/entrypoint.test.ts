@@ -99,7 +99,7 @@ function fakeEnvironment(o: FakeOptions = {}): Environment {
     sha256: (path) => (existing.has(path) ? (o.sha?.[path] ?? DIGESTS[path]) : undefined),
     kindOf: (path) => (path in dirs ? "dir" : socketPaths.has(path) ? "socket" : existing.has(path) || path in files ? "other" : undefined),
     // A Dirent has no mode: set-ID files show only when modes are asked for, as in the real one.
-    listDir: (path, modes) => dirs[path]?.map((d) => (d.kind === "setid" && modes !== true ? { ...d, kind: "other" } : d)),
+    listDir: (path, modes) => dirs[path]?.map((d) => ((d.kind === "setid" || d.kind === "exec") && modes !== true ? { ...d, kind: "other" } : d)),
     probeSocket: async (path) => {
       const engine = o.engines?.[path];
       if (engine !== undefined) return { listening: true, engine };
@@ -471,15 +471,32 @@ describe("refusals the attacker's pass added", () => {
     expect(await codes(fakeEnvironment({ files: withMounts(line.replace("rw,relatime", "rw,nosuid,relatime")), dirs }))).toEqual([]);
   });
 
+  it("E_SETUID for any executable in such a mount while the bounding set holds capabilities: a file capability is invisible", async () => {
+    const line = "90 73 254:0 /tmp/tools /x rw,relatime - ext4 /dev/vda rw";
+    const dirs = { "/x": [{ name: "cat", kind: "exec" as const }, { name: "notes.txt", kind: "other" as const }] };
+    const found = await only(fakeEnvironment({ files: withMounts(line), dirs }));
+    expect(found.codes).toEqual(["E_SETUID"]);
+    expect(found.reason).toContain("an executable is mounted where the kernel honours file capabilities (/x/cat)");
+    expect(found.reason).toContain("DAC_OVERRIDE");
+    // Controls: --cap-drop ALL (an empty bounding set), no-new-privileges, a nosuid mount, no executable.
+    const dropped = NORMAL_STATUS.replace("CapBnd:\t00000000a80425fb", "CapBnd:\t0000000000000000");
+    expect(await codes(fakeEnvironment({ files: { ...withMounts(line), "/proc/self/status": dropped }, dirs }))).toEqual([]);
+    const nnp = NORMAL_STATUS.replace("NoNewPrivs:\t0", "NoNewPrivs:\t1");
+    expect(await codes(fakeEnvironment({ files: { ...withMounts(line), "/proc/self/status": nnp }, dirs }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: withMounts(line.replace("rw,relatime", "rw,nosuid,relatime")), dirs }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: withMounts(line), dirs: { "/x": [{ name: "notes.txt", kind: "other" }] } }))).toEqual([]);
+  });
+
   it("the real environment tells a set-ID file only when asked for modes", () => {
     const dir = tempDir("pw-setid-");
     writeFileSync(join(dir, "tool"), "#!/bin/sh\n", { mode: 0o755 });
     chmodSync(join(dir, "tool"), 0o4755);
     writeFileSync(join(dir, "plain"), "", { mode: 0o755 });
+    writeFileSync(join(dir, "data"), "", { mode: 0o644 });
     const real = realEnvironment();
     const kinds = (modes: boolean) => Object.fromEntries((real.listDir(dir, modes) ?? []).map((d) => [d.name, d.kind]));
-    expect(kinds(true)).toEqual({ tool: "setid", plain: "other" });
-    expect(kinds(false)).toEqual({ tool: "other", plain: "other" });
+    expect(kinds(true)).toEqual({ tool: "setid", plain: "exec", data: "other" });
+    expect(kinds(false)).toEqual({ tool: "other", plain: "other", data: "other" });
     expect(real.kindOf(join(dir, "tool"))).toBe("setid");
   });
 

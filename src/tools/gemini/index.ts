@@ -238,7 +238,9 @@ export const gemini: AgentTool = {
     // `-p -- PROMPT` leaves -p without its value; `--prompt=PROMPT` is one argument whatever it starts with.
     promptOption: "--prompt",
     // Storage.getSystemSettingsPath() in gemini-cli-core: the guard hook is registered in that file.
-    policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH", "GEMINI_CLI_SYSTEM_DEFAULTS_PATH"],
+    // Not GEMINI_CLI_SYSTEM_DEFAULTS_PATH: the defaults rank below even the user's settings, which the
+    // agent may write anyway, and bake writes none (the test drivers point it at their auth choice).
+    policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"],
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

@@ -282,6 +282,9 @@ describe("the attacker's pass: starts that were no wall", () => {
   let dir: string;
   let upstream: Server;
   let relay: Server;
+  let groupRelay: Server;
+  /** A group the agent user is not in. */
+  const SOCKET_GID = 4242;
 
   beforeAll(async () => {
     dir = scratchDir("walls-attack");
@@ -306,9 +309,16 @@ describe("the attacker's pass: starts that were no wall", () => {
     await new Promise<void>((resolve) => relay.listen(join(dir, "live", "out.sock"), resolve));
     chmodSync(join(dir, "live", "out.sock"), 0o666);
     await deadSocket(join(dir, "dead", "out.sock"));
+    // The same relay for one group only (as a docker group's socket is), for --group-add.
+    mkdirSync(join(dir, "group"));
+    groupRelay = createServer((c) => c.pipe(createConnection(port, "127.0.0.1")).pipe(c));
+    await new Promise<void>((resolve) => groupRelay.listen(join(dir, "group", "out.sock"), resolve));
+    chownSync(join(dir, "group", "out.sock"), 0, SOCKET_GID);
+    chmodSync(join(dir, "group", "out.sock"), 0o660);
   });
 
   afterAll(() => {
+    groupRelay?.close();
     relay?.close();
     upstream?.close();
   });
@@ -350,6 +360,13 @@ describe("the attacker's pass: starts that were no wall", () => {
     expect(attack.stdout).toContain("upstream reached");
     expect(r.code).toBe("E_NETWORK_DIRECT");
     expect(r.lines[0]).toContain("a mounted unix socket accepts connections (/run/out/out.sock)");
+  });
+
+  it("a socket the agent reaches only through a supplementary group (--group-add): E_NETWORK_DIRECT; without the group it is no way out", async () => {
+    const volume = `${join(dir, "group")}:/run/out`;
+    const r = await refusedWithControl({ volumes: [volume], extraArgs: ["--group-add", String(SOCKET_GID)] }, { volumes: [volume] });
+    expect(r.code).toBe("E_NETWORK_DIRECT");
+    expect(r.lines[0]).toContain("/run/out/out.sock");
   });
 
   it("the host's /proc mounted elsewhere (the agent read the host's processes): E_HOST_MOUNT; the host's root: E_HOST_MOUNT among the reasons", async () => {

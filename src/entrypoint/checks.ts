@@ -213,7 +213,8 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
   const home = e.env.HOME !== undefined && e.env.HOME.startsWith("/") ? e.env.HOME : spec.user.home;
-  const credentials = [...realCredentials(e.env), ...credentialFiles(home, e.readText), ...secretFiles(e.listDir, e.readText)];
+  const loginFiles = Object.values(spec.tools).flatMap((t) => t.loginFiles ?? []);
+  const credentials = [...realCredentials(e.env), ...credentialFiles(home, e.readText, loginFiles), ...secretFiles(e.listDir, e.readText)];
   if (credentials.length > 0) {
     found.push({ code: "E_CREDENTIAL", reason: `a real credential is within the agent's reach, in its environment or a credential file (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
   }

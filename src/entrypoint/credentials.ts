@@ -56,20 +56,23 @@ const CREDENTIAL_FILES: readonly { path: string; secret?: RegExp }[] = [
   { path: ".cargo/credentials.toml", secret: /^\s*token\s*=\s*"[^"]{8,}"/m },
   { path: ".kube/config", secret: /^\s*(token|client-key-data|password):\s*\S{8,}/m },
   { path: ".config/gcloud/application_default_credentials.json", secret: /"(refresh_token|private_key)"\s*:\s*"[^"]{8,}"/ },
-  // The agents' own logins: a developer's home mounted "so the agent is logged in" brings them.
-  { path: ".claude/.credentials.json", secret: /"(accessToken|refreshToken)"\s*:\s*"[^"]{8,}"/ },
-  { path: ".codex/auth.json", secret: /"(access_token|refresh_token|id_token|OPENAI_API_KEY)"\s*:\s*"[^"]{8,}"/ },
-  { path: ".gemini/oauth_creds.json", secret: /"(access_token|refresh_token)"\s*:\s*"[^"]{8,}"/ },
   ...["id_rsa", "id_ecdsa", "id_ed25519", "id_dsa"].map((key) => ({ path: `.ssh/${key}`, secret: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ })),
 ];
 
 /** Placeholders the launcher and the tests write: no credential. */
 const PLACEHOLDER = /placeholder|fake|dummy/i;
 
-/** `~/FILE (what)` for each credential file in the home that holds a real secret. */
-export function credentialFiles(home: string, readText: (path: string) => string | undefined): string[] {
+/** A token or key in a tool's own login file (JSON): OAuth tokens, or an API key stored there. */
+const LOGIN_SECRET = /"(access_?token|refresh_?token|id_?token|accessToken|refreshToken|idToken|[A-Z_]*API_KEY)"\s*:\s*"[^"]{8,}"/;
+
+/**
+ * `~/FILE (what)` for each credential file in the home that holds a real secret: the ones above and
+ * the agents' own login files (`loginFiles`, each tool module names its own), which a developer's
+ * home mounted "so the agent is logged in" brings along.
+ */
+export function credentialFiles(home: string, readText: (path: string) => string | undefined, loginFiles: readonly string[] = []): string[] {
   const found: string[] = [];
-  for (const file of CREDENTIAL_FILES) {
+  for (const file of [...CREDENTIAL_FILES, ...loginFiles.map((path) => ({ path, secret: LOGIN_SECRET }))]) {
     const text = readText(`${home.replace(/\/+$/, "")}/${file.path}`);
     if (text === undefined) continue;
     const issuer = issuerIn(text);

@@ -50,7 +50,7 @@ export interface ImageSpec {
    */
   egressWall?: EgressWall;
   /** Each tool's launch command (LaunchSpec: how the prompt is kept from being read as options). */
-  tools: Record<ToolId, { argv: string[]; promptOption?: string; policyEnv?: string[]; package: string; version: string }>;
+  tools: Record<ToolId, { argv: string[]; promptOption?: string; policyEnv?: string[]; loginFiles?: string[]; package: string; version: string }>;
 }
 
 /** The exact client versions, from the one place they are pinned. */
@@ -95,6 +95,7 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
             argv: launch.argv,
             ...(launch.promptOption !== undefined ? { promptOption: launch.promptOption } : {}),
             ...(launch.policyEnv !== undefined ? { policyEnv: launch.policyEnv } : {}),
+            ...(launch.loginFiles !== undefined ? { loginFiles: launch.loginFiles } : {}),
             package: tool.npmPackage,
             version,
           },

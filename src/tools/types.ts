@@ -80,6 +80,8 @@ export interface LaunchSpec {
    * one (E_POLICY_ENV).
    */
   policyEnv?: string[];
+  /** The tool's own login files, relative to the home: a real token in one is refused (E_CREDENTIAL). */
+  loginFiles?: string[];
 }
 
 /** What `perimeter run` must know to start a tool unattended behind the gateway. */

@@ -548,8 +548,6 @@ describe("refusals the attacker's pass added", () => {
       ".aws/credentials": "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
       ".git-credentials": "https://octo:hunter2-long-password@example.test\n",
       ".docker/config.json": '{"auths":{"registry.example.test":{"auth":"b2N0bzpodW50ZXIyLWxvbmc="}}}',
-      ".codex/auth.json": '{"tokens":{"access_token":"eyJhbGciOiJSUzI1NiJ9.hunter2.sig","refresh_token":"rt_hunter2-long"}}',
-      ".claude/.credentials.json": '{"claudeAiOauth":{"accessToken":"hunter2-access-token-long","refreshToken":"hunter2-refresh"}}',
       ".ssh/id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
       ".kube/config": "users:\n- name: admin\n  user:\n    token: hunter2-cluster-token\n",
     };
@@ -591,6 +589,21 @@ describe("refusals the attacker's pass added", () => {
     const fine = { PATH: "/usr/local/bin:/usr/bin:/bin", NODE_OPTIONS: "--max-old-space-size=4096", GEMINI_CLI_SYSTEM_SETTINGS_PATH: "" };
     const environment = fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fine }, existing: ["/usr", "/usr/bin", "/bin", "/home/agent"], writable: ["/home/agent"] });
     expect(await refusals(withGemini, environment, DIGESTS)).toEqual([]);
+  });
+
+  it("E_CREDENTIAL for a token in a tool's own login file, which the tool module names (loginFiles)", async () => {
+    const tools = spec().tools;
+    const named = spec({ tools: { ...tools, codex: { ...tools.codex, loginFiles: [".codex/auth.json"] } } });
+    const file = { "/home/agent/.codex/auth.json": '{"tokens":{"access_token":"eyJhbGciOiJSUzI1NiJ9.hunter2.sig"}}' };
+    const found = await refusals(named, fakeEnvironment({ files: file }), DIGESTS);
+    expect(found.map((r) => r.code)).toEqual(["E_CREDENTIAL"]);
+    expect(found[0]!.reason).toContain("~/.codex/auth.json (a stored secret)");
+    expect(found[0]!.reason).not.toContain("hunter2");
+    // Controls: a login file with no token, and the same file where no tool says it is a login file.
+    expect(await refusals(named, fakeEnvironment({ files: { "/home/agent/.codex/auth.json": '{"tokens":null}' } }), DIGESTS)).toEqual([]);
+    expect(await refusals(spec(), fakeEnvironment({ files: file }), DIGESTS)).toEqual([]);
+    // Every tool module names its login files.
+    for (const tool of TOOLS) expect(tool.launch(loadProfile("autonomous")).loginFiles?.length, tool.id).toBeGreaterThan(0);
   });
 
   it("E_CREDENTIAL for a real key in a secret file (--secret puts it in /run/secrets)", async () => {

@@ -194,6 +194,7 @@ export const claude: AgentTool = {
       // The prompt is positional: after this, nothing is an option (LaunchSpec).
       "--",
     ],
+    loginFiles: [".claude/.credentials.json", ".config/claude/.credentials.json"],
   }),
   run: {
     credentialEnv: ["ANTHROPIC_API_KEY"],

@@ -265,6 +265,7 @@ export const codex: AgentTool = {
       // The prompt is positional: after this, nothing is an option (LaunchSpec).
       "--",
     ],
+    loginFiles: [".codex/auth.json"],
   }),
   run: {
     // `codex exec` reads CODEX_API_KEY; the default OpenAI provider's env_key is OPENAI_API_KEY.

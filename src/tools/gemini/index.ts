@@ -241,6 +241,7 @@ export const gemini: AgentTool = {
     // Not GEMINI_CLI_SYSTEM_DEFAULTS_PATH: the defaults rank below even the user's settings, which the
     // agent may write anyway, and bake writes none (the test drivers point it at their auth choice).
     policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"],
+    loginFiles: [".gemini/oauth_creds.json"],
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

@@ -212,9 +212,11 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   }
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
-  const home = e.env.HOME !== undefined && e.env.HOME.startsWith("/") ? e.env.HOME : spec.user.home;
+  // The image user's home and HOME, if another: a HOME moved elsewhere hides nothing in the real one.
+  const homes = [...new Set([spec.user.home, ...(e.env.HOME?.startsWith("/") ? [e.env.HOME] : [])])];
   const loginFiles = Object.values(spec.tools).flatMap((t) => t.loginFiles ?? []);
-  const credentials = [...realCredentials(e.env), ...credentialFiles(home, e.readText, loginFiles), ...secretFiles(e.listDir, e.readText)];
+  const inHomes = homes.flatMap((home) => credentialFiles(home, e.readText, loginFiles).map((f) => (home === spec.user.home ? f : f.replace("~/", `${home}/`))));
+  const credentials = [...realCredentials(e.env), ...inHomes, ...secretFiles(e.listDir, e.readText)];
   if (credentials.length > 0) {
     found.push({ code: "E_CREDENTIAL", reason: `a real credential is within the agent's reach, in its environment or a credential file (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
   }

@@ -557,6 +557,11 @@ describe("refusals the attacker's pass added", () => {
       expect(found.reason, file).toContain(`~/${file}`);
       expect(found.reason, file).not.toContain("hunter2");
     }
+    // HOME pointed elsewhere hides nothing in the image user's home; a HOME of its own is read too.
+    const moved = await only(fakeEnvironment({ env: { AGENT_SANDBOX: "1", HOME: "/tmp/elsewhere" }, files: { [`${home}/.npmrc`]: files[".npmrc"]!, "/tmp/elsewhere/.netrc": "machine x login y password hunter2-long\n" } }));
+    expect(moved.codes).toEqual(["E_CREDENTIAL"]);
+    expect(moved.reason).toContain("~/.npmrc");
+    expect(moved.reason).toContain("/tmp/elsewhere/.netrc");
     // Controls: the same files with placeholders or no secret (what a test home or the launcher writes).
     const fine: Record<string, string> = {
       [`${home}/.npmrc`]: "registry=http://registry.test/\n//registry.test/:_authToken=perimeter-placeholder\n",

@@ -2,7 +2,8 @@
 // mutations, git ref updates and GitHub's API ref writes. Each returns a Refusal or undefined; none sees a header value.
 import { nameMatches } from "../profile/host.js";
 import { githubApiHostFor, REF_MUTATIONS, refOfBody, type RefWrite } from "./github-refs.js";
-import type { CompiledWireRule, GatewayPolicy } from "./policy.js";
+import { httpWireHit } from "../profile/wire-match.js";
+import type { GatewayPolicy } from "./policy.js";
 import { isZeroId, type RefUpdate } from "./receive-pack.js";
 import type { Refusal } from "./refusal.js";
 
@@ -40,17 +41,9 @@ export function formMethodOverrides(contentType: string, body: Buffer): string[]
 /** Whether any HTTP wire rule names this host (so a form body may need reading for `_method`). */
 export const hasHttpWire = (policy: GatewayPolicy, host: string) => policy.wire.some((w) => w.rule.kind === "http" && nameMatches(w.rule.host, host));
 
-/** The most specific matching wire form names the refusal: a ref delete is git-delete-remote-branch, not gh-api-delete. */
-const specificity = (w: CompiledWireRule) => (w.rule.kind === "http" ? w.rule.path.replace(/\*/g, "").length + (w.rule.method === "*" ? 0 : 1) : 0);
-
 export function httpWireRefusal(policy: GatewayPolicy, host: string, methods: readonly string[], path: string): Refusal | undefined {
-  let best: CompiledWireRule | undefined;
-  for (const w of policy.wire) {
-    if (w.rule.kind !== "http" || !nameMatches(w.rule.host, host)) continue;
-    const method = w.rule.method;
-    if ((method === "*" || methods.includes(method)) && w.matchPath!(path) && (best === undefined || specificity(w) > specificity(best))) best = w;
-  }
-  return best && { rule: `tripwire:${best.tripwire}`, message: `${best.reason} (wire form "${best.rule.text}")` };
+  const hit = httpWireHit(policy.wire, host, methods, path);
+  return hit && { rule: `tripwire:${hit.tripwire}`, message: `${hit.reason} (wire form "${hit.rule.text}")` };
 }
 
 export function graphqlFieldsFor(policy: GatewayPolicy, host: string): Map<string, { tripwire: string; reason: string; text: string }> {

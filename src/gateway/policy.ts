@@ -5,7 +5,8 @@ import { ProfileError, UsageError } from "../errors.js";
 import { hostMatches, nameMatches, type HostPattern } from "../profile/host.js";
 import type { Credential, Profile } from "../profile/types.js";
 import type { WireRule } from "../profile/wire.js";
-import { compileGlob, type Matcher } from "./glob.js";
+import { compileGlob, type Matcher } from "../profile/glob.js";
+import type { WireEntry } from "../profile/wire-match.js";
 import { isModelApiHost } from "./usage.js";
 
 export interface LoadedCredential {
@@ -16,11 +17,10 @@ export interface LoadedCredential {
   value: string;
 }
 
-export interface CompiledWireRule {
+export interface CompiledWireRule extends WireEntry {
   tripwire: string;
   reason: string;
   rule: WireRule;
-  matchPath?: Matcher;
 }
 
 export interface GatewayPolicy {
@@ -72,7 +72,7 @@ export function compilePolicy(profile: Profile, secrets: SecretReader): GatewayP
     credentials.push({ name: c.name, host: c.host, header: c.header, value: headerValue(c, secret) });
   }
   const wire = profile.tripwires.flatMap((t) =>
-    t.wire.map((rule): CompiledWireRule => ({ tripwire: t.id, reason: t.reason, rule, ...(rule.kind === "http" ? { matchPath: compileGlob(rule.path, true) } : {}) })),
+    t.wire.map((rule): CompiledWireRule => ({ tripwire: t.id, reason: t.reason, rule })),
   );
   return {
     profile: profile.name,

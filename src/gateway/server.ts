@@ -21,7 +21,7 @@ import { clientHelloName, type HelloResult } from "./client-hello.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
 import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, isGitApiHost, refMutationRefusal, refUpdateRefusal, refWriteRefusal } from "./checks.js";
 import { restRefWrite } from "./github-refs.js";
-import { normalPath } from "./glob.js";
+import { normalPath } from "../profile/glob.js";
 import { isGraphqlPath, mutationFields } from "./graphql.js";
 import { hostsLookup, type HostsMap } from "./hosts-file.js";
 import { loggedPath, openLog, type GatewayLog, type LogLine } from "./log.js";

@@ -1,6 +1,6 @@
 // Model usage read from the responses of the model APIs (Anthropic Messages, OpenAI Responses and
 // Chat Completions, Gemini generateContent), streamed (SSE) or not, and the run's budget.
-import { compileGlob } from "./glob.js";
+import { compileGlob } from "../profile/glob.js";
 import type { Limits, Price } from "../profile/types.js";
 
 /** "other": a POST to a model API host on a path not listed here (legacy completions, batches, embeddings, ...). */

@@ -6,10 +6,12 @@
 // Used by the guard hook (src/guard/hook.ts) and by anything that must agree with it, e.g. a check
 // that a profile's allow pattern is not something a tripwire denies.
 import type { Tripwire } from "../profile/types.js";
+import type { WireRule } from "../profile/wire.js";
+import { graphqlWireHit, httpWireHit } from "../profile/wire-match.js";
 import { argOf, isKnown, showArgv, type Arg } from "./argv.js";
 import { mayMatch, mustMatch } from "./match.js";
 import { grammarFor } from "./programs/index.js";
-import type { Reading } from "./programs/types.js";
+import type { Reading, WireRequest } from "./programs/types.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve, type Resolution } from "./unwrap.js";
 import { protectedPath, protectedReason } from "./protected.js";
@@ -184,9 +186,25 @@ class Analysis {
         return;
       }
     }
+    for (const request of reading.requests ?? []) {
+      const hit = wireHit(this.policy, request);
+      if (hit) {
+        this.denials.push({ decision: "deny", tripwire: hit.tripwire, reason: hit.tripwire.reason, command: `${showArgv(argv)}, on the wire ${hit.rule.text}` });
+        return;
+      }
+    }
     for (const inner of reading.runs ?? []) this.argv(inner, {}, undefined, depth + 1);
     for (const { code, via } of reading.code ?? []) this.code(code, via, depth + 1);
   }
+}
+
+const wireEntries = new WeakMap<GuardPolicy, { tripwire: Tripwire; rule: WireRule }[]>();
+
+/** The tripwire whose wire form a request meets: the gateway's own reading (wire-match.ts). */
+function wireHit(policy: GuardPolicy, request: WireRequest): { tripwire: Tripwire; rule: WireRule } | undefined {
+  let entries = wireEntries.get(policy);
+  if (entries === undefined) wireEntries.set(policy, (entries = policy.tripwires.flatMap((tripwire) => tripwire.wire.map((rule) => ({ tripwire, rule })))));
+  return request.kind === "http" ? httpWireHit(entries, request.host, request.methods, request.path) : graphqlWireHit(entries, request.host, request.fields);
 }
 
 /** A tripwire stops a form that may match one of its patterns, unless it surely matches an exception. */

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { agentEnvironment } from "../../src/gateway/agent-env.js";
 import { clientHelloName } from "../../src/gateway/client-hello.js";
-import { compileGlob, normalPath } from "../../src/gateway/glob.js";
+import { compileGlob, normalPath } from "../../src/profile/glob.js";
 import { ReceivePackHead } from "../../src/gateway/receive-pack.js";
 import { Budget, modelApiOf, UsageReader } from "../../src/gateway/usage.js";
 import { loadProfile } from "../../src/profile/load.js";

@@ -2,9 +2,10 @@
 // spelling (`-X delete`, `-XDELETE`, `-X=delete`, `--method=delete`; POST when fields are given),
 // REST paths that reach repositories, secrets and variables, GraphQL mutations that delete, archive,
 // transfer or edit a repository or touch secrets and variables, and aliases defined on the line.
+import { normalPath } from "../../profile/glob.js";
 import { isKnown, unknownArg, type Arg } from "../argv.js";
 import { parseShell } from "../shell.js";
-import type { Grammar, Reading } from "./types.js";
+import type { Grammar, Reading, WireRequest } from "./types.js";
 
 /** pflag shorthands and long flags of `gh api` that take a value. */
 const API_VALUED_SHORT = "XfFHqtp";
@@ -13,15 +14,19 @@ const API_VALUED_LONG = new Set(["method", "raw-field", "field", "header", "inpu
 interface ApiCall {
   method: Arg | undefined;
   path: Arg | undefined;
+  hostname: Arg | undefined;
+  headers: Arg[];
   fields: { name: string; value: Arg; raw: boolean }[];
   input: boolean;
   rest: Arg[];
 }
 
 function readApi(args: readonly Arg[]): ApiCall | string {
-  const call: ApiCall = { method: undefined, path: undefined, fields: [], input: false, rest: [] };
+  const call: ApiCall = { method: undefined, path: undefined, hostname: undefined, headers: [], fields: [], input: false, rest: [] };
   const option = (name: string, value: Arg) => {
     if (name === "X" || name === "method") call.method = value;
+    else if (name === "hostname") call.hostname = value;
+    else if (name === "H" || name === "header") call.headers.push(value);
     else if (name === "f" || name === "raw-field" || name === "F" || name === "field") {
       const text = isKnown(value) ? value : undefined;
       const eq = text?.indexOf("=") ?? -1;
@@ -76,17 +81,48 @@ const MUTATIONS: [RegExp, string[]][] = [
   [/^delete/i, ["gh", "api", "--method", "DELETE", "graphql"]],
 ];
 
-function graphqlForms(query: string): Arg[][] {
-  // Strip strings and comments, then read the selection names after the `mutation` keyword.
+/**
+ * The names that may be mutation fields: every name followed by `(` or `{` after the `mutation`
+ * keyword (strings and comments stripped). More than the fields (an operation name, say), never fewer.
+ */
+function mutationNames(query: string): string[] {
   const text = query.replace(/"""[\s\S]*?"""|"(?:[^"\\]|\\.)*"/g, '""').replace(/#[^\n]*/g, "");
-  const forms: Arg[][] = [];
   const at = text.search(/\bmutation\b/);
-  if (at < 0) return forms;
-  const body = text.slice(at);
-  for (const m of body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*(?=[({])/g)) {
-    for (const [pattern, form] of MUTATIONS) if (pattern.test(m[1]!)) forms.push(form);
-  }
+  if (at < 0) return [];
+  return [...text.slice(at).matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*(?=[({])/g)].map((m) => m[1]!);
+}
+
+function graphqlForms(names: readonly string[]): Arg[][] {
+  const forms: Arg[][] = [];
+  for (const name of names) for (const [pattern, form] of MUTATIONS) if (pattern.test(name)) forms.push(form);
   return forms;
+}
+
+/** Headers a server may take the method from (the gateway reads the same: effectiveMethods). */
+const METHOD_OVERRIDE = /^\s*x-(?:http-method(?:-override)?|method-override)\s*:(.*)$/i;
+
+/** The host `gh api` sends to: the endpoint's own when it is a URL, else the API of --hostname (github.com). */
+function apiHost(call: ApiCall, endpoint: string): string {
+  const url = /^https?:\/\/([^/?#]+)/i.exec(endpoint);
+  if (url) return url[1]!.toLowerCase();
+  // A host the guard cannot know is read as github.com's: the host the wire forms name.
+  const host = call.hostname === undefined || !isKnown(call.hostname) ? "github.com" : call.hostname.toLowerCase();
+  return host === "github.com" ? "api.github.com" : host;
+}
+
+/** What the call is on the wire, for the tripwires' wire forms. */
+function wireRequest(call: ApiCall, method: Arg, endpoint: string, mutations: readonly string[] | undefined): WireRequest {
+  const host = apiHost(call, endpoint);
+  if (mutations !== undefined) return { kind: "graphql", host, fields: mutations };
+  let methods: string[] | "any" = isKnown(method) ? [method] : "any";
+  for (const header of call.headers) {
+    if (!isKnown(header)) methods = "any";
+    else {
+      const override = METHOD_OVERRIDE.exec(header);
+      if (override && methods !== "any") methods.push(...override[1]!.split(",").map((m) => m.trim().toUpperCase()).filter((m) => m !== ""));
+    }
+  }
+  return { kind: "http", host, methods, path: normalPath(`/${endpoint.replace(/^https?:\/\/[^/?#]+/i, "")}`) };
 }
 
 /** REST paths, mapped to the gh command the call amounts to. */
@@ -122,12 +158,15 @@ function readApiForms(args: readonly Arg[]): Reading {
     // A document the analyser cannot read (from a file, stdin or a variable) may be any mutation.
     if (call.input || query === undefined || !isKnown(query.value) || (!query.raw && query.value.startsWith("@"))) {
       forms.push(["gh", anything("<GraphQL document the guard cannot read>")]);
-    } else forms.push(...graphqlForms(query.value));
-    return { forms: [...forms, general] };
+      return { forms: [...forms, general] };
+    }
+    const names = mutationNames(query.value);
+    forms.push(...graphqlForms(names));
+    return { forms: [...forms, general], requests: [wireRequest(call, method, path, names)] };
   }
   if (!isKnown(method)) forms.push(...restForms("DELETE", path), ...restForms("PATCH", path));
   else forms.push(...restForms(method, path));
-  return { forms: [...forms, general] };
+  return { forms: [...forms, general], requests: [wireRequest(call, method, path, undefined)] };
 }
 
 /** Removes `-R X`, `--repo X`, `--repo=X`, `-RX` wherever they stand (pflag reads flags anywhere). */

@@ -13,9 +13,19 @@ export interface Reading {
   runs?: Arg[][];
   /** Shell code it runs (`npx -c '..'`, a git alias starting with `!`). */
   code?: { code: Arg; via: string }[];
+  /**
+   * HTTP requests it sends (`gh api`), matched against the tripwires' wire forms as the gateway
+   * matches them, so a tripwire's one definition stops the call in the hook as well as on the wire.
+   */
+  requests?: WireRequest[];
   /** Why the grammar cannot read the invocation: the analyser then denies (fails closed). */
   unreadable?: string;
 }
+
+export type WireRequest =
+  /** `methods` "any" when the method is not known (a variable); `path` in normalPath form. */
+  | { kind: "http"; host: string; methods: readonly string[] | "any"; path: string }
+  | { kind: "graphql"; host: string; fields: readonly string[] };
 
 export interface Grammar {
   /** Program names (argv[0] without a directory) this grammar reads. */

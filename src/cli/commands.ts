@@ -102,7 +102,7 @@ const COMMANDS: Record<string, AddCommand> = {
       .option("--upstream-ca <file>", "a CA the gateway trusts besides the system store (tests)")
       .option("--egress-network <name>", "the network the gateway reaches the upstreams on (default: the engine's default)")
       .option("--github-api <url>", "the GitHub REST API for the pull request (default: from the repository's host)")
-      .option("--engine-arg <arg>", "one more flag for the agent container (repeatable); the entrypoint still refuses an unsafe one", collect)
+      .option("--engine-arg <arg>", "one more flag for the agent container (repeatable); the entrypoint still refuses an unsafe one, and --entrypoint, --rootfs and perimeter's own labels are refused here", collect)
       .option("--name-prefix <prefix>", "prefix of every engine object's name (default: perimeter-)")
       .option("--run-id <id>", "the run id (default: the time and a random suffix)")
       .option("--prompt-file <file>", "read the prompt from a file")

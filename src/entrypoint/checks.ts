@@ -5,12 +5,13 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { ImageSpec } from "../image/spec.js";
-import { realCredentials } from "./credentials.js";
+import { credentialFiles, realCredentials, secretFiles } from "./credentials.js";
 import { mountsIntoPolicy, tamperedFiles, type PolicyDigests } from "./digests.js";
-import { heldCapabilities, hostPidNamespace, parseMountinfo, privilegedSignals, seccompOff } from "./kernel.js";
+import { boundingCapabilities, heldCapabilities, hostMounts, hostNamespaces, hostPidNamespace, noNewPrivileges, parseMountinfo, privilegedSignals, rootGroup, seccompOff } from "./kernel.js";
 import { notAPod, proxyProblem, serviceAccountTokens } from "./cluster.js";
+import { policyVariables } from "./environment.js";
 import { directNetworkSignals } from "./network.js";
-import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, type DirEntry, type SocketScanIo } from "./sockets.js";
+import { engineFromAnswer, PING_REQUEST, PROBE_TIMEOUT_MS, PSEUDO_FS, scanMounts, socketFindings, type DirEntry, type SocketAnswer, type SocketScanIo } from "./sockets.js";
 
 /**
  * Most specific first: when several apply, the first is the one reported (`--privileged` also drops
@@ -19,7 +20,10 @@ import { engineFromAnswer, engineReachable, PING_REQUEST, PROBE_TIMEOUT_MS, PSEU
 export const REFUSAL_CODES = [
   "E_PRIVILEGED",
   "E_HOST_PID",
+  "E_HOST_NAMESPACE",
+  "E_HOST_MOUNT",
   "E_ROOT",
+  "E_SETUID",
   "E_CAPABILITIES",
   "E_SECCOMP",
   "E_CONTAINER_SOCKET",
@@ -28,6 +32,7 @@ export const REFUSAL_CODES = [
   "E_CREDENTIAL",
   "E_SERVICE_ACCOUNT_TOKEN",
   "E_POLICY_TAMPERED",
+  "E_POLICY_ENV",
   "E_POLICY_MISSING",
   "E_POLICY_WRITABLE",
   "E_SANDBOX_FLAG",
@@ -59,29 +64,52 @@ function attempt<T>(fn: () => T): T | undefined {
   }
 }
 
-function kindOf(stats: { isDirectory(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): DirEntry["kind"] {
+interface Kinds {
+  isDirectory(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isFile(): boolean;
+}
+
+/** `mode` is known only from a stat (a Dirent has none): then a regular file may be "setid" or "exec". */
+function kindOf(stats: Kinds, mode?: number): DirEntry["kind"] {
   if (stats.isDirectory()) return "dir";
   if (stats.isSocket()) return "socket";
-  return stats.isCharacterDevice() || stats.isBlockDevice() ? "device" : "other";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "device";
+  if (!stats.isFile() || mode === undefined) return "other";
+  if ((mode & 0o6000) !== 0) return "setid";
+  return (mode & 0o111) !== 0 ? "exec" : "other";
+}
+
+function direntKind(dir: string, d: Kinds & { name: string }, modes: boolean): DirEntry["kind"] {
+  if (!modes || !d.isFile()) return kindOf(d);
+  const stats = attempt(() => lstatSync(`${dir}/${d.name}`));
+  return stats === undefined ? "other" : kindOf(stats, stats.mode);
 }
 
 /**
  * node:net is required only when there is a socket to probe: most starts have none. A require, not
  * import(): in the CommonJS bundle import() would start Node's ESM loader first.
  */
-function probe(path: string): Promise<string | undefined> {
+function probe(path: string): Promise<SocketAnswer> {
   const { connect } = createRequire(import.meta.url)("node:net") as typeof import("node:net");
   return new Promise((resolve) => {
     let answer = "";
+    let listening = false;
     const socket = connect(path);
     const done = () => {
       clearTimeout(timer);
       socket.destroy();
-      resolve(engineFromAnswer(answer));
+      const engine = engineFromAnswer(answer);
+      resolve(engine === undefined ? { listening } : { listening, engine });
     };
     const timer = setTimeout(done, PROBE_TIMEOUT_MS);
     socket.setEncoding("latin1");
-    socket.on("connect", () => socket.write(PING_REQUEST));
+    socket.on("connect", () => {
+      listening = true;
+      socket.write(PING_REQUEST);
+    });
     socket.on("data", (chunk: string) => {
       answer += chunk;
       if (answer.includes("\r\n\r\n") || answer.length > 8192) done();
@@ -104,9 +132,12 @@ export const realEnvironment = (root = ""): Environment => ({
   ownerUid: (path) => attempt(() => statSync(root + path).uid),
   readLink: (path) => attempt(() => readlinkSync(root + path)),
   sha256: (path) => attempt(() => createHash("sha256").update(readFileSync(root + path)).digest("hex")),
-  kindOf: (path) => attempt(() => kindOf(lstatSync(root + path))),
-  listDir: (path) => attempt(() => readdirSync(root + path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: kindOf(d) }))),
-  probeEngine: (path) => probe(root + path),
+  kindOf: (path) => attempt(() => {
+    const stats = lstatSync(root + path);
+    return kindOf(stats, stats.mode);
+  }),
+  listDir: (path, modes = false) => attempt(() => readdirSync(root + path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: direntKind(root + path, d, modes) }))),
+  probeSocket: (path) => probe(root + path),
 });
 
 function canWrite(path: string): boolean {
@@ -135,7 +166,12 @@ function kernelRefusals(e: Environment): Refusal[] {
     found.push({ code: "E_CAPABILITIES", reason: `the agent holds capabilities (${caps.join(", ")}); start it with --cap-drop ALL and no --cap-add` });
   }
   const hostPid = hostPidNamespace(e.readLink("/proc/self/ns/pid"), e.readLink("/proc/self/ns/mnt"), e.readLink("/proc/1/ns/mnt"));
-  if (hostPid !== undefined) found.push({ code: "E_HOST_PID", reason: `the host's PID namespace (--pid host): ${hostPid}` });
+  if (hostPid !== undefined) found.push({ code: "E_HOST_PID", reason: `a PID namespace not its own (--pid host, or --pid container:NAME, which shares another container's processes): ${hostPid}` });
+  const namespaces = hostNamespaces(e.readLink);
+  if (namespaces.length > 0) found.push({ code: "E_HOST_NAMESPACE", reason: `${namespaces.join("; ")}: the agent would share it with the host's processes` });
+  const mounts = hostMounts(e.readText("/proc/self/mountinfo"), e.listDir);
+  if (mounts.length > 0) found.push({ code: "E_HOST_MOUNT", reason: `${mounts.join("; ")}: the agent would read (and write, as its uid) the host through it` });
+  if (rootGroup(status)) found.push({ code: "E_ROOT", reason: "running with the root group (gid 0, --user N:0 or --group-add 0); the agent runs as the unprivileged agent user and group" });
   return found;
 }
 
@@ -154,6 +190,9 @@ function policyRefusals(spec: ImageSpec, e: Environment, digests: PolicyDigests 
       found.push({ code: "E_POLICY_TAMPERED", reason: `${added.join(", ")} is mounted into a policy folder; the tools read every file there` });
     }
   }
+  const toolVariables = Object.values(spec.tools).flatMap((t) => t.policyEnv ?? []);
+  const variables = policyVariables(e.env, toolVariables, e);
+  if (variables.length > 0) found.push({ code: "E_POLICY_ENV", reason: `the environment undoes the baked policy: ${variables.join("; ")}` });
   const files = [...new Set([...spec.policyFiles, ...Object.keys(digests ?? {})])].sort();
   for (const file of files) {
     if (!e.exists(file)) {
@@ -173,9 +212,13 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   }
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
-  const credentials = realCredentials(e.env);
+  // The image user's home and HOME, if another: a HOME moved elsewhere hides nothing in the real one.
+  const homes = [...new Set([spec.user.home, ...(e.env.HOME?.startsWith("/") ? [e.env.HOME] : [])])];
+  const loginFiles = Object.values(spec.tools).flatMap((t) => t.loginFiles ?? []);
+  const inHomes = homes.flatMap((home) => credentialFiles(home, e.readText, loginFiles).map((f) => (home === spec.user.home ? f : f.replace("~/", `${home}/`))));
+  const credentials = [...realCredentials(e.env), ...inHomes, ...secretFiles(e.listDir, e.readText)];
   if (credentials.length > 0) {
-    found.push({ code: "E_CREDENTIAL", reason: `a real credential is in the agent's environment (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
+    found.push({ code: "E_CREDENTIAL", reason: `a real credential is within the agent's reach, in its environment or a credential file (${credentials.join(", ")}); give the agent a placeholder and the gateway the key` });
   }
   const tokens = serviceAccountTokens(e.exists, e.readText("/proc/self/mountinfo"));
   if (tokens.length > 0) {
@@ -197,7 +240,21 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
       if (proxy !== undefined) found.push({ code: "E_PROXY_UNSET", reason: proxy });
     }
   }
-  const engine = await engineReachable(e.env, e);
-  if (engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: engine });
+  // Set-ID files only count while no_new_privs is off: with it, the kernel ignores the bits.
+  const status = e.readText("/proc/self/status");
+  const scan = scanMounts(e, !noNewPrivileges(status));
+  const shown = (paths: string[]) => paths.slice(0, 3).join(", ") + (paths.length > 3 ? `, ${paths.length - 3} more` : "");
+  const fix = "start with --security-opt no-new-privileges (and --cap-drop ALL), or mount it nosuid";
+  if (scan.setid.length > 0) {
+    found.push({ code: "E_SETUID", reason: `a set-user-ID or set-group-ID file is mounted where the kernel honours it (${shown(scan.setid)}) and no_new_privs is off: the agent could run it as its owner (root); ${fix}` });
+  } else if (scan.exec.length > 0 && boundingCapabilities(status) !== undefined) {
+    // File capabilities live in an extended attribute Node cannot read: any executable here may carry one.
+    found.push({ code: "E_SETUID", reason: `an executable is mounted where the kernel honours file capabilities (${shown(scan.exec)}), no_new_privs is off and the bounding set holds ${boundingCapabilities(status)!.join(", ")}: one with a file capability (setcap) would give them to the agent; ${fix}` });
+  }
+  const sockets = await socketFindings(e.env, e, scan.sockets);
+  if (sockets.engine !== undefined) found.push({ code: "E_CONTAINER_SOCKET", reason: sockets.engine });
+  if (spec.network !== "direct" && sockets.listening.length > 0) {
+    found.push({ code: "E_NETWORK_DIRECT", reason: `a mounted unix socket accepts connections (${sockets.listening.slice(0, 3).join(", ")}): a way out past the gateway (a relay, a proxy, an ssh agent); profile ${spec.profile} routes through the gateway, so mount no sockets` });
+  }
   return found.sort((a, b) => REFUSAL_CODES.indexOf(a.code) - REFUSAL_CODES.indexOf(b.code));
 }

@@ -45,8 +45,10 @@ export function seccompOff(status: string | undefined): boolean {
   return statusField(status ?? "", "Seccomp") === "0";
 }
 
-interface Mount {
+export interface Mount {
   point: string;
+  /** The folder of its file system that is mounted there ("/" for the whole file system). */
+  root: string;
   options: string[];
   fsType: string;
 }
@@ -62,7 +64,7 @@ export function parseMountinfo(mountinfo: string | undefined): Mount[] {
     const [before, after] = line.split(" - ");
     const fields = before?.split(" ") ?? [];
     if (fields.length < 6 || after === undefined) continue;
-    mounts.push({ point: unescapeMountPath(fields[4]!), options: fields[5]!.split(","), fsType: after.split(" ")[0] ?? "" });
+    mounts.push({ point: unescapeMountPath(fields[4]!), root: unescapeMountPath(fields[3]!), options: fields[5]!.split(","), fsType: after.split(" ")[0] ?? "" });
   }
   return mounts;
 }
@@ -95,6 +97,10 @@ export function privilegedSignals(mountinfo: string | undefined, devEntries: rea
     const m = mountOf(mounts, path);
     if (m !== undefined && m.options.includes("rw")) signals.push(`${path} is mounted writable`);
   }
+  // A cgroup hierarchy the container may write (`--systemd=always` gives the host's name=systemd
+  // one): root in it could set a release agent or move processes out of the container's limits.
+  const cgroups = mounts.filter((m) => (m.fsType === "cgroup" || m.fsType === "cgroup2") && m.options.includes("rw")).map((m) => m.point);
+  if (cgroups.length > 0) signals.push(`a cgroup hierarchy is mounted writable (${cgroups.slice(0, 3).join(", ")}${cgroups.length > 3 ? ", ..." : ""})`);
   const hostDevices = (devEntries ?? []).filter((name) => !DEFAULT_DEVICES.has(name)).sort();
   if (hostDevices.length > 0) {
     const shown = hostDevices.slice(0, 5).map((d) => `/dev/${d}`).join(", ");
@@ -117,4 +123,73 @@ export function hostPidNamespace(ownPid: string | undefined, ownMnt: string | un
   if (initMnt === undefined) return "PID 1 is a process of another user (its namespaces are unreadable): not this container's init";
   if (ownMnt !== undefined && initMnt !== ownMnt) return `PID 1 lives in another mount namespace (${initMnt}, this process ${ownMnt})`;
   return undefined;
+}
+
+/** Where a container's own kernel views live (devtmpfs: nowhere); one anywhere else is the host's. */
+const KERNEL_VIEW_HOMES: Record<string, { home: string; hosts: string }> = {
+  proc: { home: "/proc", hosts: "/proc" },
+  sysfs: { home: "/sys", hosts: "/sys" },
+  devtmpfs: { home: "", hosts: "/dev" },
+};
+
+function under(path: string, root: string): boolean {
+  return root !== "" && (path === root || path.startsWith(`${root}/`));
+}
+
+/**
+ * Mounts that hand the agent the host itself: a proc, sysfs or devtmpfs mounted outside the
+ * container's own /proc and /sys (`-v /proc:/hostproc` shows the host's processes, their
+ * environments and, through /proc/PID/root, the file system of every host process of the agent's
+ * uid; devtmpfs is only ever the host's /dev); and a tree that is an operating system's root (`-v
+ * /:/host`, another container's root): folders etc, usr and proc side by side.
+ */
+export function hostMounts(mountinfo: string | undefined, listDir: (path: string) => readonly { name: string; kind: string }[] | undefined): string[] {
+  const found: string[] = [];
+  for (const m of parseMountinfo(mountinfo)) {
+    const view = KERNEL_VIEW_HOMES[m.fsType];
+    if (view !== undefined && !under(m.point, view.home)) found.push(`the host's ${view.hosts} (${m.fsType}) is mounted at ${m.point}`);
+  }
+  for (const m of parseMountinfo(mountinfo)) {
+    if (m.point === "/" || KERNEL_VIEW_HOMES[m.fsType] !== undefined || m.fsType === "tmpfs" || m.fsType.startsWith("cgroup")) continue;
+    const dirs = new Set((listDir(m.point) ?? []).filter((d) => d.kind === "dir").map((d) => d.name));
+    if (["etc", "usr", "proc"].every((d) => dirs.has(d))) found.push(`an operating system's root file system is mounted at ${m.point} (it holds etc, usr and proc)`);
+  }
+  return found;
+}
+
+/** The kernel's fixed inodes of its initial namespaces (include/linux/proc_ns.h). */
+const INITIAL_NAMESPACES = { ipc: "ipc:[4026531839]", uts: "uts:[4026531838]" } as const;
+
+/**
+ * The host's IPC namespace (`--ipc host`: the host's shared memory and message queues, readable and
+ * writable by the agent's uid) or UTS namespace (`--uts host`), by the kernel's fixed inodes. The
+ * cgroup, user and time namespaces are the host's in a default rootful podman start on cgroup v1,
+ * so they are no signal (README "Refusal codes", limits).
+ */
+export function hostNamespaces(readLink: (path: string) => string | undefined): string[] {
+  const found: string[] = [];
+  for (const [ns, initial] of Object.entries(INITIAL_NAMESPACES)) {
+    if (readLink(`/proc/self/ns/${ns}`) === initial) found.push(`the host's ${ns.toUpperCase()} namespace (--${ns} host, ${initial})`);
+  }
+  return found;
+}
+
+/** `NoNewPrivs: 1` (`--security-opt no-new-privileges`): exec can no longer raise privileges. */
+export function noNewPrivileges(status: string | undefined): boolean {
+  return statusField(status ?? "", "NoNewPrivs") === "1";
+}
+
+/** Gid 0 among the real, effective, saved or file-system gid or the supplementary groups. */
+export function rootGroup(status: string | undefined): boolean {
+  const gids = /^Gid:\s*(.*)$/m.exec(status ?? "")?.[1]?.trim().split(/\s+/) ?? [];
+  const groups = /^Groups:\s*(.*)$/m.exec(status ?? "")?.[1]?.trim().split(/\s+/) ?? [];
+  return [...gids, ...groups].includes("0");
+}
+
+/** The bounding set's names (what exec of a file with capabilities could grant), or undefined when empty. */
+export function boundingCapabilities(status: string | undefined): string[] | undefined {
+  const hex = statusField(status ?? "", "CapBnd");
+  if (hex === undefined || !/^[0-9a-f]+$/.test(hex)) return ["(unknown: no CapBnd line)"];
+  const names = capabilityNames(BigInt(`0x${hex}`));
+  return names.length > 0 ? names : undefined;
 }

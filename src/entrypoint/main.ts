@@ -6,7 +6,7 @@ import type { ToolId } from "../tools/types.js";
 import { realEnvironment, refusals, type Environment } from "./checks.js";
 import { bakedDigests, type PolicyDigests } from "./digests.js";
 import { EXIT_REFUSED, formatRefusal, stderrLines } from "./record.js";
-import { runTool, type RunRequest } from "./run.js";
+import { promptArguments, runTool, type RunRequest } from "./run.js";
 import { START_WAIT_MS, START_WHEN_ENV, startGate } from "./start-gate.js";
 
 /** The start gate's file never appeared (the launcher stops a run whose clone failed before that). */
@@ -28,6 +28,9 @@ export function parseRequest(spec: ImageSpec, args: readonly string[], env: Node
   if (!tools.includes(tool)) return `unknown tool "${tool}"; this image has ${tools.join(", ")}`;
   const prompt = env.AGENT_PROMPT ?? rest.join(" ");
   if (prompt.trim() === "") return "no prompt: set AGENT_PROMPT or pass it after the tool";
+  if (promptArguments(spec.tools[tool as ToolId], prompt) === undefined) {
+    return `the prompt starts with "-" and ${tool}'s launch command has no "--" before it: the tool would read the prompt as its options`;
+  }
   return { tool: tool as ToolId, prompt };
 }
 

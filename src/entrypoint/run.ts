@@ -11,6 +11,8 @@ export interface RunRequest {
   prompt: string;
 }
 
+/** A prompt the launch command would read as options is never passed (the refusals' exit code). */
+const EXIT_PROMPT_AS_OPTIONS = 64;
 /** Exit code when the wall clock stopped the tool, as timeout(1) has it. */
 export const EXIT_WALL_CLOCK = 124;
 /** `perimeter run` sets the run's wall clock here; the launcher enforces it too, a little later. */
@@ -24,6 +26,17 @@ export function wallClockMs(env: NodeJS.ProcessEnv): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
+/**
+ * The prompt as the tool's last argument, never readable as an option: the value of the launch's
+ * promptOption (`--prompt=TEXT`, one argument), or after the `--` the launch ends with. A launch with
+ * neither (a spec from before this rule) gets a prompt only when it cannot look like an option.
+ */
+export function promptArguments(launch: { argv: readonly string[]; promptOption?: string }, prompt: string): string[] | undefined {
+  if (launch.promptOption !== undefined) return [`${launch.promptOption}=${prompt}`];
+  if (launch.argv.at(-1) === "--" || !prompt.startsWith("-")) return [prompt];
+  return undefined;
+}
+
 function record(fields: RecordFields): void {
   stderrLines.write(formatRecord(fields));
 }
@@ -32,6 +45,9 @@ function record(fields: RecordFields): void {
 export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
   const launch = spec.tools[request.tool];
   const [command, ...args] = launch.argv;
+  // parseRequest refused such a prompt already; this keeps runTool safe on its own.
+  const promptArgs = promptArguments(launch, request.prompt);
+  if (promptArgs === undefined) return Promise.resolve(EXIT_PROMPT_AS_OPTIONS);
   const base = { tool: request.tool, profile: spec.profile, version: launch.version };
   // The prompt is the user's text and may hold anything; the record keeps only its size.
   record({ event: "start", ...base, command: [...launch.argv, `<prompt: ${request.prompt.length} characters>`] });
@@ -40,7 +56,7 @@ export function runTool(spec: ImageSpec, request: RunRequest): Promise<number> {
   return new Promise((resolve) => {
     // The prompt arrives as an argument; stdin is not passed on, or a CLI would wait on it or read
     // whatever is piped into the container as more prompt.
-    const child = spawn(command!, [...args, request.prompt], { stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(command!, [...args, ...promptArgs], { stdio: ["ignore", "inherit", "inherit"] });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, forward(s)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);

@@ -1,12 +1,24 @@
 // Finds a container engine's API among the unix sockets the container can reach: the engines' own
 // paths, every mount in the mount table and the trees mounted there, each socket probed for a
-// Docker/Podman answer. An engine socket lets the agent start a container on the host.
+// Docker/Podman answer. An engine socket lets the agent start a container on the host. The same walk
+// finds set-user-ID files where the kernel would honour them, and any socket that answers at all:
+// under a gateway profile a listening socket is a way out past the gateway (checks.ts).
 import { parseMountinfo } from "./kernel.js";
 
 export interface DirEntry {
   name: string;
-  /** "device": a character or block device node. */
-  kind: "dir" | "socket" | "device" | "other";
+  /**
+   * "device": a character or block device node. "setid": a regular file with the set-user-ID or
+   * set-group-ID bit; "exec": any other executable regular file (listDir reports these two only when
+   * asked for modes; kindOf always).
+   */
+  kind: "dir" | "socket" | "device" | "setid" | "exec" | "other";
+}
+
+/** What a socket did when probed: accepted the connection at all, and answered as an engine. */
+export interface SocketAnswer {
+  listening: boolean;
+  engine?: string;
 }
 
 export interface SocketScanIo {
@@ -14,14 +26,34 @@ export interface SocketScanIo {
   exists(path: string): boolean;
   /** The kind of the path itself, without following a final symlink; undefined when absent. */
   kindOf(path: string): DirEntry["kind"] | undefined;
-  /** A folder's entries, undefined when it cannot be read. Symlinks are "other": never followed. */
-  listDir(path: string): DirEntry[] | undefined;
-  /** What answered as an engine API on the socket (e.g. "Libpod/4.3.1"), or undefined. */
-  probeEngine(path: string): Promise<string | undefined>;
+  /**
+   * A folder's entries, undefined when it cannot be read. Symlinks are "other": never followed.
+   * With `modes`, regular files are looked at one by one and set-ID ones are "setid".
+   */
+  listDir(path: string, modes?: boolean): DirEntry[] | undefined;
+  /** Whether the socket accepts a connection, and what answered as an engine API (e.g. "Libpod/4.3.1"). */
+  probeSocket(path: string): Promise<SocketAnswer>;
 }
 
-/** Where Docker and Podman put their API sockets: refused on sight, answering or not. */
-export const ENGINE_SOCKET_PATHS = ["/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock", "/var/run/podman/podman.sock"];
+/**
+ * Where the engines put their API sockets: refused on sight, answering or not. containerd, CRI-O and
+ * BuildKit speak gRPC, which never answers the HTTP ping, so their sockets go by name (below) too.
+ */
+export const ENGINE_SOCKET_PATHS = [
+  "/var/run/docker.sock",
+  "/run/docker.sock",
+  "/run/podman/podman.sock",
+  "/var/run/podman/podman.sock",
+  "/run/containerd/containerd.sock",
+  "/var/run/containerd/containerd.sock",
+  "/run/k3s/containerd/containerd.sock",
+  "/run/crio/crio.sock",
+  "/var/run/crio/crio.sock",
+  "/run/buildkit/buildkitd.sock",
+];
+
+/** An engine's socket by its file name, wherever it is mounted (a renamed one is found by the probe). */
+const ENGINE_SOCKET_NAME = /^(docker|podman|containerd|crio|cri-dockerd|dockershim|buildkitd)\.sock(\.ttrpc)?$/;
 
 const ENGINE_ADDRESS_VARS = ["DOCKER_HOST", "CONTAINER_HOST"] as const;
 
@@ -47,42 +79,74 @@ function engineVarFindings(env: NodeJS.ProcessEnv, io: SocketScanIo): { sockets:
   return { sockets, remote };
 }
 
-/** Every unix socket in the mounted trees (not the image's own root file system). */
-export function mountedSockets(io: SocketScanIo): string[] {
+export interface MountScan {
+  /** Every unix socket in the mounted trees. */
+  sockets: string[];
+  /** Set-ID files in mounts that honour them (not nosuid); only looked for when `setid` is true. */
+  setid: string[];
+  /** Other executables there (one may carry file capabilities, which no mode bit shows). */
+  exec: string[];
+}
+
+/**
+ * One walk of the mounted trees (not the image's own root file system). Set-ID files matter only
+ * while no_new_privs is off, so the caller says whether to look (it costs an lstat per file).
+ */
+export function scanMounts(io: SocketScanIo, setid = false): MountScan {
   // By file system, not by place: a socket bind-mounted at /dev/x.sock is as reachable as anywhere.
   const mounts = parseMountinfo(io.readText("/proc/self/mountinfo")).filter((m) => m.point !== "/" && !PSEUDO_FS.has(m.fsType));
   const points = new Set(mounts.map((m) => m.point));
-  const found = new Set<string>();
+  const sockets = new Set<string>();
+  const setids = new Set<string>();
+  const execs = new Set<string>();
   let budget: number = SCAN_LIMITS.maxEntries;
-  const walk = (dir: string, depth: number) => {
+  const walk = (dir: string, depth: number, modes: boolean) => {
     if (depth > SCAN_LIMITS.maxDepth || budget <= 0) return;
-    for (const entry of io.listDir(dir) ?? []) {
+    for (const entry of io.listDir(dir, modes) ?? []) {
       if (--budget < 0) return;
       const path = dir === "/" ? `/${entry.name}` : `${dir}/${entry.name}`;
-      if (entry.kind === "socket") found.add(path);
+      if (entry.kind === "socket") sockets.add(path);
+      else if (entry.kind === "setid") setids.add(path);
+      else if (entry.kind === "exec") execs.add(path);
       // A mount nested inside this one is scanned on its own.
-      else if (entry.kind === "dir" && !points.has(path)) walk(path, depth + 1);
+      else if (entry.kind === "dir" && !points.has(path)) walk(path, depth + 1, modes);
     }
   };
   for (const m of mounts) {
+    const modes = setid && !m.options.includes("nosuid");
     const kind = io.kindOf(m.point);
-    if (kind === "socket") found.add(m.point);
-    else if (kind === "dir") walk(m.point, 1);
+    if (kind === "socket") sockets.add(m.point);
+    else if (kind === "setid" && modes) setids.add(m.point);
+    else if (kind === "exec" && modes) execs.add(m.point);
+    else if (kind === "dir") walk(m.point, 1, modes);
   }
-  return [...found];
+  return { sockets: [...sockets], setid: [...setids], exec: [...execs] };
 }
 
-/** Why the agent could reach a container engine, or undefined. */
-export async function engineReachable(env: NodeJS.ProcessEnv, io: SocketScanIo): Promise<string | undefined> {
+export interface SocketFindings {
+  /** Why the agent could reach a container engine, or undefined. */
+  engine: string | undefined;
+  /** Mounted sockets that accept a connection and are no engine (a relay, an ssh agent, a proxy). */
+  listening: string[];
+}
+
+/** Probes every mounted socket once: for an engine (E_CONTAINER_SOCKET) and for any listener at all. */
+export async function socketFindings(env: NodeJS.ProcessEnv, io: SocketScanIo, mounted: readonly string[]): Promise<SocketFindings> {
   const fromVars = engineVarFindings(env, io);
   const known = ENGINE_SOCKET_PATHS.filter((p) => io.exists(p));
   const reasons = [...new Set([...known, ...fromVars.sockets])];
-  const others = mountedSockets(io).filter((p) => !reasons.includes(p));
-  const answers = await Promise.all(others.map(async (p) => [p, await io.probeEngine(p)] as const));
-  for (const [path, answer] of answers) if (answer !== undefined) reasons.push(`${path}, answered as ${answer}`);
+  const named = mounted.filter((p) => !reasons.includes(p) && ENGINE_SOCKET_NAME.test(p.slice(p.lastIndexOf("/") + 1)));
+  reasons.push(...named);
+  const others = mounted.filter((p) => !reasons.includes(p));
+  const answers = await Promise.all(others.map(async (p) => [p, await io.probeSocket(p)] as const));
+  const listening: string[] = [];
+  for (const [path, answer] of answers) {
+    if (answer.engine !== undefined) reasons.push(`${path}, answered as ${answer.engine}`);
+    else if (answer.listening) listening.push(path);
+  }
   reasons.push(...fromVars.remote);
-  if (reasons.length === 0) return undefined;
-  return `a container engine is reachable (${reasons.join("; ")}); it would let the agent start a container on the host`;
+  const engine = reasons.length === 0 ? undefined : `a container engine is reachable (${reasons.join("; ")}); it would let the agent start a container on the host`;
+  return { engine, listening };
 }
 
 /** How long a socket may take to answer the probe; an engine answers /_ping at once. */

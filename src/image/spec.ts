@@ -49,7 +49,8 @@ export interface ImageSpec {
    * into a policy file whose digest the entrypoint carries: no variable or mount can switch it.
    */
   egressWall?: EgressWall;
-  tools: Record<ToolId, { argv: string[]; package: string; version: string }>;
+  /** Each tool's launch command (LaunchSpec: how the prompt is kept from being read as options). */
+  tools: Record<ToolId, { argv: string[]; promptOption?: string; policyEnv?: string[]; loginFiles?: string[]; package: string; version: string }>;
 }
 
 /** The exact client versions, from the one place they are pinned. */
@@ -87,7 +88,18 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
       tools.map((tool) => {
         const version = versions[tool.npmPackage];
         if (version === undefined) throw new Error(`image/clients/package.json does not pin ${tool.npmPackage}`);
-        return [tool.id, { argv: tool.launch(profile).argv, package: tool.npmPackage, version }];
+        const launch = tool.launch(profile);
+        return [
+          tool.id,
+          {
+            argv: launch.argv,
+            ...(launch.promptOption !== undefined ? { promptOption: launch.promptOption } : {}),
+            ...(launch.policyEnv !== undefined ? { policyEnv: launch.policyEnv } : {}),
+            ...(launch.loginFiles !== undefined ? { loginFiles: launch.loginFiles } : {}),
+            package: tool.npmPackage,
+            version,
+          },
+        ];
       }),
     ) as ImageSpec["tools"],
   };

@@ -1,10 +1,12 @@
 // `perimeter run --cleanup`, and the same at every start: removes the engine objects of runs whose
 // launcher is gone (same host, process no longer alive) or whose time is long past (the expiry
 // label). A live run's objects are never touched.
-import { hostname } from "node:os";
+import { rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import type { EngineId } from "./engine.js";
 import { LABEL } from "./names.js";
 import { startProcess } from "./process.js";
+import { lockedRuns, lockPath, removeStaged } from "./staging.js";
 
 interface Found {
   kind: "container" | "network" | "volume";
@@ -81,5 +83,20 @@ export async function cleanupStale(engine: EngineId, prefix: string): Promise<st
   await remove("container", engine === "podman" ? [engine, "rm", "--force", "--ignore", "--time", "0"] : [engine, "rm", "--force"]);
   await remove("network", engine === "podman" ? [engine, "network", "rm", "--force"] : [engine, "network", "rm"]);
   await remove("volume", [engine, "volume", "rm", "--force"]);
+  return [...removed, ...sweepStaleStaging()];
+}
+
+/**
+ * The host side of a killed launcher: its staging folder (copies of the credential files the
+ * gateway read) and its lock, found by the lock whatever the engine still holds. A live run's stay.
+ */
+export function sweepStaleStaging(dir: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const { runId, holder } of lockedRuns(dir)) {
+    if (holder === "" || !isStale(holder, Number.NaN)) continue;
+    removeStaged(runId, dir);
+    rmSync(lockPath(runId, dir), { force: true });
+    removed.push(`staged files of run ${runId}`);
+  }
   return removed;
 }

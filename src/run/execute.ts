@@ -13,6 +13,7 @@ import { EXIT_REFUSED, entrypointRecords, parseGatewayLog, refusalOf, requestCou
 import type { Profile } from "../profile/types.js";
 import type { RunRequest } from "./request.js";
 import { SCANNER, scanAddedLines, type SecretFinding } from "./secret-scan.js";
+import { takeRunLock } from "./lock.js";
 import { removeStaged, stageInputs } from "./staging.js";
 import { STOP_EXIT_CODES, stopReason, type Observations } from "./stop.js";
 
@@ -42,6 +43,16 @@ class StepFailed extends Error {
 const lastLines = (text: string, n = 6) => text.trim().split("\n").slice(-n).join("\n");
 
 export async function executeRun(request: RunRequest, plan: RunPlan, options: ExecuteOptions = {}): Promise<Manifest> {
+  // Before anything is named after the id: a live run with the same id keeps its objects (lock.ts).
+  const release = takeRunLock(plan.runId, request.launcher);
+  try {
+    return await executeLocked(request, plan, options);
+  } finally {
+    release();
+  }
+}
+
+async function executeLocked(request: RunRequest, plan: RunPlan, options: ExecuteOptions): Promise<Manifest> {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
   const say = (text: string) => options.progress?.(`perimeter run ${plan.runId} [${elapsed()}] ${text}`);

@@ -66,3 +66,26 @@ export function parseRepoUrl(text: string): RepoRef {
 export function defaultGithubApi(repo: RepoRef): string {
   return repo.host === "github.com" ? "https://api.github.com" : `https://${repo.host}/api/v3`;
 }
+
+/**
+ * Engine flags an `--engine-arg` may not add. The entrypoint refuses every unsafe container it can
+ * see, so the one thing it cannot refuse is not running: `--entrypoint` replaces it (the tool would
+ * start with no check at all) and `--rootfs` swaps the image for a host folder. The run's own labels
+ * name what cleanup removes, so another value for one would hand this run's container to another.
+ */
+const ENGINE_ARG_RULES: readonly { flag: string; refused: (value: string | undefined) => boolean; why: string }[] = [
+  { flag: "--entrypoint", refused: () => true, why: "replaces the image's entrypoint, so none of its refusals would run" },
+  { flag: "--rootfs", refused: () => true, why: "runs a host folder instead of the agent image" },
+  { flag: "--label", refused: (value) => value === undefined || value.startsWith("io.perimeter."), why: "sets one of the run's own labels (cleanup finds a run's objects by them)" },
+];
+
+/** Throws a usage error for an engine flag that would take the agent container out of the entrypoint's reach. */
+export function checkEngineArgs(args: readonly string[]): void {
+  args.forEach((arg, i) => {
+    const [flag, ...rest] = arg.split("=");
+    const rule = ENGINE_ARG_RULES.find((r) => r.flag === flag);
+    // `--flag=value` or `--flag value` (the value in the next --engine-arg).
+    const value = rest.length > 0 ? rest.join("=") : args[i + 1];
+    if (rule !== undefined && rule.refused(value)) throw new UsageError(`--engine-arg: ${flag} ${rule.why}; perimeter run does not pass it`);
+  });
+}

@@ -2,7 +2,7 @@
 // files) are copied into a per-run folder before the gateway starts: the gateway runs as the image's
 // unprivileged user, which cannot read a 0600 file or a 0700 folder of the launcher's, and a copy
 // keeps the launcher's own files out of any container. Removed with the run.
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { AGENT_UID } from "./plan.js";
@@ -17,8 +17,25 @@ export interface StagedInputs {
   credentialFiles: [string, string][];
 }
 
-export function stagingDir(runId: string): string {
-  return join(tmpdir(), `perimeter-run-${runId}`);
+export function stagingDir(runId: string, dir: string = tmpdir()): string {
+  return join(dir, `perimeter-run-${runId}`);
+}
+
+/** The run id's lock (lock.ts), beside its staging folder. */
+export function lockPath(runId: string, dir: string = tmpdir()): string {
+  return `${stagingDir(runId, dir)}.lock`;
+}
+
+/** Run ids with a lock file here, and who holds each (`host:pid`, "" when unreadable). */
+export function lockedRuns(dir: string = tmpdir()): { runId: string; holder: string }[] {
+  const ids = readdirSync(dir).flatMap((name) => /^perimeter-run-([a-z0-9-]+)\.lock$/.exec(name)?.[1] ?? []);
+  return ids.map((runId) => {
+    try {
+      return { runId, holder: readFileSync(lockPath(runId, dir), "utf8") };
+    } catch {
+      return { runId, holder: "" };
+    }
+  });
 }
 
 /** Where each input's copy goes (the plan mounts these). */
@@ -62,6 +79,6 @@ export function stageInputs(request: RunRequest): StagedInputs {
   return staged;
 }
 
-export function removeStaged(runId: string): void {
-  rmSync(stagingDir(runId), { recursive: true, force: true });
+export function removeStaged(runId: string, dir: string = tmpdir()): void {
+  rmSync(stagingDir(runId, dir), { recursive: true, force: true });
 }

@@ -65,9 +65,23 @@ export interface Expression {
   missing: { variant: string; reason: string }[];
 }
 
-/** The command that starts a tool in the agent image; the prompt is appended as the last argument. */
+/**
+ * The command that starts a tool in the agent image. The prompt is the user's text and may start
+ * with `-`: it must never be read as an option (a prompt `--settings=...` or `-c key=value` would
+ * reconfigure the agent). So either argv ends with `--` and the prompt follows it, or
+ * `promptOption` names the option whose value the prompt is, passed as one `OPTION=PROMPT` argument.
+ */
 export interface LaunchSpec {
   argv: string[];
+  promptOption?: string;
+  /**
+   * Variables that, set when the container starts, make the tool read its system (policy) layer
+   * from another file than the one bake wrote and digested; the entrypoint refuses a start that sets
+   * one (E_POLICY_ENV).
+   */
+  policyEnv?: string[];
+  /** The tool's own login files, relative to the home: a real token in one is refused (E_CREDENTIAL). */
+  loginFiles?: string[];
 }
 
 /** What `perimeter run` must know to start a tool unattended behind the gateway. */

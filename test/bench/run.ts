@@ -153,13 +153,14 @@ if (!wanted(4)) {
     user: { uid: number; gid: number };
     env: Record<string, string>;
     policyFiles: string[];
-    tools: Record<string, { argv: string[] }>;
+    tools: Record<string, { argv: string[]; promptOption?: string }>;
   };
   writeContainerView(IMAGE_ROOT);
   /** A copy of the spec with other tools, at a path under IMAGE_ROOT as the entrypoint reads it. */
   const writeSpec = (name: string, tools: Record<string, string[]>): string => {
     const spec = { ...baked, tools: structuredClone(baked.tools) };
-    for (const [tool, argv] of Object.entries(tools)) spec.tools[tool]!.argv = argv;
+    // The argv given takes the prompt appended as its last argument (it ends with its own -p, or none).
+    for (const [tool, argv] of Object.entries(tools)) spec.tools[tool] = { ...spec.tools[tool]!, argv, promptOption: undefined };
     const path = `/etc/perimeter/${name}.json`;
     writeFileSync(join(IMAGE_ROOT, path), `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o444 });
     return path;

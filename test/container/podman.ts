@@ -211,7 +211,7 @@ async function installedPackages(pkgs: readonly string[]): Promise<Map<string, s
 }
 
 /** apt-get install, quietly; runs `apt-get update` first only if the plain install fails. */
-async function aptInstall(pkgs: string[]): Promise<void> {
+export async function aptInstall(pkgs: string[]): Promise<void> {
   if (pkgs.length === 0) return;
   const env = { DEBIAN_FRONTEND: "noninteractive" };
   const args = ["install", "-y", "-qq", "--no-install-recommends", ...pkgs];

@@ -4,15 +4,17 @@
 // tool named on purpose, which it only does after the checks). The plain and the hardened starts are
 // not refused. The image is the one `perimeter bake --profile autonomous` makes (no fake model needed).
 import { execa, type ResultPromise } from "execa";
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { chmodSync, chownSync, copyFileSync, linkSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRefusal } from "../../src/entrypoint/record.js";
+import { TOOL_IDS } from "../../src/tools/index.js";
 import {
   AGENT_NETWORK,
   bakeWithCli,
   buildAgentImage,
+  clientEnv,
   ensureAgentNetwork,
   ensureDist,
   limiter,
@@ -24,7 +26,7 @@ import {
   startRelayedModel,
   type AgentImage,
 } from "./agent-image.js";
-import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
+import { CONTAINERS_CONF_PATH, STORAGE_CONF_PATH, aptInstall, ensureBaseRootfs, ensurePodman, podman, runContainer, type RunContainerOptions } from "./podman.js";
 
 /** PERIMETER_PODMAN_PREFIX (podman.ts) names the image too, for people sharing a machine. */
 const IMAGE_NAME = `${process.env.PERIMETER_PODMAN_PREFIX ?? "perimeter"}-walls-autonomous`;
@@ -58,6 +60,14 @@ async function refusedWithControl(bad: RunContainerOptions, control: RunContaine
   return refused;
 }
 
+/** A unix socket file nothing listens on. */
+async function deadSocket(path: string): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(`${path}.live`, resolve));
+  linkSync(`${path}.live`, path);
+  await new Promise((resolve) => server.close(resolve));
+}
+
 beforeAll(async () => {
   await Promise.all([ensurePodman().then(() => Promise.all([ensureBaseRootfs(), ensureAgentNetwork(), podman(["network", "create", BRIDGE_NETWORK])])), ensureDist()]);
   layer = join(scratchDir("walls-layer"), "autonomous.tar");
@@ -88,6 +98,33 @@ describe("a hardened start runs a real agent to the end", () => {
       expect(r.stderr).not.toMatch(/refused/);
       expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
       expect(home.ran()).toContain(PROBE);
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+// The prompt is the user's text (often from an issue): `--settings=...` or `-c key=value` as a prompt
+// must not reconfigure the agent. Each real CLI gets `--version` as its prompt and sends it to the
+// model as text; the control is the launch the image had before (the prompt as a bare argument, or
+// after gemini's -p), which the CLI reads as its own --version.
+describe("a prompt that starts with - is text for the model, never the tool's options", () => {
+  it.each(TOOL_IDS.map((id) => [id] as const))("%s", async (tool) => {
+    const model = await startRelayedModel(image, { commands: [PROBE] });
+    try {
+      const home = makeAgentHome(image.spec, model);
+      const launch = image.spec.tools[tool];
+      const before = launch.promptOption !== undefined ? [...launch.argv, launch.promptOption] : launch.argv.slice(0, -1);
+      expect(launch.promptOption !== undefined || launch.argv.at(-1) === "--", "the launch keeps the prompt from being options").toBe(true);
+      const [r, control] = await Promise.all([
+        pool(() => runThroughEntrypoint(image, tool, { home, model, prompt: "--version" })),
+        // Its own home: what one CLI writes there must not meet the other start's checks.
+        pool(() => runContainer(image.ref, { network: AGENT_NETWORK, entrypoint: before, args: ["--version"], volumes: [makeAgentHome(image.spec, model).volume], env: clientEnv(tool, model) })),
+      ]);
+      expect(control.stdout, control.stderr.slice(-1000)).toContain(launch.version);
+      expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
+      expect(r.stdout, r.stderr.slice(-2000)).not.toContain(launch.version);
+      expect(JSON.stringify(model.requests.map((q) => q.body))).toContain("--version");
     } finally {
       await model.close();
     }
@@ -180,7 +217,6 @@ describe("the entrypoint refuses, each with a control", () => {
 describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or inside a mounted folder", () => {
   let engine: ResultPromise | undefined;
   let dir: string;
-  let silent: Server;
 
   beforeAll(async () => {
     dir = scratchDir("walls-engine");
@@ -202,14 +238,14 @@ describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or insi
     }
     // Whoever mounts an engine socket for the agent makes it usable by the agent's uid.
     chmodSync(sock, 0o666);
-    // A socket that is no engine (an ssh agent, say), for the control.
-    silent = createServer((c) => c.end());
-    await new Promise<void>((resolve) => silent.listen(join(dir, "plain", "project", "deep", "agent.sock"), resolve));
+    // A socket that is no engine and no listener (a stale one), for the control: a listening one is a
+    // way out past the gateway under this profile (E_NETWORK_DIRECT, below). A hard link keeps the
+    // socket file when its listener closes (Node unlinks the path it listened on).
+    await deadSocket(join(dir, "plain", "project", "deep", "agent.sock"));
     chownSync(join(dir, "plain"), 1000, 1000);
   }, 60_000);
 
   afterAll(async () => {
-    silent?.close();
     if (engine?.pid !== undefined) process.kill(engine.pid, "SIGTERM");
     await engine;
   });
@@ -236,6 +272,179 @@ describe("E_CONTAINER_SOCKET: a real engine API on a socket at any path, or insi
     const r = await refusedWithControl({ volumes: [`${join(dir, "ws")}:/work`] }, { volumes: [`${join(dir, "plain")}:/work`] });
     expect(r.code).toBe("E_CONTAINER_SOCKET");
     expect(r.lines[0]).toContain("/work/project/deep/engine.sock, answered as Libpod");
+  });
+});
+
+// Starts an attacker's pass got past every check before these refusals existed. Each proves the way
+// around is real where that is cheap (the agent's uid, the entrypoint replaced by a shell) and has
+// the one-flag control.
+describe("the attacker's pass: starts that were no wall", () => {
+  let dir: string;
+  let upstream: Server;
+  let relay: Server;
+  let groupRelay: Server;
+  /** A group the agent user is not in. */
+  const SOCKET_GID = 4242;
+
+  beforeAll(async () => {
+    dir = scratchDir("walls-attack");
+    chmodSync(dir, 0o755);
+    // A set-user-ID root copy of id(1), as a folder from the host could hold one.
+    mkdirSync(join(dir, "tools"));
+    copyFileSync("/usr/bin/id", join(dir, "tools", "id"));
+    chownSync(join(dir, "tools", "id"), 0, 0);
+    chmodSync(join(dir, "tools", "id"), 0o4755);
+    // A copy of cat with a file capability (no mode bit shows it): setcap, from libcap2-bin.
+    if ((await execa("sh", ["-c", "command -v setcap"], { reject: false })).exitCode !== 0) await aptInstall(["libcap2-bin"]);
+    mkdirSync(join(dir, "caps"));
+    copyFileSync("/bin/cat", join(dir, "caps", "cat"));
+    await execa("setcap", ["cap_dac_override+ep", join(dir, "caps", "cat")]);
+    // A unix socket that relays to a loopback "upstream": a way out for a container with no network.
+    upstream = createServer((c) => c.end("upstream reached\n"));
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const port = (upstream.address() as { port: number }).port;
+    mkdirSync(join(dir, "live"));
+    mkdirSync(join(dir, "dead"));
+    relay = createServer((c) => c.pipe(createConnection(port, "127.0.0.1")).pipe(c));
+    await new Promise<void>((resolve) => relay.listen(join(dir, "live", "out.sock"), resolve));
+    chmodSync(join(dir, "live", "out.sock"), 0o666);
+    await deadSocket(join(dir, "dead", "out.sock"));
+    // The same relay for one group only (as a docker group's socket is), for --group-add.
+    mkdirSync(join(dir, "group"));
+    groupRelay = createServer((c) => c.pipe(createConnection(port, "127.0.0.1")).pipe(c));
+    await new Promise<void>((resolve) => groupRelay.listen(join(dir, "group", "out.sock"), resolve));
+    chownSync(join(dir, "group", "out.sock"), 0, SOCKET_GID);
+    chmodSync(join(dir, "group", "out.sock"), 0o660);
+  });
+
+  afterAll(() => {
+    groupRelay?.close();
+    relay?.close();
+    upstream?.close();
+  });
+
+  const shell = (script: string, opts: RunContainerOptions = {}) =>
+    pool(() => runContainer(image.ref, { entrypoint: ["sh", "-c"], args: [script], ...opts }));
+
+  it("a set-user-ID file in a mounted folder without no-new-privileges (the agent became root): E_SETUID", async () => {
+    const volume = `${join(dir, "tools")}:/opt/tools`;
+    const [attack, r] = await Promise.all([
+      shell("/opt/tools/id -u", { volumes: [volume] }),
+      refusedWithControl({ volumes: [volume] }, { volumes: [volume], extraArgs: ["--security-opt", "no-new-privileges"] }),
+    ]);
+    expect(attack.stdout.trim(), attack.stderr).toBe("0");
+    expect(r.code).toBe("E_SETUID");
+    expect(r.lines[0]).toContain("/opt/tools/id");
+  });
+
+  it("an executable with a file capability in a mounted folder (the agent read /etc/shadow): E_SETUID", async () => {
+    const volume = `${join(dir, "caps")}:/opt/caps`;
+    const [attack, r, dropped] = await Promise.all([
+      shell("/opt/caps/cat /etc/shadow | head -c 5", { volumes: [volume] }),
+      refusedWithControl({ volumes: [volume] }, { volumes: [volume], extraArgs: ["--security-opt", "no-new-privileges"] }),
+      // --cap-drop ALL empties the bounding set: the capability has nothing to grant.
+      start({ volumes: [volume], extraArgs: ["--cap-drop", "ALL"] }),
+    ]);
+    expect(attack.stdout, attack.stderr).toBe("root:");
+    expect(r.code).toBe("E_SETUID");
+    expect(r.lines[0]).toContain("an executable is mounted where the kernel honours file capabilities (/opt/caps/cat)");
+    expect(dropped, dropped.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+  });
+
+  it("a mounted socket that relays out, with --network none (the agent reached the upstream): E_NETWORK_DIRECT", async () => {
+    const reach = `node -e 'require("net").connect("/run/out/out.sock").on("data", (d) => process.stdout.write(d))'`;
+    const [attack, r] = await Promise.all([
+      shell(reach, { volumes: [`${join(dir, "live")}:/run/out`] }),
+      refusedWithControl({ volumes: [`${join(dir, "live")}:/run/out`] }, { volumes: [`${join(dir, "dead")}:/run/out`] }),
+    ]);
+    expect(attack.stdout).toContain("upstream reached");
+    expect(r.code).toBe("E_NETWORK_DIRECT");
+    expect(r.lines[0]).toContain("a mounted unix socket accepts connections (/run/out/out.sock)");
+  });
+
+  it("a socket the agent reaches only through a supplementary group (--group-add): E_NETWORK_DIRECT; without the group it is no way out", async () => {
+    const volume = `${join(dir, "group")}:/run/out`;
+    const r = await refusedWithControl({ volumes: [volume], extraArgs: ["--group-add", String(SOCKET_GID)] }, { volumes: [volume] });
+    expect(r.code).toBe("E_NETWORK_DIRECT");
+    expect(r.lines[0]).toContain("/run/out/out.sock");
+  });
+
+  it("the host's /proc mounted elsewhere (the agent read the host's processes): E_HOST_MOUNT; the host's root: E_HOST_MOUNT among the reasons", async () => {
+    const [attack, proc, root] = await Promise.all([
+      shell("cat /hostproc/1/comm", { volumes: ["/proc:/hostproc:ro"] }),
+      refusedWithControl({ volumes: ["/proc:/hostproc:ro"] }),
+      refusedWithControl({ volumes: ["/:/mnt/host:ro"] }),
+    ]);
+    expect(attack.stdout.trim()).not.toBe("tini");
+    expect(proc.code).toBe("E_HOST_MOUNT");
+    expect(proc.lines[0]).toContain("the host's /proc (proc) is mounted at /hostproc");
+    // The host's own mounts come along (its cgroups, writable: E_PRIVILEGED first on most hosts).
+    expect(root.lines[0]).toMatch(/an operating system's root file system is mounted at \/mnt\/host|E_HOST_MOUNT/);
+  });
+
+  it("--systemd=always (a writable cgroup hierarchy): E_PRIVILEGED; --user 1000:0 and --group-add 0: E_ROOT", async () => {
+    const [systemd, group, added] = await Promise.all([
+      refusedWithControl({ extraArgs: ["--systemd=always"] }),
+      start({ user: "1000:0" }),
+      start({ extraArgs: ["--group-add", "0"] }),
+    ]);
+    expect(systemd.code).toBe("E_PRIVILEGED");
+    expect(systemd.lines[0]).toContain("a cgroup hierarchy is mounted writable");
+    // Control for both: the plain start (no false refusals, above) and --user 1000:1000 (hardened).
+    for (const r of [group, added]) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_ROOT" });
+    expect(group.lines[0]).toContain("root group");
+  });
+
+  it("--pid container:NAME (another container's processes): E_HOST_PID", async () => {
+    const other = `${IMAGE_NAME}-pidshare-${process.pid}`;
+    await podman(["run", "-d", "--rm", "--name", other, "--network", "none", "--entrypoint", "sleep", image.ref, "120"]);
+    try {
+      const r = await refusedWithControl({ extraArgs: ["--pid", `container:${other}`] });
+      expect(r.code).toBe("E_HOST_PID");
+      expect(r.lines[0]).toContain("--pid container:NAME");
+    } finally {
+      await podman(["rm", "--force", "--time", "0", other], { reject: false });
+    }
+  });
+
+  it("a PATH into the agent's home, NODE_OPTIONS --require or Gemini's system-settings variable (each undoes the guard hook): E_POLICY_ENV", async () => {
+    const imagePath = image.spec.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+    const path = `/home/agent/bin:${imagePath}`;
+    const [home, node, gemini, control] = await Promise.all([
+      start({ env: { AGENT_TOOL: "none-such", PATH: path } }),
+      // A module that loads (one that does not stops node itself, the entrypoint's included).
+      start({ env: { AGENT_TOOL: "none-such", NODE_OPTIONS: "--require node:os" } }),
+      start({ env: { AGENT_TOOL: "none-such", GEMINI_CLI_SYSTEM_SETTINGS_PATH: "/tmp/settings.json" } }),
+      // Control: the image's PATH given explicitly, and a NODE_OPTIONS that loads nothing.
+      start({ env: { AGENT_TOOL: "none-such", PATH: imagePath, NODE_OPTIONS: "--max-old-space-size=2048" } }),
+    ]);
+    for (const r of [home, node, gemini]) expect(r, r.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_POLICY_ENV" });
+    expect(home.lines[0]).toContain('"/home/agent/bin"');
+    expect(gemini.lines[0]).toContain("GEMINI_CLI_SYSTEM_SETTINGS_PATH");
+    expect(control, control.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_USAGE" });
+  });
+
+  // A limit, not a wall (README): with --entrypoint no check runs. What the image holds on its own.
+  it("with the entrypoint replaced, the image still gives uid 1000, read-only policy and no set-ID file", async () => {
+    const policy = image.spec.policyFiles.join(" ");
+    const r = await shell(`id -u; id -G; for f in ${policy}; do test -w "$f" && echo "writable $f"; done; find / -xdev -perm /6000 -type f 2>/dev/null; echo end`, { extraArgs: ["--security-opt", "no-new-privileges"] });
+    expect(r.stdout.trim().split("\n"), r.stderr).toEqual(["1000", "1000", "end"]);
+  });
+
+  // The host's namespaces are told by the kernel's fixed inodes of the initial ones: a host that is
+  // itself a container (its namespaces not the initial ones) cannot be told (README, limits).
+  const hostIsInitial = (() => {
+    try {
+      return readlinkSync("/proc/self/ns/ipc") === "ipc:[4026531839]";
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hostIsInitial)("--ipc host and --uts host: E_HOST_NAMESPACE", async () => {
+    const [ipc, uts] = await Promise.all([refusedWithControl({ extraArgs: ["--ipc", "host"] }), start({ extraArgs: ["--uts", "host"] })]);
+    expect(ipc.code).toBe("E_HOST_NAMESPACE");
+    expect(ipc.lines[0]).toContain("IPC namespace");
+    expect(uts, uts.lines.join("\n")).toMatchObject({ exitCode: 64, code: "E_HOST_NAMESPACE" });
   });
 });
 

@@ -1,11 +1,13 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { realEnvironment, refusals, type Environment, type RefusalCode } from "../../src/entrypoint/checks.js";
 import { EXIT_REFUSED, main, parseRequest } from "../../src/entrypoint/main.js";
 import { parseRecords, parseRefusal, RECORD_PREFIX, stderrLines } from "../../src/entrypoint/record.js";
-import { runTool } from "../../src/entrypoint/run.js";
+import { promptArguments, runTool } from "../../src/entrypoint/run.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { TOOLS } from "../../src/tools/index.js";
 import { startGate } from "../../src/entrypoint/start-gate.js";
 import { engineFromAnswer, SCAN_LIMITS, type DirEntry } from "../../src/entrypoint/sockets.js";
 import type { ImageSpec } from "../../src/image/spec.js";
@@ -66,6 +68,8 @@ interface FakeOptions {
   /** Folder path to its entries; a path listed as a socket entry is a socket. */
   dirs?: Record<string, DirEntry[]>;
   engines?: Record<string, string>;
+  /** Sockets that accept a connection but are no engine. */
+  listening?: string[];
   sha?: Record<string, string>;
 }
 
@@ -94,8 +98,13 @@ function fakeEnvironment(o: FakeOptions = {}): Environment {
     readLink: (path) => links[path],
     sha256: (path) => (existing.has(path) ? (o.sha?.[path] ?? DIGESTS[path]) : undefined),
     kindOf: (path) => (path in dirs ? "dir" : socketPaths.has(path) ? "socket" : existing.has(path) || path in files ? "other" : undefined),
-    listDir: (path) => dirs[path],
-    probeEngine: async (path) => o.engines?.[path],
+    // A Dirent has no mode: set-ID files show only when modes are asked for, as in the real one.
+    listDir: (path, modes) => dirs[path]?.map((d) => ((d.kind === "setid" || d.kind === "exec") && modes !== true ? { ...d, kind: "other" } : d)),
+    probeSocket: async (path) => {
+      const engine = o.engines?.[path];
+      if (engine !== undefined) return { listening: true, engine };
+      return { listening: (o.listening ?? []).includes(path) };
+    },
   };
 }
 
@@ -377,13 +386,238 @@ describe("refusals", () => {
     try {
       const real = realEnvironment();
       expect(real.kindOf(join(dir, "e.sock"))).toBe("socket");
-      expect(await real.probeEngine(join(dir, "e.sock"))).toBe("Libpod/4.3.1 (linux)");
-      expect(await real.probeEngine(join(dir, "s.sock"))).toBeUndefined();
-      expect(await real.probeEngine(join(dir, "none.sock"))).toBeUndefined();
+      expect(await real.probeSocket(join(dir, "e.sock"))).toEqual({ listening: true, engine: "Libpod/4.3.1 (linux)" });
+      expect(await real.probeSocket(join(dir, "s.sock"))).toEqual({ listening: true });
+      expect(await real.probeSocket(join(dir, "none.sock"))).toEqual({ listening: false });
     } finally {
       engine.close();
       silent.close();
     }
+  });
+});
+
+// Starts that were no wall but got past every check (an attacker's pass over the walls, /proc texts
+// as podman 4.3 gave them on this machine); each with the plain start as its control.
+describe("refusals the attacker's pass added", () => {
+  const withMounts = (...lines: string[]) => ({ "/proc/self/mountinfo": [MOUNTINFO, ...lines].join("\n") });
+
+  it("E_HOST_MOUNT for the host's /proc, /sys or /dev mounted anywhere but the container's own places", async () => {
+    const cases: [string, string, string][] = [
+      ["-v /proc:/hostproc", "90 73 0:21 / /hostproc rw,nosuid,nodev,noexec,relatime - proc proc rw", "the host's /proc (proc) is mounted at /hostproc"],
+      ["-v /sys:/hostsys:ro", "90 73 0:20 / /hostsys ro,nosuid,nodev,noexec,relatime - sysfs sysfs rw", "the host's /sys (sysfs) is mounted at /hostsys"],
+      ["-v /dev:/hostdev", "90 73 0:5 / /hostdev rw,nosuid,relatime - devtmpfs udev rw,size=4096k", "the host's /dev (devtmpfs) is mounted at /hostdev"],
+    ];
+    for (const [label, line, reason] of cases) {
+      const found = await only(fakeEnvironment({ files: withMounts(line) }));
+      expect(found.codes, label).toEqual(["E_HOST_MOUNT"]);
+      expect(found.reason, label).toContain(reason);
+    }
+    // Control: the container's own /proc and /sys with their sub-mounts (MOUNTINFO) pass.
+    expect(await codes(fakeEnvironment())).toEqual([]);
+  });
+
+  it("E_HOST_MOUNT for an operating system's root mounted at any path (-v /:/mnt/odd:ro)", async () => {
+    const line = "90 73 254:0 / /mnt/odd ro,relatime - ext4 /dev/vda rw";
+    const root: DirEntry[] = ["bin", "etc", "home", "proc", "run", "usr", "var"].map((name) => ({ name, kind: "dir" }));
+    const found = await only(fakeEnvironment({ files: withMounts(line), dirs: { "/mnt/odd": root } }));
+    expect(found.codes).toEqual(["E_HOST_MOUNT"]);
+    expect(found.reason).toContain("an operating system's root file system is mounted at /mnt/odd");
+    // Control: a workspace with an etc folder (but no usr and proc beside it) is no system's root.
+    const workspace: DirEntry[] = ["etc", "src", "docs"].map((name) => ({ name, kind: "dir" }));
+    expect(await codes(fakeEnvironment({ files: withMounts(line.replace("/mnt/odd", "/work")), dirs: { "/work": workspace } }))).toEqual([]);
+  });
+
+  it("E_PRIVILEGED for a cgroup hierarchy mounted writable (--systemd=always), not for the read-only ones", async () => {
+    const ro = "88 87 0:29 /libpod_parent/libpod-4d8a /sys/fs/cgroup/cpu ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpu";
+    const rw = "100 99 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd";
+    const found = await only(fakeEnvironment({ files: withMounts(ro, rw) }));
+    expect(found.codes).toEqual(["E_PRIVILEGED"]);
+    expect(found.reason).toContain("a cgroup hierarchy is mounted writable (/sys/fs/cgroup/systemd)");
+    expect(await codes(fakeEnvironment({ files: withMounts(ro) }))).toEqual([]);
+  });
+
+  it("E_HOST_NAMESPACE for the host's IPC or UTS namespace, by the kernel's fixed inodes", async () => {
+    const ipc = await only(fakeEnvironment({ links: { "/proc/self/ns/ipc": "ipc:[4026531839]" } }));
+    expect(ipc.codes).toEqual(["E_HOST_NAMESPACE"]);
+    expect(ipc.reason).toContain("the host's IPC namespace (--ipc host");
+    expect(await codes(fakeEnvironment({ links: { "/proc/self/ns/uts": "uts:[4026531838]" } }))).toEqual(["E_HOST_NAMESPACE"]);
+    // Control: a container's own IPC and UTS namespaces (podman's default), with the host's cgroup,
+    // user and time namespaces, as a default rootful start on cgroup v1 has them.
+    const own = { "/proc/self/ns/ipc": "ipc:[4026532179]", "/proc/self/ns/uts": "uts:[4026532178]", "/proc/self/ns/cgroup": "cgroup:[4026531835]", "/proc/self/ns/user": "user:[4026531837]" };
+    expect(await codes(fakeEnvironment({ links: own }))).toEqual([]);
+  });
+
+  it("E_ROOT for the root group: --user 1000:0 or --group-add 0", async () => {
+    const primary = `${NORMAL_STATUS}Uid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\nGroups:\t\n`;
+    const supplementary = `${NORMAL_STATUS}Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\nGroups:\t0 1000\n`;
+    for (const status of [primary, supplementary]) {
+      const found = await only(fakeEnvironment({ files: { "/proc/self/status": status } }));
+      expect(found.codes).toEqual(["E_ROOT"]);
+      expect(found.reason).toContain("root group");
+    }
+    // Control: uid and gid 1000 with group 1000 only, as the image's USER gives.
+    expect(await codes(fakeEnvironment({ files: { "/proc/self/status": `${NORMAL_STATUS}Gid:\t1000\t1000\t1000\t1000\nGroups:\t1000 \n` } }))).toEqual([]);
+  });
+
+  it("E_SETUID for a set-ID file in a mount without nosuid while no_new_privs is off; nosuid or no-new-privileges pass", async () => {
+    const line = "90 73 254:0 /tmp/tools /x rw,relatime - ext4 /dev/vda rw";
+    const dirs = { "/x": [{ name: "id", kind: "setid" as const }, { name: "ls", kind: "other" as const }] };
+    const found = await only(fakeEnvironment({ files: withMounts(line), dirs }));
+    expect(found.codes).toEqual(["E_SETUID"]);
+    expect(found.reason).toContain("/x/id");
+    // Controls: the same file with no_new_privs on, or on a nosuid mount.
+    const nnp = NORMAL_STATUS.replace("NoNewPrivs:\t0", "NoNewPrivs:\t1");
+    expect(await codes(fakeEnvironment({ files: { ...withMounts(line), "/proc/self/status": nnp }, dirs }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: withMounts(line.replace("rw,relatime", "rw,nosuid,relatime")), dirs }))).toEqual([]);
+  });
+
+  it("E_SETUID for any executable in such a mount while the bounding set holds capabilities: a file capability is invisible", async () => {
+    const line = "90 73 254:0 /tmp/tools /x rw,relatime - ext4 /dev/vda rw";
+    const dirs = { "/x": [{ name: "cat", kind: "exec" as const }, { name: "notes.txt", kind: "other" as const }] };
+    const found = await only(fakeEnvironment({ files: withMounts(line), dirs }));
+    expect(found.codes).toEqual(["E_SETUID"]);
+    expect(found.reason).toContain("an executable is mounted where the kernel honours file capabilities (/x/cat)");
+    expect(found.reason).toContain("DAC_OVERRIDE");
+    // Controls: --cap-drop ALL (an empty bounding set), no-new-privileges, a nosuid mount, no executable.
+    const dropped = NORMAL_STATUS.replace("CapBnd:\t00000000a80425fb", "CapBnd:\t0000000000000000");
+    expect(await codes(fakeEnvironment({ files: { ...withMounts(line), "/proc/self/status": dropped }, dirs }))).toEqual([]);
+    const nnp = NORMAL_STATUS.replace("NoNewPrivs:\t0", "NoNewPrivs:\t1");
+    expect(await codes(fakeEnvironment({ files: { ...withMounts(line), "/proc/self/status": nnp }, dirs }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: withMounts(line.replace("rw,relatime", "rw,nosuid,relatime")), dirs }))).toEqual([]);
+    expect(await codes(fakeEnvironment({ files: withMounts(line), dirs: { "/x": [{ name: "notes.txt", kind: "other" }] } }))).toEqual([]);
+  });
+
+  it("the real environment tells a set-ID file only when asked for modes", () => {
+    const dir = tempDir("pw-setid-");
+    writeFileSync(join(dir, "tool"), "#!/bin/sh\n", { mode: 0o755 });
+    chmodSync(join(dir, "tool"), 0o4755);
+    writeFileSync(join(dir, "plain"), "", { mode: 0o755 });
+    writeFileSync(join(dir, "data"), "", { mode: 0o644 });
+    const real = realEnvironment();
+    const kinds = (modes: boolean) => Object.fromEntries((real.listDir(dir, modes) ?? []).map((d) => [d.name, d.kind]));
+    expect(kinds(true)).toEqual({ tool: "setid", plain: "exec", data: "other" });
+    expect(kinds(false)).toEqual({ tool: "other", plain: "other", data: "other" });
+    expect(real.kindOf(join(dir, "tool"))).toBe("setid");
+  });
+
+  it("E_NETWORK_DIRECT for a mounted socket that accepts connections (a relay out, an ssh agent) under a gateway profile", async () => {
+    const line = "91 73 254:0 /data /work rw - ext4 /dev/vda rw";
+    const dirs = { "/work": [{ name: "relay.sock", kind: "socket" as const }] };
+    const found = await only(fakeEnvironment({ files: withMounts(line), dirs, listening: ["/work/relay.sock"] }));
+    expect(found.codes).toEqual(["E_NETWORK_DIRECT"]);
+    expect(found.reason).toContain("a mounted unix socket accepts connections (/work/relay.sock)");
+    // Controls: the same socket with no listener, and a profile without a gateway.
+    expect(await codes(fakeEnvironment({ files: withMounts(line), dirs }))).toEqual([]);
+    expect(await refusals(spec({ network: "direct" }), fakeEnvironment({ files: withMounts(line), dirs, listening: ["/work/relay.sock"] }), DIGESTS)).toEqual([]);
+  });
+
+  it("E_CONTAINER_SOCKET for containerd, CRI-O and BuildKit sockets, which speak gRPC and never answer the ping", async () => {
+    expect(await codes(fakeEnvironment({ existing: ["/run/containerd/containerd.sock"] }))).toEqual(["E_CONTAINER_SOCKET"]);
+    const line = "91 73 254:0 /run /srv/hostrun rw - ext4 /dev/vda rw";
+    const dirs = { "/srv/hostrun": [{ name: "crio", kind: "dir" as const }], "/srv/hostrun/crio": [{ name: "crio.sock", kind: "socket" as const }] };
+    const found = await only(fakeEnvironment({ files: withMounts(line), dirs }));
+    expect(found.codes).toEqual(["E_CONTAINER_SOCKET"]);
+    expect(found.reason).toContain("/srv/hostrun/crio/crio.sock");
+    // Control: a socket of another name that does not answer.
+    const other = { ...dirs, "/srv/hostrun/crio": [{ name: "metrics.sock", kind: "socket" as const }] };
+    expect(await codes(fakeEnvironment({ files: withMounts(line), dirs: other }))).toEqual([]);
+  });
+
+  it("E_CREDENTIAL for a key inside a longer value, under any name, and an AWS secret by its variable", async () => {
+    const cases: Record<string, string> = {
+      REPO_URL: `https://x-access-token:ghp_${"c".repeat(36)}@github.com/octo/app.git`,
+      EXTRA_HEADERS: `Authorization: Bearer sk-ant-api03-${"d".repeat(40)}`,
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    };
+    for (const [name, value] of Object.entries(cases)) {
+      const found = await only(fakeEnvironment({ env: { AGENT_SANDBOX: "1", [name]: value } }));
+      expect(found.codes, name).toEqual(["E_CREDENTIAL"]);
+      expect(found.reason, name).toContain(name);
+      expect(found.reason, name).not.toContain(value);
+    }
+    // Controls: longer words that hold a prefix, the launcher's placeholders, a short secret-named value.
+    const fine = { NOTE: "ask-anthropic-about-it-later-please-ok", URL: "https://x:perimeter-placeholder@github.com", AWS_SECRET_ACCESS_KEY: "perimeter-placeholder" };
+    expect(await codes(fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fine } }))).toEqual([]);
+  });
+
+  it("E_CREDENTIAL for a real secret in a tool's credential file in the home, naming the file only", async () => {
+    const home = "/home/agent";
+    const files: Record<string, string> = {
+      ".config/gh/hosts.yml": `github.com:\n    oauth_token: gho_${"e".repeat(36)}\n    user: octo\n`,
+      ".npmrc": `//registry.npmjs.org/:_authToken=npm_${"f".repeat(36)}\n`,
+      ".aws/credentials": "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+      ".git-credentials": "https://octo:hunter2-long-password@example.test\n",
+      ".docker/config.json": '{"auths":{"registry.example.test":{"auth":"b2N0bzpodW50ZXIyLWxvbmc="}}}',
+      ".ssh/id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+      ".kube/config": "users:\n- name: admin\n  user:\n    token: hunter2-cluster-token\n",
+    };
+    for (const [file, text] of Object.entries(files)) {
+      const found = await only(fakeEnvironment({ files: { [`${home}/${file}`]: text } }));
+      expect(found.codes, file).toEqual(["E_CREDENTIAL"]);
+      expect(found.reason, file).toContain(`~/${file}`);
+      expect(found.reason, file).not.toContain("hunter2");
+    }
+    // HOME pointed elsewhere hides nothing in the image user's home; a HOME of its own is read too.
+    const moved = await only(fakeEnvironment({ env: { AGENT_SANDBOX: "1", HOME: "/tmp/elsewhere" }, files: { [`${home}/.npmrc`]: files[".npmrc"]!, "/tmp/elsewhere/.netrc": "machine x login y password hunter2-long\n" } }));
+    expect(moved.codes).toEqual(["E_CREDENTIAL"]);
+    expect(moved.reason).toContain("~/.npmrc");
+    expect(moved.reason).toContain("/tmp/elsewhere/.netrc");
+    // Controls: the same files with placeholders or no secret (what a test home or the launcher writes).
+    const fine: Record<string, string> = {
+      [`${home}/.npmrc`]: "registry=http://registry.test/\n//registry.test/:_authToken=perimeter-placeholder\n",
+      [`${home}/.config/gh/hosts.yml`]: "github.com:\n    user: octo\n",
+      [`${home}/.docker/config.json`]: '{"auths":{}}',
+    };
+    expect(await codes(fakeEnvironment({ files: fine }))).toEqual([]);
+  });
+
+  it("E_POLICY_ENV for a variable that moves a tool's baked system settings, or loads code into the guard hook's node", async () => {
+    const withGemini = spec({ tools: { ...spec().tools, gemini: { ...spec().tools.gemini, policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] } } });
+    const cases: [string, NodeJS.ProcessEnv, string][] = [
+      ["gemini's system settings", { GEMINI_CLI_SYSTEM_SETTINGS_PATH: "/work/settings.json" }, "GEMINI_CLI_SYSTEM_SETTINGS_PATH moves a tool's baked system settings"],
+      ["NODE_OPTIONS --require", { NODE_OPTIONS: "--max-old-space-size=4096 --require /work/x.js" }, "NODE_OPTIONS loads code into every node process"],
+      ["NODE_OPTIONS --import=", { NODE_OPTIONS: "--import=/work/x.mjs" }, "NODE_OPTIONS loads code"],
+      ["LD_PRELOAD", { LD_PRELOAD: "/work/x.so" }, "LD_PRELOAD runs code in every process"],
+      ["BASH_ENV", { BASH_ENV: "/work/x.sh" }, "BASH_ENV runs code"],
+      ["PATH into the agent's home", { PATH: "/home/agent/bin:/usr/bin:/bin" }, 'PATH has entries the agent can write or that are relative ("/home/agent/bin")'],
+      ["PATH with the current folder", { PATH: "/usr/bin::/bin" }, 'relative ("")'],
+      ["PATH with a relative entry", { PATH: "node_modules/.bin:/usr/bin" }, '"node_modules/.bin"'],
+    ];
+    for (const [label, env, reason] of cases) {
+      const environment = fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...env }, existing: ["/home/agent", "/usr/bin", "/bin"], writable: ["/home/agent"] });
+      const found = await refusals(withGemini, environment, DIGESTS);
+      expect(found.map((r) => r.code), label).toEqual(["E_POLICY_ENV"]);
+      expect(found[0]!.reason, label).toContain(reason);
+    }
+    // Controls: the image's own PATH (root-owned folders, one missing under a root-owned parent), a
+    // NODE_OPTIONS that loads nothing, the tool's variable empty.
+    const fine = { PATH: "/usr/local/bin:/usr/bin:/bin", NODE_OPTIONS: "--max-old-space-size=4096", GEMINI_CLI_SYSTEM_SETTINGS_PATH: "" };
+    const environment = fakeEnvironment({ env: { AGENT_SANDBOX: "1", ...fine }, existing: ["/usr", "/usr/bin", "/bin", "/home/agent"], writable: ["/home/agent"] });
+    expect(await refusals(withGemini, environment, DIGESTS)).toEqual([]);
+  });
+
+  it("E_CREDENTIAL for a token in a tool's own login file, which the tool module names (loginFiles)", async () => {
+    const tools = spec().tools;
+    const named = spec({ tools: { ...tools, codex: { ...tools.codex, loginFiles: [".codex/auth.json"] } } });
+    const file = { "/home/agent/.codex/auth.json": '{"tokens":{"access_token":"eyJhbGciOiJSUzI1NiJ9.hunter2.sig"}}' };
+    const found = await refusals(named, fakeEnvironment({ files: file }), DIGESTS);
+    expect(found.map((r) => r.code)).toEqual(["E_CREDENTIAL"]);
+    expect(found[0]!.reason).toContain("~/.codex/auth.json (a stored secret)");
+    expect(found[0]!.reason).not.toContain("hunter2");
+    // Controls: a login file with no token, and the same file where no tool says it is a login file.
+    expect(await refusals(named, fakeEnvironment({ files: { "/home/agent/.codex/auth.json": '{"tokens":null}' } }), DIGESTS)).toEqual([]);
+    expect(await refusals(spec(), fakeEnvironment({ files: file }), DIGESTS)).toEqual([]);
+    // Every tool module names its login files.
+    for (const tool of TOOLS) expect(tool.launch(loadProfile("autonomous")).loginFiles?.length, tool.id).toBeGreaterThan(0);
+  });
+
+  it("E_CREDENTIAL for a real key in a secret file (--secret puts it in /run/secrets)", async () => {
+    const dirs = { "/run/secrets": [{ name: "anthropic", kind: "other" as const }, { name: "kubernetes.io", kind: "dir" as const }] };
+    const found = await only(fakeEnvironment({ dirs, files: { "/run/secrets/anthropic": `sk-ant-api03-${"g".repeat(40)}\n` } }));
+    expect(found.codes).toEqual(["E_CREDENTIAL"]);
+    expect(found.reason).toContain("/run/secrets/anthropic (Anthropic API key)");
+    // Control: a secret file that holds a placeholder.
+    expect(await codes(fakeEnvironment({ dirs, files: { "/run/secrets/anthropic": "perimeter-placeholder\n" } }))).toEqual([]);
   });
 });
 
@@ -607,6 +841,37 @@ describe("runTool", () => {
     const s = spec({ tools: { ...spec().tools, gemini: { argv: ["node", "-e", script, "first-arg"], package: "g", version: "1" } } });
     expect((await recorded(s, { tool: "gemini", prompt: "a prompt with spaces" })).code).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(["first-arg", "a prompt with spaces"]);
+  });
+
+  it("a prompt that starts with - is never an option: after the launch's --, or as the value of its promptOption in one argument", async () => {
+    const dir = tempDir("perimeter-run-");
+    const out = join(dir, "argv.json");
+    // A script file, so node itself reads no option after it.
+    writeFileSync(join(dir, "argv.cjs"), `require("fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(2)))`);
+    const prompt = "--settings=/work/evil.json";
+    const tools = spec().tools;
+    const ended = spec({ tools: { ...tools, claude: { argv: ["node", join(dir, "argv.cjs"), "-p", "--"], package: "c", version: "1" } } });
+    expect((await recorded(ended, { tool: "claude", prompt })).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(["-p", "--", prompt]);
+    const valued = spec({ tools: { ...tools, gemini: { argv: ["node", join(dir, "argv.cjs"), "--approval-mode", "yolo"], promptOption: "--prompt", package: "g", version: "1" } } });
+    expect((await recorded(valued, { tool: "gemini", prompt })).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(["--approval-mode", "yolo", `--prompt=${prompt}`]);
+    // A launch with neither (a spec from before) refuses such a prompt before anything starts; an
+    // ordinary prompt still runs (control).
+    const bare = spec({ tools: { ...tools, codex: { argv: ["node", join(dir, "argv.cjs"), "exec"], package: "x", version: "1" } } });
+    expect(parseRequest(bare, ["codex", prompt], {})).toMatch(/starts with "-".*read the prompt as its options/);
+    expect(parseRequest(bare, ["codex", "fix the bug"], {})).toEqual({ tool: "codex", prompt: "fix the bug" });
+    expect((await recorded(bare, { tool: "codex", prompt })).code).toBe(64);
+  });
+
+  it("every tool's launch, in every image profile, keeps the prompt from being options", () => {
+    for (const name of ["autonomous", "ci"]) {
+      const profile = loadProfile(name);
+      for (const tool of TOOLS) {
+        const launch = tool.launch(profile);
+        expect(promptArguments(launch, "--dangerous"), `${tool.id} in ${name}`).toBeDefined();
+      }
+    }
   });
 
   it("returns 127 when the tool cannot be started", async () => {

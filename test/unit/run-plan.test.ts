@@ -262,6 +262,11 @@ describe("perimeter run: bad input is refused before anything runs", () => {
     [["--memory", "lots"], /--memory: "lots"/],
     [["--wall-clock", "-3"], /--wall-clock/],
     [["--engine", "lxc"], /unknown engine "lxc"/],
+    // Flags that take the agent container out of the entrypoint's reach, whatever their spelling.
+    [["--engine-arg", "--entrypoint=sh"], /--engine-arg: --entrypoint replaces the image's entrypoint/],
+    [["--engine-arg", "--entrypoint"], /--engine-arg: --entrypoint replaces/],
+    [["--engine-arg", "--rootfs"], /--engine-arg: --rootfs runs a host folder/],
+    [["--engine-arg", "--label=io.perimeter.run=another-run"], /--engine-arg: --label sets one of the run's own labels/],
   ])("%j", async (extra, message) => {
     const base = ["run", "--tool", "claude", "--repo", "https://github.com/octo/app", "--engine", "podman", "--print"];
     const argv = [...base];
@@ -285,6 +290,12 @@ describe("perimeter run: bad input is refused before anything runs", () => {
     });
     await expect(request({ profile: "bare", profilesDir: dir })).rejects.toThrow(/sets no \[limits\] wall_clock_seconds, memory, cpus, pids/);
     await expect(request({ profile: "closed", profilesDir: dir })).rejects.toThrow(/has no \[network\]/);
+  });
+
+  it("engine args the entrypoint refuses itself, and labels of the operator's own, are passed on (control)", async () => {
+    const args = ["--privileged", "--label", "team=infra", "--label=owner=me", "--env=FOO=bar"];
+    const plan = planRun(await request({ engineArg: args }));
+    expect(agentOf(plan).join(" ")).toContain(args.join(" "));
   });
 
   it("no prompt is a usage error", async () => {

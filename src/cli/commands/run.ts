@@ -9,7 +9,7 @@ import { detectEngine, type EngineId } from "../../run/engine.js";
 import { defaultRunsDir } from "../../run/manifest.js";
 import { launcherId, newRunId, RUN_ID_PATTERN } from "../../run/names.js";
 import { planRun, type RunPlan } from "../../run/plan.js";
-import { defaultGithubApi, parseRepoUrl, type RunRequest } from "../../run/request.js";
+import { checkEngineArgs, defaultGithubApi, parseRepoUrl, type RunRequest } from "../../run/request.js";
 import { TOOL_IDS, toolById } from "../../tools/index.js";
 import type { ToolId } from "../../tools/types.js";
 import { profileFrom } from "../options.js";
@@ -102,6 +102,7 @@ export async function runRequestFrom(prompt: string | undefined, flags: RunFlags
   if (profile.network === undefined) {
     throw new UsageError(`profile ${profile.name} (${profile.files.join(" <- ")}) has no [network]: a run's only way out is the gateway, which needs an allowlist`);
   }
+  checkEngineArgs(flags.engineArg ?? []);
   const engine: EngineId = detectEngine(flags.engine, env);
   const runId = flags.runId ?? newRunId(now);
   if (!RUN_ID_PATTERN.test(runId)) throw new UsageError(`--run-id: "${runId}" must be lower-case letters, digits and dashes`);

@@ -191,7 +191,10 @@ export const claude: AgentTool = {
       "--dangerously-skip-permissions",
       ...(profile.posture.output === "json" ? ["--output-format", "json"] : []),
       "-p",
+      // The prompt is positional: after this, nothing is an option (LaunchSpec).
+      "--",
     ],
+    loginFiles: [".claude/.credentials.json", ".config/claude/.credentials.json"],
   }),
   run: {
     credentialEnv: ["ANTHROPIC_API_KEY"],

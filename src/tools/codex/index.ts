@@ -262,7 +262,10 @@ export const codex: AgentTool = {
       "--dangerously-bypass-approvals-and-sandbox",
       "--skip-git-repo-check",
       ...(profile.posture.output === "json" ? ["--json"] : []),
+      // The prompt is positional: after this, nothing is an option (LaunchSpec).
+      "--",
     ],
+    loginFiles: [".codex/auth.json"],
   }),
   run: {
     // `codex exec` reads CODEX_API_KEY; the default OpenAI provider's env_key is OPENAI_API_KEY.

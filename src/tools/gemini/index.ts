@@ -234,7 +234,14 @@ export const gemini: AgentTool = {
   otherBypassSources,
   hook: geminiHook,
   launch: (profile) => ({
-    argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : []), "-p"],
+    argv: ["gemini", "--approval-mode", "yolo", ...(profile.posture.output === "json" ? ["--output-format", "json"] : [])],
+    // `-p -- PROMPT` leaves -p without its value; `--prompt=PROMPT` is one argument whatever it starts with.
+    promptOption: "--prompt",
+    // Storage.getSystemSettingsPath() in gemini-cli-core: the guard hook is registered in that file.
+    // Not GEMINI_CLI_SYSTEM_DEFAULTS_PATH: the defaults rank below even the user's settings, which the
+    // agent may write anyway, and bake writes none (the test drivers point it at their auth choice).
+    policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"],
+    loginFiles: [".gemini/oauth_creds.json"],
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

@@ -48,6 +48,8 @@ export interface Refusal {
 export interface Environment extends SocketScanIo {
   env: NodeJS.ProcessEnv;
   uid: number;
+  /** The folder the tool starts in (`--workdir` may move it off the image's); the image's when absent. */
+  cwd?: string;
   /** True when this process could write the path (or replace it through its folder). */
   writable(path: string): boolean;
   ownerUid(path: string): number | undefined;
@@ -126,6 +128,7 @@ function probe(path: string): Promise<SocketAnswer> {
 export const realEnvironment = (root = ""): Environment => ({
   env: process.env,
   uid: process.getuid?.() ?? -1,
+  cwd: process.cwd(),
   readText: (path) => attempt(() => readFileSync(root + path, "utf8")),
   exists: (path) => existsSync(root + path),
   writable: (path) => [path, dirname(path)].some((target) => canWrite(root + target)),

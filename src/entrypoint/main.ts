@@ -7,6 +7,7 @@ import { realEnvironment, refusals, type Environment } from "./checks.js";
 import { bakedDigests, type PolicyDigests } from "./digests.js";
 import { EXIT_REFUSED, formatRefusal, stderrLines } from "./record.js";
 import { promptArguments, runTool, type RunRequest } from "./run.js";
+import { guardSwitchedOff } from "./guard-off.js";
 import { START_WAIT_MS, START_WHEN_ENV, startGate } from "./start-gate.js";
 
 /** The start gate's file never appeared (the launcher stops a run whose clone failed before that). */
@@ -56,6 +57,10 @@ export async function main(
     process.stderr.write(`perimeter-entrypoint: ${environment.env[START_WHEN_ENV]} did not appear within ${START_WAIT_MS / 1000} s; the tool was not started\n`);
     return EXIT_START_TIMEOUT;
   }
+  // After the gate: the clone (and whatever settings it brings) is in place now.
+  const homes = [spec.user.home, ...(environment.env.HOME?.startsWith("/") ? [environment.env.HOME] : [])];
+  const off = guardSwitchedOff(spec.tools[request.tool].guardOff ?? [], environment.readText, [spec.workdir, environment.cwd ?? spec.workdir], homes);
+  if (off !== undefined) return refuse("E_GUARD_OFF", off);
   return runTool(spec, request);
 }
 

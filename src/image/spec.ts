@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { packageRoot } from "../profile/builtin.js";
 import { UsageError } from "../errors.js";
 import type { Profile } from "../profile/types.js";
-import type { AgentTool, ToolId } from "../tools/types.js";
+import type { AgentTool, GuardOffSwitch, ToolId } from "../tools/types.js";
 
 export const IMAGE_SPEC_PATH = "/etc/perimeter/image.json";
 export const ENTRYPOINT_PATH = "/opt/perimeter/entrypoint.cjs";
@@ -50,7 +50,7 @@ export interface ImageSpec {
    */
   egressWall?: EgressWall;
   /** Each tool's launch command (LaunchSpec: how the prompt is kept from being read as options). */
-  tools: Record<ToolId, { argv: string[]; promptOption?: string; policyEnv?: string[]; loginFiles?: string[]; package: string; version: string }>;
+  tools: Record<ToolId, { argv: string[]; promptOption?: string; policyEnv?: string[]; loginFiles?: string[]; guardOff?: GuardOffSwitch[]; package: string; version: string }>;
 }
 
 /** The exact client versions, from the one place they are pinned. */
@@ -96,6 +96,7 @@ export function imageSpec(profile: Profile, tools: readonly AgentTool[], policyF
             ...(launch.promptOption !== undefined ? { promptOption: launch.promptOption } : {}),
             ...(launch.policyEnv !== undefined ? { policyEnv: launch.policyEnv } : {}),
             ...(launch.loginFiles !== undefined ? { loginFiles: launch.loginFiles } : {}),
+            ...(launch.guardOff !== undefined ? { guardOff: launch.guardOff } : {}),
             package: tool.npmPackage,
             version,
           },

@@ -82,6 +82,20 @@ export interface LaunchSpec {
   policyEnv?: string[];
   /** The tool's own login files, relative to the home: a real token in one is refused (E_CREDENTIAL). */
   loginFiles?: string[];
+  /**
+   * Settings the agent or its repository can write that switch the guard hook off despite the
+   * system layer (a list the tool unions over every layer): the entrypoint refuses to start the tool
+   * while one holds (E_GUARD_OFF). `file` is relative to the workdir, or `~/` for the home.
+   */
+  guardOff?: GuardOffSwitch[];
+}
+
+export interface GuardOffSwitch {
+  file: string;
+  /** The key path of a list, e.g. ["hooksConfig", "disabled"]. */
+  key: string[];
+  /** The entry that switches the guard off (the hook's name). */
+  entry: string;
 }
 
 /** What `perimeter run` must know to start a tool unattended behind the gateway. */

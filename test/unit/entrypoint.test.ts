@@ -781,6 +781,35 @@ describe("main", () => {
     expect(await main(["codex", "go"], refused, SPEC_PATH, DIGESTS)).toBe(EXIT_REFUSED);
   });
 
+  describe("E_GUARD_OFF: a settings file the agent or its repository wrote switches the guard hook off", () => {
+    // Gemini unions hooksConfig.disabled over every layer: a cloned .gemini/settings.json naming the hook disables it.
+    const gemini = { argv: ["node", "-e", "process.exit(5)"], package: "@google/gemini-cli", version: "1", guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, key: ["hooksConfig", "disabled"], entry: "perimeter-guard" })) };
+    const s = () => spec({ tools: { ...spec().tools, gemini } });
+    const start = (files: Record<string, string>, env: Record<string, string> = {}) => main(["gemini", "go"], withSpec(s(), { files, env: { AGENT_SANDBOX: "1", ...env } }), SPEC_PATH, DIGESTS);
+    const off = JSON.stringify({ hooksConfig: { disabled: ["perimeter-guard"] } });
+
+    it.each([
+      ["the workspace's settings", { "/work/.gemini/settings.json": off }, {}],
+      ["the home's settings", { "/home/agent/.gemini/settings.json": off }, {}],
+      ["a HOME moved elsewhere", { "/tmp/h/.gemini/settings.json": off }, { HOME: "/tmp/h" }],
+      ["settings with comments, as Gemini reads them", { "/work/.gemini/settings.json": `{ // mine\n "hooksConfig": { /* x */ "disabled": ["a", "perimeter-guard"] } }` }, {}],
+      ["a file it cannot read as settings (fail closed)", { "/work/.gemini/settings.json": "{ hooksConfig: " }, {}],
+    ])("%s: refused", async (_c, files, env) => {
+      const stderr = captureStderr();
+      expect(await start(files, env)).toBe(EXIT_REFUSED);
+      expect(parseRefusal(stderr().trim())?.code).toBe("E_GUARD_OFF");
+    });
+
+    it.each([
+      ["no settings", {}],
+      ["another hook disabled", { "/work/.gemini/settings.json": JSON.stringify({ hooksConfig: { disabled: ["other"] } }) }],
+      ["the name in a string elsewhere (a comment-like URL kept)", { "/work/.gemini/settings.json": JSON.stringify({ general: { note: "see http://x//perimeter-guard" } }) }],
+    ])("control, %s: the tool starts", async (_c, files) => {
+      captureStderr();
+      expect(await start(files)).toBe(5);
+    });
+  });
+
   it("the start gate gives up after its wait (the launcher stops a failed clone's agent before that)", async () => {
     expect(await startGate({ PERIMETER_START_WHEN: "/never" }, () => false, 50, 5)).toBe(false);
     expect(await startGate({}, () => false, 50, 5)).toBe(true);

@@ -13,12 +13,15 @@ export const BLOCKING_EXIT_CODE = 2;
 
 const SHELL_TOOL = "run_shell_command";
 const WRITE_TOOLS = ["write_file", "replace"];
+/** The guard hook's name in Gemini's settings: what `hooksConfig.disabled` would have to list to switch it off. */
+export const GUARD_HOOK_NAME = "perimeter-guard";
+
 /** File tools that read (the secrets check); glob and list_directory only list names. */
 const READ_TOOLS = ["read_file", "read_many_files", "grep_search", "search_file_content"];
 
 /** The `hooks` value of a settings file that runs `command` before each guarded tool call. */
 export function hookSettings(command: string): Record<string, unknown> {
-  const hooks = [{ name: "perimeter-guard", type: "command", command, timeout: 30000 }];
+  const hooks = [{ name: GUARD_HOOK_NAME, type: "command", command, timeout: 30000 }];
   return { BeforeTool: [SHELL_TOOL, ...WRITE_TOOLS, ...READ_TOOLS].map((matcher) => ({ matcher, hooks })) };
 }
 

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { escapeRegExp, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
 import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
-import { BLOCKING_EXIT_CODE, geminiHook, hookSettings } from "./hook.js";
+import { BLOCKING_EXIT_CODE, geminiHook, GUARD_HOOK_NAME, hookSettings } from "./hook.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { approvingHookFindings, filesIn } from "../host-inspect.js";
 import {
@@ -242,6 +242,9 @@ export const gemini: AgentTool = {
     // agent may write anyway, and bake writes none (the test drivers point it at their auth choice).
     policyEnv: ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"],
     loginFiles: [".gemini/oauth_creds.json"],
+    // hooksConfig.disabled has mergeStrategy "union" (settingsSchema in the 0.61 bundle): a name in
+    // the workspace's or the user's list disables the system layer's hook of that name.
+    guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, key: ["hooksConfig", "disabled"], entry: GUARD_HOOK_NAME })),
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

@@ -52,7 +52,7 @@ export function restRegex(rest: string, beneath = true): RegExp {
       return segmentRegex(s) + (last ? "" : "/");
     })
     .join("");
-  return new RegExp(`^${body}${beneath ? "(?:/.*)?" : ""}$`, "s");
+  return new RegExp(`^${body}${beneath ? "(?:/.*)?" : ""}$`, "is");
 }
 
 export interface SecretContext {
@@ -70,8 +70,14 @@ function below(root: string, path: string): string | undefined {
   return toPosix(rel);
 }
 
-/** Does this absolute, normalized path fall under the pattern? */
+/**
+ * Does this absolute, normalized path fall under the pattern? Without regard to case: on the disks of
+ * macOS and Windows `.ENV` and `~/.SSH/id_rsa` are the same files as `.env` and `~/.ssh/id_rsa`, and
+ * a file named so on Linux is no loss to hold too. Exceptions (`.env.EXAMPLE`) match the same way.
+ */
 export function matchesSecretPattern(pattern: SecretPattern, path: string, ctx: SecretContext): boolean {
+  path = path.toLowerCase();
+  ctx = { home: ctx.home.toLowerCase(), workspace: ctx.workspace.toLowerCase() };
   switch (pattern.base) {
     case "home": {
       const rel = below(ctx.home, path);
@@ -83,7 +89,7 @@ export function matchesSecretPattern(pattern: SecretPattern, path: string, ctx: 
       // A file name at any depth: any path component of the workspace-relative path.
       const rel = below(ctx.workspace, path);
       if (rel === undefined) return false;
-      const name = new RegExp(`^${segmentRegex(pattern.rest)}$`, "s");
+      const name = new RegExp(`^${segmentRegex(pattern.rest)}$`, "is");
       return rel.split("/").some((part) => name.test(part));
     }
   }

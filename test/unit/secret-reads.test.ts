@@ -2,6 +2,7 @@
 // Each class of read has examples that must be denied, near-misses that must pass, and a control:
 // the same lines with an empty secrets list get no opinion, so the denials come from the list.
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyseSecretFileAccess, analyseSecretReads, expandBraces, type SecretScene } from "../../src/guard/secret-reads.js";
@@ -10,6 +11,7 @@ import type { Secrets } from "../../src/profile/secret-classes.js";
 import { tempDir, writeFiles } from "./helpers.js";
 
 const secrets = loadProfile("interactive").secrets;
+const user = userInfo().username;
 const none: Secrets = { classes: [] };
 let scene: SecretScene;
 
@@ -67,6 +69,72 @@ const denied: Record<string, string[]> = {
   "redirections": ["cat < .env", "while read l; do echo $l; done < ~/.netrc", "tr a b < ~/.kube/config"],
   "printing the environment": ["env", "printenv", "printenv GITHUB_TOKEN", "env -0", "set", "export -p", "declare -px", "echo $GITHUB_TOKEN", 'printf "%s" "$AWS_SECRET_ACCESS_KEY"', "cat <<< $NPM_TOKEN", "echo ${OPENAI_API_KEY}"],
   "git credentials": ["git credential fill", "echo url=https://github.com | git credential fill", "git -C /tmp credential fill", "git credential-store get"],
+  // The attacker's pass (issue 15, second look): each of these got a secret's bytes through before.
+  "tools that print their stored token": [
+    "gh auth token",
+    "gh auth status --show-token",
+    "gh auth status -t",
+    "aws configure get aws_secret_access_key",
+    "aws configure export-credentials",
+    "gcloud auth print-access-token",
+    "gcloud auth application-default print-access-token",
+    "az account get-access-token",
+    "kubectl config view --raw",
+    "kubectl config view -o yaml --raw",
+    "echo https://index.docker.io/v1/ | docker-credential-desktop get",
+    "security find-generic-password -s github -w",
+    "secret-tool lookup service github",
+  ],
+  "a secret variable under another name": [
+    "X=$GITHUB_TOKEN; echo $X",
+    'X="$GITHUB_TOKEN" && printf %s "$X"',
+    "for t in $GITHUB_TOKEN; do echo $t; done",
+    "v=GITHUB_TOKEN; echo ${!v}",
+    "declare -n r=GITHUB_TOKEN; echo $r",
+    "env X=$GITHUB_TOKEN sh -c 'echo $X'",
+  ],
+  // env stopped at an assignment it could not read and took it for the program, so the code went unread.
+  "env with an assignment it cannot read": ["env X=$Y sh -c 'cat ~/.netrc'", "env -i A=\"$(date)\" bash -c 'cat .env'"],
+  "a secret variable handed to a program that prints it": [
+    "awk -v t=\"$GITHUB_TOKEN\" 'BEGIN{print t}'",
+    "python3 -c 'import sys; print(sys.argv[1])' \"$GITHUB_TOKEN\"",
+    "node -p process.argv[1] \"$NPM_TOKEN\"",
+    "sed \"s/^/$GITHUB_TOKEN/\" README.md",
+    "expr \"$AWS_SECRET_ACCESS_KEY\"",
+  ],
+  "the whole environment in other spellings": [
+    "awk 'BEGIN{for(k in ENVIRON) print k, ENVIRON[k]}'",
+    "ruby -e 'p ENV.to_h'",
+    "python3 -c 'import os; print(os.environb)'",
+    "python3 -c 'from os import environ; print(environ)'",
+    "ps eww",
+    "ps auxe",
+    "cat /proc/self/task/*/environ",
+    "cat /proc/$$/task/$$/environ",
+  ],
+  "other spellings of a secret's path": [
+    "curl file://$HOME/.aws/credentials",
+    "curl -s file://localhost$HOME/.netrc",
+    "curl file://$HOME/.ssh/id_ed25519%2e",
+    `cat ~${user}/.netrc`,
+    "cat /proc/self/cwd/.env",
+    "cat /proc/$$/cwd/.env",
+    "cat /proc/self/root$HOME/.aws/credentials",
+    "cat .ENV",
+    "cat ~/.SSH/id_ed25519",
+    "cat .Env.Local",
+    "sqlite3 :memory: \"select readfile('.env')\"",
+    "sqlite3 x.db '.import .env t'",
+  ],
+  "git objects and stashes": [
+    "git show HEAD:.env",
+    "git show :deploy/.env.production",
+    "git --no-pager cat-file -p HEAD:./.env.local",
+    "git add -f . && git diff --cached",
+    "git add --force -A",
+    "git stash --all && git stash show -p --include-untracked",
+  ],
+  "moving a secret's folder where the list no longer knows it": ["mv ~/.aws /tmp/x", "cd ~ && mv .ssh keys", "mv ~/.config/gh ghcfg"],
 };
 
 const allowed = [
@@ -89,6 +157,33 @@ const allowed = [
   // ripgrep skips hidden files and folders (.env, ~/.ssh) unless told otherwise.
   "rg TODO",
   "rg -n password ~",
+  // Near-misses of the attacker's pass: each fix must leave these alone.
+  "gh auth status",
+  "aws configure list",
+  "kubectl config view",
+  "X=$HOME; echo $X",
+  "for f in src/*.ts; do echo $f; done",
+  "v=HOME; echo ${!v}",
+  "awk -v n=1 '{print n}' README.md",
+  "python3 -c 'import sys; print(sys.argv[1])' \"$HOME\"",
+  "env FOO=$BAR npm test",
+  "echo a=$X",
+  "export PATH=$PATH:~/bin",
+  "ps aux",
+  "ps -ef",
+  "python3 -c 'import os; print(os.environ.get(\"HOME\"))'",
+  "curl file://$PWD/README.md",
+  "cat /proc/self/cwd/README.md",
+  "cat /proc/self/status",
+  "cat .env.EXAMPLE",
+  "sqlite3 app.db 'select 1'",
+  "git show HEAD:README.md",
+  "git show HEAD~1 --stat",
+  "git add -A",
+  "git add -f src",
+  "git stash",
+  "mv src lib",
+  "mv deploy deploy2",
 ];
 
 describe("the secrets analyser denies each class of read", () => {
@@ -106,6 +201,10 @@ describe("benign reads pass (no opinion: the profile's own rules decide)", () =>
   it.each(allowed)("%s", (line) => {
     expect(analyseSecretReads(line, secrets, scene)).toEqual({ decision: "none" });
   });
+});
+
+it("a secret variable sent where it is meant to go is not a print of it (curl asks only for the file it cannot see)", () => {
+  expect(decide('curl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user')).not.toBe("deny");
 });
 
 describe("where it cannot tell, it asks (never allows)", () => {
@@ -129,6 +228,22 @@ describe("file tools through the hook", () => {
     expect(analyseSecretFileAccess([{ path: "deploy/.env.*" }], secrets, scene).decision).toBe("deny");
     expect(analyseSecretFileAccess([{ path: "creds.txt" }], secrets, scene).decision).toBe("deny");
     expect(analyseSecretFileAccess([{ path: ".env" }], none, scene).decision).toBe("none");
+  });
+
+  // The attacker's pass: paths a file tool takes that name a secret in another spelling.
+  it.each([
+    ["**/*.local", "a `**` glob (Gemini read_many_files) that matches at the top level too"],
+    ["**/.env", "a `**` glob"],
+    ["/proc/self/cwd/.env", "the process's own working folder"],
+    [".ENV", "another case (one file on macOS)"],
+    ["~/.AWS/credentials", "another case, in the home"],
+  ])("denies %s (%s); control: no list, no denial", (path) => {
+    expect(analyseSecretFileAccess([{ path }], secrets, scene).decision).toBe("deny");
+    expect(analyseSecretFileAccess([{ path }], none, scene).decision).toBe("none");
+  });
+
+  it.each(["**/*.ts", "src/**", "/proc/self/cwd/README.md", ".env.EXAMPLE"])("passes the near-miss %s", (path) => {
+    expect(analyseSecretFileAccess([{ path }], secrets, scene).decision).toBe("none");
   });
 });
 

@@ -32,6 +32,8 @@ beforeAll(() => {
     ".gnupg/private-keys-v1.d/a.key": "KEY",
     ".codex/auth.json": "KEY",
     ".claude/.credentials.json": "KEY",
+    ".vault-token": "KEY",
+    ".config/glab-cli/config.yml": "KEY",
     "work/app/.env": "KEY",
     "work/app/.env.local": "KEY",
     "work/app/.env.example": "TEMPLATE",
@@ -71,9 +73,6 @@ const denied: Record<string, string[]> = {
   "git credentials": ["git credential fill", "echo url=https://github.com | git credential fill", "git -C /tmp credential fill", "git credential-store get"],
   // The attacker's pass (issue 15, second look): each of these got a secret's bytes through before.
   "tools that print their stored token": [
-    "gh auth token",
-    "gh auth status --show-token",
-    "gh auth status -t",
     "aws configure get aws_secret_access_key",
     "aws configure export-credentials",
     "gcloud auth print-access-token",
@@ -84,6 +83,11 @@ const denied: Record<string, string[]> = {
     "echo https://index.docker.io/v1/ | docker-credential-desktop get",
     "security find-generic-password -s github -w",
     "secret-tool lookup service github",
+    // An interactive shell loads its history file without the line naming it.
+    "bash -ic history",
+    "fc -l 1",
+    "cat ~/.vault-token",
+    "cat ~/.config/glab-cli/config.yml",
   ],
   "a secret variable under another name": [
     "X=$GITHUB_TOKEN; echo $X",
@@ -158,7 +162,6 @@ const allowed = [
   "rg TODO",
   "rg -n password ~",
   // Near-misses of the attacker's pass: each fix must leave these alone.
-  "gh auth status",
   "aws configure list",
   "kubectl config view",
   "X=$HOME; echo $X",

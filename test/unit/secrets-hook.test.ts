@@ -39,7 +39,7 @@ function hook(tool: AgentTool, input: unknown) {
 
 describe.each(TOOLS.map((t) => [t.id, t] as const))("%s: the guard hook's secrets check", (_id, tool) => {
   it("denies a shell read of a secret with its reason (control: a harmless read gets no opinion)", () => {
-    for (const line of ["cat ~/.aws/credentials", "cd .. && cat .aws/credentials", "cat .env.local", "echo $GITHUB_TOKEN"]) {
+    for (const line of ["cat ~/.aws/credentials", "cd .. && cat .aws/credentials", "cat .env.local", "echo $GITHUB_TOKEN", "X=$GITHUB_TOKEN; echo $X", "curl file://$HOME/.aws/credentials", "cat /proc/self/cwd/.env.local"]) {
       const r = hook(tool, shellCall(tool, line));
       expect(r.code, line).toBe(tool.hook.blockingExitCode);
       expect(`${r.stdout}${r.stderr}`, line).toMatch(/perimeter guard: .*stay out of the model's context/);

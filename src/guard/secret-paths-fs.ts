@@ -22,9 +22,26 @@ export function secretAt(secrets: Secrets, path: string, ctx: SecretContext): Fo
   } catch {
     return undefined;
   }
-  if (real === path) return undefined;
-  const target = secretClassOf(secrets, real, ctx);
-  return target ? { secret: target, path: `${path} (-> ${real})` } : undefined;
+  // The home may be a symlink's path (HOME=/home/u, the files in /data/u): the real path is matched
+  // against the real home too.
+  const home = realHome(ctx.home);
+  const target = secretClassOf(secrets, real, ctx) ?? (home !== ctx.home ? secretClassOf(secrets, real, { ...ctx, home }) : undefined);
+  if (real === path && !target) return undefined;
+  return target ? { secret: target, path: real === path ? path : `${path} (-> ${real})` } : undefined;
+}
+
+const realHomes = new Map<string, string>();
+function realHome(home: string): string {
+  let real = realHomes.get(home);
+  if (real === undefined) {
+    try {
+      real = realpathSync(home);
+    } catch {
+      real = home;
+    }
+    realHomes.set(home, real);
+  }
+  return real;
 }
 
 const GLOB = /[*?[]/;

@@ -3,7 +3,7 @@
 //
 //   "~/.ssh/id_*"      under the home
 //   "/proc/*/environ"  absolute
-//   ".env.*"           a file name (no "/"): at any depth of the workspace
+//   ".env.*"           a file name (no "/"): at any depth of the workspace (the guard: anywhere)
 // "*" matches within one name, "**" any number of names, "?" one character. A pattern also covers
 // everything beneath what it names, so "~/.gnupg" holds the whole keyring.
 import { isAbsolute, relative, sep } from "node:path";
@@ -86,11 +86,11 @@ export function matchesSecretPattern(pattern: SecretPattern, path: string, ctx: 
     case "root":
       return restRegex(pattern.rest).test(toPosix(path).replace(/^\/+/, ""));
     case "workspace": {
-      // A file name at any depth: any path component of the workspace-relative path.
-      const rel = below(ctx.workspace, path);
-      if (rel === undefined) return false;
+      // A file name at any depth: any path component. Outside the workspace too: another
+      // project's `.env` (`cat ~/work/other/.env`) is no less a secret, and the workspace a hook is
+      // told may be a symlink's path while a command names the real one.
       const name = new RegExp(`^${segmentRegex(pattern.rest)}$`, "is");
-      return rel.split("/").some((part) => name.test(part));
+      return toPosix(path).split("/").some((part) => name.test(part));
     }
   }
 }

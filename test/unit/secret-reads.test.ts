@@ -44,6 +44,30 @@ beforeAll(() => {
   mkdirSync(join(workspace, "empty"));
   symlinkSync(join(home, ".aws/credentials"), join(workspace, "creds.txt"));
   scene = { home, workspace, cwd: workspace };
+  // The same home and workspace reached through a symlink, as HOME and the hook's cwd may name them.
+  symlinkSync(home, join(root, "link-home"));
+  const linkHome = join(root, "link-home");
+  linked = { home: linkHome, workspace: join(linkHome, "work", "app"), cwd: join(linkHome, "work", "app") };
+  realHome = home;
+  writeFiles(root, { "other/.env": "KEY", "other/.env.example": "TEMPLATE" });
+  otherProject = join(root, "other");
+});
+
+let linked: SecretScene;
+let realHome: string;
+let otherProject: string;
+
+describe("a secret named by another path than the one the hook is told", () => {
+  it("the real path of a symlinked home and workspace, another project's .env (control: no list)", () => {
+    for (const line of [`cat ${realHome}/.aws/credentials`, `cat ${realHome}/work/app/.env`, `grep -r KEY ${realHome}/.ssh`]) {
+      expect(analyseSecretReads(line, secrets, linked).decision, line).toBe("deny");
+      expect(analyseSecretReads(line, none, linked).decision, line).not.toBe("deny");
+    }
+    expect(decide(`cat ${otherProject}/.env`)).toBe("deny");
+    expect(decide(`grep -rn KEY ${otherProject}`)).toBe("deny");
+    expect(decide(`cat ${otherProject}/.env.example`)).toBe("none");
+    expect(analyseSecretReads(`cat ${realHome}/work/app/README.md`, secrets, linked).decision).toBe("none");
+  });
 });
 
 const decide = (line: string, list = secrets) => analyseSecretReads(line, list, scene).decision;

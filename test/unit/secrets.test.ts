@@ -63,8 +63,9 @@ describe("the built-in secrets list", () => {
     for (const path of ["~/.ssh/config", "~/.ssh/known_hosts", "~/.bashrc", "~/projects/x/README.md", "~/.aws"]) {
       expect(secretClassOf(interactive.secrets, `${home}/${path.slice(2)}`, ctx), path).toBeUndefined();
     }
-    // A workspace pattern is a workspace pattern: a .env elsewhere is not matched by it.
-    expect(secretClassOf(interactive.secrets, "/srv/other/.env", ctx)).toBeUndefined();
+    // A workspace name holds anywhere: another project's .env is as secret (its template is not).
+    expect(secretClassOf(interactive.secrets, "/srv/other/.env", ctx)?.id).toBe("dotenv");
+    expect(secretClassOf(interactive.secrets, "/srv/other/.env.example", ctx)).toBeUndefined();
   });
 
   it("names the variables and commands that print secrets", () => {

@@ -42,6 +42,21 @@ const READERS = new Set([
   "iconv", "split", "csplit", "shuf", "rev", "expand", "unexpand", "pr", "look", "vim", "vi", "nano", "emacs", "view",
 ]);
 
+/**
+ * Inline code that decodes or evaluates text (`exec(b64decode(..))`, `Buffer.from(.., 'base64')`,
+ * `fromCharCode`, a reversed string), or opens a path it joins from a literal and something else
+ * (`open('.e'+'nv')`, `open(f'{d}/x')`, a template with `${..}`).
+ */
+const BUILT_AT_RUN_TIME = new RegExp(
+  [
+    String.raw`\b(?:exec|eval|compile|Function|instance_eval|class_eval)\s*\(`,
+    String.raw`b64decode|b32decode|a85decode|unhexlify|\batob\s*\(|fromCharCode|codecs\.decode|decode64|unpack1?\s*\(\s*["']m`,
+    String.raw`Buffer\.from\s*\([^)]*["'](?:base64|base64url|hex)["']`,
+    String.raw`\[::-1\]|\.reverse\(\)\s*\.join|\bchr\s*\(`,
+    String.raw`\b(?:open|readFileSync|readFile|createReadStream|read_text|File\.read|File\.open|IO\.read|file_get_contents|fopen|readTextFile|Path)\s*\(\s*(?:(?:["'][^"']*["']|\w+)\s*[+%]|f["']|\`[^\`]*\$\{)`,
+  ].join("|"),
+);
+
 /** Interpreters and the options whose value is source code. */
 const CODE_OPTIONS: Record<string, readonly string[]> = {
   python: ["-c"], python2: ["-c"], python3: ["-c"], pypy: ["-c"], pypy3: ["-c"],
@@ -330,7 +345,12 @@ class Reader {
       }
     }
     for (const s of strings) this.pathCheck(`${this.scene.home}/${s}`, "the code reads");
+    // A string the code hands to a shell (`os.system('cat .env')`, `['cat', '.env']`): its words.
+    for (const s of strings) if (/\s/.test(s)) this.tokensCheck(home(s));
     this.codeEnvironment(source);
+    // What the code builds at run time (decoded, joined from pieces) no reading of its text can
+    // follow: the user is asked rather than the read let through as harmless.
+    if (BUILT_AT_RUN_TIME.test(source)) this.ask("the code builds at run time what it runs or opens (decoded or joined text), which the guard cannot follow");
   }
 
   /** `os.environ`, `process.env`, `ENV[...]`, `getenv(...)`: a named secret, or the whole environment. */

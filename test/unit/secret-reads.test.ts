@@ -130,6 +130,7 @@ const denied: Record<string, string[]> = {
     "sed \"s/^/$GITHUB_TOKEN/\" README.md",
     "expr \"$AWS_SECRET_ACCESS_KEY\"",
   ],
+  "a shell command inside interpreter code": ["python3 -c \"import os; os.system('cat .env')\"", "ruby -e 'system(\"cat ~/.netrc\")'"],
   "the whole environment in other spellings": [
     "awk 'BEGIN{for(k in ENVIRON) print k, ENVIRON[k]}'",
     "ruby -e 'p ENV.to_h'",
@@ -211,6 +212,9 @@ const allowed = [
   "git stash",
   "mv src lib",
   "mv deploy deploy2",
+  "python3 -c \"import json;print(json.load(open('package.json'))['version'])\"",
+  "node -e 'console.log([1, 2].reverse())'",
+  "python3 -c 'print(\"hello world\")'",
 ];
 
 describe("the secrets analyser denies each class of read", () => {
@@ -235,7 +239,19 @@ it("a secret variable sent where it is meant to go is not a print of it (curl as
 });
 
 describe("where it cannot tell, it asks (never allows)", () => {
-  it.each(["cat $SOME_FILE", 'cat "$(cat list.txt)"', "cd $SOMEWHERE && cat notes", "bash -c \"$SCRIPT\"", "cat list.txt | xargs cat"])("%s", (line) => {
+  it.each([
+    "cat $SOME_FILE",
+    'cat "$(cat list.txt)"',
+    "cd $SOMEWHERE && cat notes",
+    "bash -c \"$SCRIPT\"",
+    "cat list.txt | xargs cat",
+    // Code that builds the path or the program at run time (the attacker's pass): asked, not let through.
+    "python3 -c \"print(open('.e'+'nv').read())\"",
+    "python3 -c \"exec(__import__('base64').b64decode('cHJpbnQob3BlbignLmVudicpLnJlYWQoKSk='))\"",
+    "node -e \"console.log(require('fs').readFileSync(Buffer.from('LmVudg==','base64').toString(),'utf8'))\"",
+    "while read v; do echo \"$v=${!v}\"; done < names.txt",
+    "sqlite3 x.db \"$QUERY\"",
+  ])("%s", (line) => {
     expect(decide(line)).toBe("ask");
   });
 

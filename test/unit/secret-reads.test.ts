@@ -109,6 +109,7 @@ const denied: Record<string, string[]> = {
     "secret-tool lookup service github",
     // An interactive shell loads its history file without the line naming it.
     "bash -ic history",
+    "bash -ic 'history -r; history'",
     "fc -l 1",
     "cat ~/.vault-token",
     "cat ~/.config/glab-cli/config.yml",

@@ -63,9 +63,11 @@ const CODE_OPTIONS: Record<string, readonly string[]> = {
   node: ["-e", "--eval", "-p", "--print"], nodejs: ["-e", "--eval", "-p", "--print"], bun: ["-e", "--eval", "-p", "--print"],
   deno: ["eval"], ruby: ["-e"], perl: ["-e", "-E"], php: ["-r"], lua: ["-e"], Rscript: ["-e"], osascript: ["-e"], tclsh: [],
 };
+/** jq and its kin: the filter can read the environment. */
+const JQ = new Set(["jq", "gojq", "yq", "jaq"]);
 /** SQL shells: every operand after the database is SQL (or a dot command such as `.import FILE`). */
 const SQL_SHELLS = new Set(["sqlite3", "sqlite", "duckdb"]);
-const INTERPRETERS = new Set([...Object.keys(CODE_OPTIONS), "awk", "gawk", "mawk", ...SQL_SHELLS]);
+const INTERPRETERS = new Set([...Object.keys(CODE_OPTIONS), "awk", "gawk", "mawk", ...SQL_SHELLS, ...JQ]);
 
 /** Commands that print every variable when given no names. */
 function printsEnvironment(argv: readonly Arg[]): boolean {
@@ -86,8 +88,12 @@ function printsEnvironment(argv: readonly Arg[]): boolean {
       // An operand the guard cannot read (`export PATH=$PATH:x`) is still an operand: it sets, not prints.
       return operands.length === 0 && rest.every((a) => isKnown(a));
     case "ps":
-      // BSD-style options without a dash: `e` adds each process's environment (`ps eww`, `ps auxe`).
-      return known.some((a) => /^[A-Za-z]*e[A-Za-z]*$/.test(a));
+      // BSD-style options without a dash: `e` adds each process's environment (`ps eww`, `ps auxe`);
+      // macOS also has `-E`.
+      return known.some((a) => /^[A-Za-z]*e[A-Za-z]*$/.test(a) || /^-[A-Za-z]*E/.test(a));
+    case "make":
+      // The data base it prints holds every variable, the environment's among them.
+      return known.some((a) => a === "--print-data-base" || /^-[A-Za-z]*p/.test(a));
     case "compgen":
       return known.some((a) => /^-[A-Za-z]*[ev]/.test(a));
     default:
@@ -107,7 +113,7 @@ function variablesIn(text: string): string[] {
  */
 const PRINTERS = new Set([
   "echo", "printf", "print", "logger", "cat", "tee", "printenv", "awk", "gawk", "mawk", "sed", "expr", "basename",
-  "dirname", "realpath", "readlink",
+  "dirname", "realpath", "readlink", "jq", "yq", "gojq",
 ]);
 
 /** Brace lists `a{b,c}d` expanded as bash does (nested ones too); ranges left as written. */
@@ -295,6 +301,11 @@ class Reader {
   private interpreter(name: string, argv: readonly Arg[], command: SimpleCommand): void {
     const sources: Arg[] = [];
     const options = CODE_OPTIONS[name];
+    if (JQ.has(name)) {
+      // jq's `env` and `$ENV` are the environment (`jq -n env`, `jq -n '$ENV.GITHUB_TOKEN'`).
+      for (const filter of argv.slice(1).filter(isKnown)) this.jqEnvironment(filter);
+      return;
+    }
     if (SQL_SHELLS.has(name)) {
       // `sqlite3 DB "select readfile('.env')"`, `sqlite3 DB '.import .env t'`: SQL names files too.
       const operands = argv.slice(1).filter((a) => !(isKnown(a) && a.startsWith("-")));
@@ -353,10 +364,22 @@ class Reader {
     if (BUILT_AT_RUN_TIME.test(source)) this.ask("the code builds at run time what it runs or opens (decoded or joined text), which the guard cannot follow");
   }
 
+  /** A jq filter's `env` / `$ENV`: the whole environment, unless it names one variable (`env.HOME`). */
+  private jqEnvironment(filter: string): void {
+    const secret = this.secrets.classes.find((c) => c.env.length > 0);
+    if (!secret) return;
+    for (const m of filter.matchAll(/(?:^|[^.\w$])(\$ENV|env)\b(\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*"([A-Za-z_]\w*)"\s*\]))?/g)) {
+      const name = m[3] ?? m[4];
+      if (name === undefined) return this.denyClass(secret, `the jq filter reads the whole environment (${m[1]})`);
+      const variable = secretClassOfVariable(this.secrets, name);
+      if (variable) return this.denyClass(variable, `the jq filter reads ${name}`);
+    }
+  }
+
   /** `os.environ`, `process.env`, `ENV[...]`, `getenv(...)`: a named secret, or the whole environment. */
   private codeEnvironment(source: string): void {
     // `environ` alone too: `from os import environ`, `o.environ`, `os.environb`; awk's ENVIRON.
-    const access = /\b(os\.environb?|environb?|ENVIRON|os\.getenv|process\.env|Deno\.env|Bun\.env|ENV|getenv|System\.getenv|\$ENV|%ENV)\b/g;
+    const access = /\b(os\.environb?|environb?|ENVIRON|os\.getenv|process\.env|Deno\.env|Bun\.env|ENV|getenv|System\.getenv|\$ENV|%ENV)\b|\$_(?:ENV|SERVER)\b/g;
     for (const m of source.matchAll(access)) {
       const after = source.slice(m.index! + m[0].length);
       // A name in brackets without quotes is a variable holding the name (`ENVIRON[k]`, `os.environ[k]`).

@@ -2,7 +2,7 @@
 // agent, so it can look at the real files (expand a glob, follow a symlink, walk a folder a command
 // reads recursively) where a tool's own rules only see text.
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { literalPath, type SecretContext } from "../profile/secret-paths.js";
 import { secretClassOf, type SecretClass, type Secrets } from "../profile/secret-classes.js";
 
@@ -233,5 +233,33 @@ export function patternMaySecret(secrets: Secrets, pattern: string, ctx: SecretC
   return secret ? { secret, path: pattern } : undefined;
 }
 
-export const absolute = (path: string, cwd: string): string => (isAbsolute(path) ? resolve(path) : resolve(cwd, path));
+/**
+ * The absolute path the kernel opens for `path` from `cwd`. A `..` is taken from where the folder
+ * before it really is (`link/..` is the link target's parent), unlike the shell's own `cd`.
+ */
+export function absolute(path: string, cwd: string): string {
+  const joined = isAbsolute(path) ? path : `${cwd}/${path}`;
+  if (!/(^|\/)\.\.(\/|$)/.test(joined)) return resolve(joined);
+  let at = "/";
+  for (const part of joined.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      at = dirname(realOr(at));
+      continue;
+    }
+    at = join(at, part);
+  }
+  return at;
+}
+
+/** The shell's logical path for `cd` (`cd link/..` comes back to where it started). */
+export const logical = (path: string, cwd: string): string => (isAbsolute(path) ? resolve(path) : resolve(cwd, path));
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 

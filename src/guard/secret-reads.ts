@@ -10,7 +10,7 @@
 // files reads one (a path it cannot know); never "allow". The tool's own rules decide the rest.
 import { homedir, userInfo } from "node:os";
 import { argOf, isKnown, programName, type Arg } from "./argv.js";
-import { absolute, GlobTooLarge, patternMaySecret, procAlias, secretAt, secretBeneath, type Found, type WalkOptions } from "./secret-paths-fs.js";
+import { absolute, GlobTooLarge, logical, patternMaySecret, procAlias, secretAt, secretBeneath, type Found, type WalkOptions } from "./secret-paths-fs.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve as unwrap } from "./unwrap.js";
 import type { SecretContext } from "../profile/secret-paths.js";
@@ -509,7 +509,7 @@ class Reader {
       return;
     }
     const e = this.expand(target);
-    this.cwd = e.kind === "known" && e.values.length === 1 && this.cwd !== undefined ? absolute(e.values[0]!, this.cwd) : undefined;
+    this.cwd = e.kind === "known" && e.values.length === 1 && this.cwd !== undefined ? logical(e.values[0]!, this.cwd) : undefined;
     if (this.cwd !== undefined) {
       this.vars.PWD = this.cwd;
       const found = secretAt(this.secrets, this.cwd, this.scene);

@@ -43,6 +43,8 @@ beforeAll(() => {
   });
   mkdirSync(join(workspace, "empty"));
   symlinkSync(join(home, ".aws/credentials"), join(workspace, "creds.txt"));
+  // A folder link: the kernel takes `..` after it from where the link points (~/.config/.. is the home).
+  symlinkSync(join(home, ".config"), join(workspace, "cfglink"));
   scene = { home, workspace, cwd: workspace };
   // The same home and workspace reached through a symlink, as HOME and the hook's cwd may name them.
   symlinkSync(home, join(root, "link-home"));
@@ -171,6 +173,7 @@ const denied: Record<string, string[]> = {
     "sqlite3 :memory: \"select readfile('.env')\"",
     "sqlite3 x.db '.import .env t'",
   ],
+  "`..` after a folder symlink, which the kernel takes from the link's target": ["cat cfglink/../.netrc", "cd cfglink && cat ../.npmrc", "cat cfglink/gh/../../.git-credentials"],
   "git objects and stashes": [
     "git show HEAD:.env",
     "git show :deploy/.env.production",
@@ -234,6 +237,8 @@ const allowed = [
   "git stash",
   "mv src lib",
   "mv deploy deploy2",
+  "cat cfglink/../README.md",
+  "cd cfglink/.. && cat README.md",
   "python3 -c \"import json;print(json.load(open('package.json'))['version'])\"",
   "node -e 'console.log([1, 2].reverse())'",
   "python3 -c 'print(\"hello world\")'",

@@ -9,6 +9,7 @@
 // Decisions: "deny" when it reads a secret; "ask" when it cannot tell whether a command that reads
 // files reads one (a path it cannot know); never "allow". The tool's own rules decide the rest.
 import { homedir, userInfo } from "node:os";
+import { dirname } from "node:path";
 import { argOf, isKnown, programName, type Arg } from "./argv.js";
 import { absolute, GlobTooLarge, logical, patternMaySecret, procAlias, secretAt, secretBeneath, type Found, type WalkOptions } from "./secret-paths-fs.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
@@ -432,7 +433,8 @@ class Reader {
 
   /** The absolute path a command means, `/proc/self/cwd/...` and its kin read as the folder they are. */
   private abs(path: string): string {
-    const abs = absolute(path, this.cwd!);
+    // `~/` at the start of a candidate the shell would not expand (`@~/.netrc` in a text) still is the home to a reader.
+    const abs = absolute(this.tilde(path), this.cwd!);
     return procAlias(abs, this.cwd!);
   }
 
@@ -634,6 +636,8 @@ function candidates(text: string): string[] {
   for (const part of [...out]) if (part.startsWith("@")) out.push(part.slice(1));
   const at = text.indexOf("=@");
   if (at > 0) out.push(text.slice(at + 2));
+  // `printf 'See @.env\n' >> NOTES.md`: an `@file` import inside a longer text (a memory file's).
+  if (/\s/.test(text)) for (const m of text.matchAll(/\s@([.\/~A-Za-z][^\s]*)/g)) out.push(m[1]!, m[1]!.replace(/(?:\\n|[.,;:)\]}>"'`])+$/, ""));
   // `-fFILE` style bundled short options are too varied to split; `host:path` is remote.
   return out.filter((c) => c !== "" && !/^[A-Za-z0-9.-]+:[^/]/.test(c));
 }
@@ -772,6 +776,25 @@ export function analyseSecretReads(commandLine: string, secrets: Secrets, scene:
   const reader = new Reader(secrets, scene);
   reader.shellCode(commandLine, 0);
   return reader.result();
+}
+
+/**
+ * The secrets decision on text a file tool writes into `file`: an `@path` import of a secret. Tools
+ * read the files their memory files (a project's instructions file, or a file it imports) name as
+ * `@path` into the model's context when they start, with no tool call to check (which tools do: their
+ * hook modules, src/tools/<tool>/hook.ts); such a line written by the agent would send the secret in
+ * a later session. Paths are taken from the file's folder, `~/` from the home.
+ */
+export function analyseSecretImports(text: string, file: string, secrets: Secrets, scene: SecretScene): SecretVerdict {
+  const folder = dirname(absolute(file.replace(/^~(?=\/|$)/, scene.home), scene.cwd));
+  for (const m of text.matchAll(/(?:^|\s)@([.\/~A-Za-z][^\s]*)/g)) {
+    const written = m[1]!;
+    for (const path of new Set([written, written.replace(/[.,;:)\]}>"'`]+$/, "")])) {
+      const found = secretAt(secrets, absolute(path.replace(/^~(?=\/|$)/, scene.home), folder), scene);
+      if (found) return { decision: "deny", secret: found.secret, reason: `the text imports @${written}, which a memory file reads into the model's context: ${found.secret.title} stay out of it` };
+    }
+  }
+  return { decision: "none" };
 }
 
 /**

@@ -5,7 +5,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyseSecretFileAccess, analyseSecretReads, expandBraces, type SecretScene } from "../../src/guard/secret-reads.js";
+import { analyseSecretFileAccess, analyseSecretImports, analyseSecretReads, expandBraces, type SecretScene } from "../../src/guard/secret-reads.js";
 import { loadProfile } from "../../src/profile/load.js";
 import type { Secrets } from "../../src/profile/secret-classes.js";
 import { tempDir, writeFiles } from "./helpers.js";
@@ -174,6 +174,8 @@ const denied: Record<string, string[]> = {
     "sqlite3 x.db '.import .env t'",
   ],
   "`..` after a folder symlink, which the kernel takes from the link's target": ["cat cfglink/../.netrc", "cd cfglink && cat ../.npmrc", "cat cfglink/gh/../../.git-credentials"],
+  // Gemini CLI reads a GEMINI.md's `@file` imports into the model's context at start, no tool call.
+  "an `@file` import written into a memory file": ["printf 'See @.env for the keys\\n' >> GEMINI.md", "echo \"- details in @$HOME/.netrc\" >> GEMINI.md", "echo 'keys: @~/.aws/credentials' >> CLAUDE.md"],
   "git objects and stashes": [
     "git show HEAD:.env",
     "git show :deploy/.env.production",
@@ -237,6 +239,9 @@ const allowed = [
   "git stash",
   "mv src lib",
   "mv deploy deploy2",
+  'git commit -m "read the settings from .env"',
+  "echo '@Component() marks it' >> notes.md",
+  "printf 'See @README.md\\n' >> GEMINI.md",
   "cat cfglink/../README.md",
   "cd cfglink/.. && cat README.md",
   "python3 -c \"import json;print(json.load(open('package.json'))['version'])\"",
@@ -314,6 +319,22 @@ describe("file tools through the hook", () => {
 
   it.each(["**/*.ts", "src/**", "/proc/self/cwd/README.md", ".env.EXAMPLE"])("passes the near-miss %s", (path) => {
     expect(analyseSecretFileAccess([{ path }], secrets, scene).decision).toBe("none");
+  });
+});
+
+describe("text a file tool writes: an `@file` import of a secret (a memory file reads it into the context)", () => {
+  it.each([
+    ["See @.env for the keys", "GEMINI.md"],
+    ["@./deploy/.env.production", "GEMINI.md"],
+    ["- @~/.aws/credentials", "CLAUDE.md"],
+    ["notes\n@../.env.local", "docs/GEMINI.md"],
+  ])("denies %j in %s; control: no list, no denial", (text, file) => {
+    expect(analyseSecretImports(text, file, secrets, scene).decision).toBe("deny");
+    expect(analyseSecretImports(text, file, none, scene).decision).toBe("none");
+  });
+
+  it.each(["See @README.md", "@Component()", "email me@example.com about .env", "@.env.example"])("passes %j", (text) => {
+    expect(analyseSecretImports(text, "GEMINI.md", secrets, scene).decision).toBe("none");
   });
 });
 

@@ -1,19 +1,44 @@
 // The checks on one request that the gateway can read: the tripwires' wire forms, the GraphQL
-// mutations, git ref updates. Each returns a Refusal or undefined; none sees a header value.
+// mutations, git ref updates and GitHub's API ref writes. Each returns a Refusal or undefined; none sees a header value.
 import { nameMatches } from "../profile/host.js";
+import { githubApiHostFor, REF_MUTATIONS, refOfBody, type RefWrite } from "./github-refs.js";
 import type { CompiledWireRule, GatewayPolicy } from "./policy.js";
 import { isZeroId, type RefUpdate } from "./receive-pack.js";
 import type { Refusal } from "./refusal.js";
 
-/** Methods a server might act on: the request's own and any override header. */
-export function effectiveMethods(method: string, headers: Record<string, string | string[] | undefined>): string[] {
+/**
+ * Methods a server might act on: the request's own, any override header, and Rails' `_method` in
+ * the query (Rack's MethodOverride reads the form body too: formMethodOverrides). Each value of a
+ * comma list or a repeated header counts: servers differ on which one they take.
+ */
+export function effectiveMethods(method: string, headers: Record<string, string | string[] | undefined>, target = "/", formValues: readonly string[] = []): string[] {
   const methods = new Set([method.toUpperCase()]);
+  const add = (v: string) => {
+    for (const part of v.split(",")) if (part.trim() !== "") methods.add(part.trim().toUpperCase());
+  };
   for (const name of ["x-http-method-override", "x-http-method", "x-method-override"]) {
     const value = headers[name];
-    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) methods.add(v.trim().toUpperCase());
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) add(v);
   }
+  const q = target.indexOf("?");
+  if (q >= 0) for (const v of new URLSearchParams(target.slice(q + 1)).getAll("_method")) add(v);
+  for (const v of formValues) add(v);
   return [...methods];
 }
+
+/** A POST whose body is a form: Rack's MethodOverride takes `_method` from it (GitHub and RubyGems are Rails). */
+export const isFormPost = (method: string | undefined, contentType: string | undefined) =>
+  method === "POST" && /^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(contentType ?? "");
+
+/** The `_method` values of a form body, urlencoded or multipart. */
+export function formMethodOverrides(contentType: string, body: Buffer): string[] {
+  const text = body.toString("latin1");
+  if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) return new URLSearchParams(text).getAll("_method");
+  return [...text.matchAll(/name="?_method"?[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n([^\r\n]*)/gi)].map((m) => m[1]!);
+}
+
+/** Whether any HTTP wire rule names this host (so a form body may need reading for `_method`). */
+export const hasHttpWire = (policy: GatewayPolicy, host: string) => policy.wire.some((w) => w.rule.kind === "http" && nameMatches(w.rule.host, host));
 
 /** The most specific matching wire form names the refusal: a ref delete is git-delete-remote-branch, not gh-api-delete. */
 const specificity = (w: CompiledWireRule) => (w.rule.kind === "http" ? w.rule.path.replace(/\*/g, "").length + (w.rule.method === "*" ? 0 : 1) : 0);
@@ -50,6 +75,10 @@ export function graphqlRefusal(policy: GatewayPolicy, host: string, mutations: r
 
 export function refUpdateRefusal(policy: GatewayPolicy, updates: readonly RefUpdate[]): Refusal | undefined {
   for (const u of updates) {
+    // git's own check-ref-format, the parts a glob would let through ("agent/../main", "agent//x").
+    if (!u.ref.startsWith("refs/") || /\.\.|\/\/|\/\.|@\{|[\x00-\x20~^:?*[\\\x7f]|\.lock$|[/.]$/.test(u.ref)) {
+      return { rule: "git.refname", message: `${JSON.stringify(u.ref)} is not a ref name git would take` };
+    }
     if (isZeroId(u.newId)) return { rule: "git.deletions", message: `deleting ${u.ref} is refused; the agent never deletes a remote ref` };
     if (u.ref.startsWith("refs/tags/")) return { rule: "git.tags", message: `pushing the tag ${u.ref} is refused; tags are cut by people` };
     if (!policy.pushRefs.some((r) => r.match(u.ref))) {
@@ -57,4 +86,32 @@ export function refUpdateRefusal(policy: GatewayPolicy, updates: readonly RefUpd
     }
   }
   return undefined;
+}
+
+/** The API host of a git host in [git] hosts: its ref writes are pushes too (github-refs.ts). */
+export const isGitApiHost = (policy: GatewayPolicy, host: string) => policy.gitHosts.some((h) => !h.subdomains && githubApiHostFor(h.name) === host);
+
+const pushOnly = (policy: GatewayPolicy, what: string): Refusal => ({
+  rule: "git.push",
+  message: `${what} is refused; the agent writes refs only by git push, to ${policy.pushRefs.map((r) => r.glob).join(", ")}`,
+});
+
+/** A GraphQL mutation that writes a ref it names only indirectly. */
+export function refMutationRefusal(policy: GatewayPolicy, mutations: readonly string[]): Refusal | undefined {
+  const hit = mutations.find((m) => REF_MUTATIONS.has(m));
+  return hit === undefined ? undefined : pushOnly(policy, REF_MUTATIONS.get(hit)!);
+}
+
+/** A REST ref write: refused outright, or its body's ref checked as a pushed ref would be. */
+export function refWriteRefusal(policy: GatewayPolicy, write: RefWrite, body?: Buffer): Refusal | undefined {
+  if (write.kind === "refuse") return pushOnly(policy, write.what);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body?.toString("utf8") ?? "");
+  } catch {
+    return { rule: "git.unreadable", message: `${write.what} whose body is not JSON cannot be checked` };
+  }
+  const ref = refOfBody(write, parsed);
+  if (ref === undefined) return write.optional ? undefined : pushOnly(policy, `${write.what} to the default branch (no "${write.field}")`);
+  return refUpdateRefusal(policy, [{ oldId: "", newId: "f".repeat(40), ref }]);
 }

@@ -28,12 +28,15 @@ export function compileGlob(glob: string, caseless = false): Matcher {
  */
 export function normalPath(target: string): string {
   const raw = target.split(/[?#]/, 1)[0]!;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    decoded = raw;
-  }
+  // Escape by escape, not all or nothing: one invalid "%zz" must not leave "%73ecrets" undecoded
+  // beside it (a lenient server decodes what it can).
+  const decoded = raw.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return Buffer.from(run.replace(/%/g, ""), "hex").toString("latin1");
+    }
+  });
   const out: string[] = [];
   for (const seg of decoded.replace(/\\/g, "/").split("/")) {
     if (seg === "" || seg === ".") continue;

@@ -2,6 +2,12 @@
 // fragments, comments and batching cannot hide one. An unreadable request is refused by the caller.
 import { Kind, parse, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
 
+/**
+ * A GraphQL endpoint's path, also with a format suffix or parameters a Rails router would take
+ * ("/graphql.json", "/graphql;x"): one the server routes and the gateway did not read would pass.
+ */
+export const isGraphqlPath = (path: string) => /\/graphql([.;][^/]*)?$/.test(path);
+
 /** Every top-level mutation field of every operation in the body, or an Error when it cannot be read. */
 export function mutationFields(body: string, queryParam?: string | null): string[] | Error {
   const queries: string[] = [];

@@ -6,6 +6,7 @@ import { hostMatches, nameMatches, type HostPattern } from "../profile/host.js";
 import type { Credential, Profile } from "../profile/types.js";
 import type { WireRule } from "../profile/wire.js";
 import { compileGlob, type Matcher } from "./glob.js";
+import { isModelApiHost } from "./usage.js";
 
 export interface LoadedCredential {
   name: string;
@@ -89,9 +90,10 @@ export function isAllowed(policy: GatewayPolicy, host: string, port: number): bo
   return policy.allow.some((h) => hostMatches(h, host, port));
 }
 
-/** TLS is terminated for hosts with a credential, a wire rule, a git rule or an inspect entry. */
+/** TLS is terminated for hosts with a credential, a wire rule, a git rule or an inspect entry, and the model API hosts (the budget). */
 export function isInspected(policy: GatewayPolicy, host: string, port: number): boolean {
   return (
+    (port === 443 && isModelApiHost(host)) ||
     policy.inspect.some((h) => hostMatches(h, host, port)) ||
     policy.credentials.some((c) => c.host === host && port === 443) ||
     policy.wire.some((w) => nameMatches(w.rule.host, host)) ||

@@ -17,16 +17,18 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { normalHost } from "../profile/host.js";
 import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
+import { clientHelloName, type HelloResult } from "./client-hello.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
-import { effectiveMethods, graphqlFieldsFor, graphqlRefusal, httpWireRefusal, refUpdateRefusal } from "./checks.js";
+import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, isGitApiHost, refMutationRefusal, refUpdateRefusal, refWriteRefusal } from "./checks.js";
+import { restRefWrite } from "./github-refs.js";
 import { normalPath } from "./glob.js";
-import { mutationFields } from "./graphql.js";
+import { isGraphqlPath, mutationFields } from "./graphql.js";
 import { hostsLookup, type HostsMap } from "./hosts-file.js";
 import { loggedPath, openLog, type GatewayLog, type LogLine } from "./log.js";
 import { isAllowed, isInspected, type GatewayPolicy } from "./policy.js";
 import { ReceivePackHead, type HeadResult } from "./receive-pack.js";
 import { rawRefusal, sendRefusal, type Refusal } from "./refusal.js";
-import { Budget, modelApiOf, UsageReader, type Totals } from "./usage.js";
+import { Budget, estimatedUsage, modelApiOf, UsageReader, type Totals } from "./usage.js";
 
 export interface GatewayOptions {
   /** The profile's gateway sections with the secrets loaded (compilePolicy). */
@@ -111,12 +113,15 @@ const TARGET = Symbol("perimeter.target");
 type TaggedSocket = Socket & { [TARGET]?: Target };
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
-/** Most a GraphQL request body is read for checking; a larger one is refused. */
-const MAX_GRAPHQL_BODY = 8 << 20;
+/** Most a GraphQL or form request body is read for checking; a larger one is refused. */
+const MAX_CHECKED_BODY = 8 << 20;
 
-/** A CONNECT authority "host:port" or "[v6]:port". */
+/**
+ * A CONNECT authority "host:port" or "[v6]:port". The name in DNS's own letters only: "a%00.x.com"
+ * would meet "*.x.com" and reach the resolver as something else.
+ */
 function parseAuthority(authority: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(authority);
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9_.-]+)):(\d{1,5})$/.exec(authority);
   if (!m) return undefined;
   const port = Number(m[3]);
   return port > 0 && port < 65536 ? { host: normalHost(m[1] ?? m[2]!), port } : undefined;
@@ -210,7 +215,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     const line: LogLine = { host: target.host, port: target.port, method: req.method, path: loggedPath(url) };
     const path = normalPath(url);
-    const methods = effectiveMethods(req.method ?? "GET", req.headers);
+    let methods = effectiveMethods(req.method ?? "GET", req.headers, url);
     const finish = (extra: LogLine) => log.write({ ...line, ms: Math.round((performance.now() - started) * 100) / 100, ...extra });
 
     function refuse(refusal: Refusal): void {
@@ -219,38 +224,68 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       sendRefusal(res, refusal);
     }
 
-    const hostHeader = req.headers.host;
-    if (hostHeader !== undefined) {
+    // Every Host header: req.headers.host is the first, but all go upstream, and a front end may
+    // route by the last one (fronting to another site with the credential attached).
+    for (const hostHeader of req.headersDistinct.host ?? []) {
       const named = normalHost(hostHeader.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1"));
       if (named !== target.host) return refuse({ rule: "host-mismatch", message: `Host ${hostHeader} inside a tunnel to ${target.host}` });
     }
+    // TRACE answers with the request as the upstream got it: the credential's header included.
+    if (methods.includes("TRACE") || methods.includes("TRACK")) return refuse({ rule: "method.trace", message: "TRACE would echo the request, the credential's header included" });
+    // A form POST may carry Rails' `_method` in its body: read it (small) before the wire rules.
+    let formBody: Buffer | undefined;
+    if (isFormPost(req.method, req.headers["content-type"]) && hasHttpWire(policy, target.host)) {
+      const body = await readBody(req, MAX_CHECKED_BODY);
+      if (body instanceof Error) return refuse({ rule: "form.unreadable", message: `${body.message}; a form that cannot be checked for _method is refused` });
+      formBody = body;
+      methods = effectiveMethods(req.method ?? "POST", req.headers, url, formMethodOverrides(req.headers["content-type"]!, body));
+    }
     const wire = httpWireRefusal(policy, target.host, methods, path);
     if (wire) return refuse(wire);
-    const api = modelApiOf(methods[0]!, path);
-    if (api !== undefined) {
-      const over = budget.refusal();
-      if (over) {
-        budget.totals.refused += 1;
-        writeUsage();
-        return refuse({ rule: "limits.stop_percent", message: over, status: 400 });
-      }
-    }
+    const api = modelApiOf(methods[0]!, path, target.host);
+    const overBudget = (): boolean => {
+      const over = api === undefined ? undefined : budget.refusal();
+      if (over === undefined) return false;
+      budget.totals.refused += 1;
+      writeUsage();
+      refuse({ rule: "limits.stop_percent", message: over, status: 400 });
+      return true;
+    };
+    if (overBudget()) return;
     if (req.headers.upgrade !== undefined) return refuse({ rule: "upgrade", message: "protocol upgrades (WebSocket) cannot be checked on an inspected host" });
 
     // The body: read whole (GraphQL), its head read (git push), or streamed.
     let prefix: Buffer[] = [];
     let rest: Readable | undefined = req;
-    if (path.endsWith("/graphql") && graphqlFieldsFor(policy, target.host).size > 0) {
-      const body = await readBody(req, MAX_GRAPHQL_BODY);
+    if (formBody !== undefined) {
+      prefix = [formBody];
+      rest = undefined;
+    }
+    const gitApi = isGitApiHost(policy, target.host);
+    const refWrite = gitApi ? methods.map((m) => restRefWrite(m, path)).find((w) => w !== undefined) : undefined;
+    if (isGraphqlPath(path) && (gitApi || graphqlFieldsFor(policy, target.host).size > 0)) {
+      const body = formBody ?? (await readBody(req, MAX_CHECKED_BODY));
       if (body instanceof Error) return refuse({ rule: "graphql.unreadable", message: body.message });
       const queryParam = new URL(url, "http://x").searchParams.get("query");
       const decoded = await decodeWhole(body, req.headers["content-encoding"]);
       if (decoded instanceof Error) return refuse({ rule: "graphql.unreadable", message: decoded.message });
-      const refusal = graphqlRefusal(policy, target.host, req.method === "GET" && !queryParam ? [] : mutationFields(decoded.toString("utf8"), queryParam));
+      // Whatever the method: a GET's body is read too (a server may parse a JSON body on any method).
+      const fields = mutationFields(decoded.toString("utf8"), queryParam);
+      const refusal = graphqlRefusal(policy, target.host, fields) ?? (gitApi && !(fields instanceof Error) ? refMutationRefusal(policy, fields) : undefined);
       if (refusal) return refuse(refusal);
       prefix = [body];
       rest = undefined;
-    } else if (path.endsWith("/git-receive-pack") && req.method === "POST") {
+    } else if (refWrite !== undefined) {
+      const body = refWrite.kind === "body" ? (formBody ?? (await readBody(req, MAX_CHECKED_BODY))) : undefined;
+      if (body instanceof Error) return refuse({ rule: "git.unreadable", message: body.message });
+      const decoded = body === undefined ? undefined : await decodeWhole(body, req.headers["content-encoding"]);
+      if (decoded instanceof Error) return refuse({ rule: "git.unreadable", message: decoded.message });
+      const refusal = refWriteRefusal(policy, refWrite, decoded);
+      if (refusal) return refuse(refusal);
+      prefix = body === undefined ? [] : [body];
+      rest = body === undefined ? req : undefined;
+      // By its content type too: a push the server routes by another path spelling is still read.
+    } else if (req.method === "POST" && (/\/git-receive-pack([.;][^/]*)?$/.test(path) || /^\s*application\/x-git-receive-pack-request/i.test(req.headers["content-type"] ?? ""))) {
       const head = await readPushHead(req);
       if ("error" in head.result) return refuse({ rule: "git.unreadable", message: head.result.error });
       const refusal = refUpdateRefusal(policy, head.result.updates);
@@ -270,17 +305,29 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       headers.push("content-length", String(prefix.reduce((n, b) => n + b.length, 0)));
     }
 
+    // Past the warn threshold model calls go one at a time, each checked again once its turn
+    // comes: else a burst of calls started together all pass the stop before any reply is counted.
+    const release = api !== undefined && budget.totals.warned ? await modelTurn() : () => {};
+    if (overBudget()) return release();
+
     const send = target.secure ? httpsRequest : httpRequest;
-    const upstream = send({
-      host: target.host,
-      port: target.port,
-      method: req.method,
-      path: url,
-      headers: headers as unknown as OutgoingHttpHeaders,
-      agent: target.secure ? upstreamAgent() : plainAgent,
-      lookup: lookup as never,
-      ...(target.secure && isIP(target.host) === 0 ? { servername: target.host } : {}),
-    });
+    let upstream: ReturnType<typeof send>;
+    try {
+      upstream = send({
+        host: target.host,
+        port: target.port,
+        method: req.method,
+        path: url,
+        headers: headers as unknown as OutgoingHttpHeaders,
+        agent: target.secure ? upstreamAgent() : plainAgent,
+        lookup: lookup as never,
+        ...(target.secure && isIP(target.host) === 0 ? { servername: target.host } : {}),
+      });
+    } catch (error) {
+      // A request Node will not send (a header it refuses) must not keep the model calls' turn.
+      release();
+      throw error;
+    }
     let bytesIn = 0;
     let bytesOut = 0;
     for (const b of prefix) bytesIn += b.length;
@@ -292,6 +339,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;
       // Once the reply has begun, its own end (settle below) writes the one line.
       if (answered) return void res.destroy();
+      release();
       if (!res.headersSent) {
         const body = JSON.stringify({ message: `perimeter gateway: cannot reach ${target.host}:${target.port} (${detail})` });
         res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
@@ -301,7 +349,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     upstream.on("response", (upRes) => {
       answered = true;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, responseHeaders(upRes) as unknown as OutgoingHttpHeaders);
-      const reader = api === undefined ? undefined : new UsageReader(/event-stream/.test(String(upRes.headers["content-type"] ?? "")) || /stream|alt=sse/.test(url), /\/models\/([^/:]+):/.exec(path)?.[1]);
+      const reader = api === undefined ? undefined : new UsageReader(/event-stream/.test(String(upRes.headers["content-type"] ?? "")) || /stream|alt=sse/.test(url), /models\/([^/:]+):/.exec(path)?.[1]);
       const decoder = reader === undefined ? undefined : decoderFor(upRes.headers["content-encoding"]);
       const sink = decoder === "unknown" ? undefined : decoder;
       sink?.on("data", (c: Buffer) => reader!.feed(c));
@@ -326,8 +374,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         settled = true;
         const done = () => {
           const extra: LogLine = { decision: "allow", rule: credential ? `credentials.${credential.name}` : undefined, status: upRes.statusCode, bytesIn, bytesOut, ...(detail !== undefined ? { detail } : {}) };
-          if (reader !== undefined) {
-            const usage = reader.result();
+          let usage = reader?.result();
+          const ok = (upRes.statusCode ?? 0) >= 200 && (upRes.statusCode ?? 0) < 300;
+          if (usage !== undefined && ok && !reader!.reported && api !== "other") usage = estimatedUsage(usage, bytesIn, Math.max(reader!.bytes, bytesOut));
+          // A POST to a model host on another path counts only with usage of its own (not telemetry).
+          if (usage !== undefined && api === "other" && usage.input + usage.output === 0) usage = undefined;
+          if (usage !== undefined) {
             const { usd, crossed } = budget.add(usage);
             extra.usage = { ...usage, usd };
             writeUsage();
@@ -338,6 +390,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             }
           }
           finish(extra);
+          release();
         };
         if (sink !== undefined) {
           sink.once("end", done);
@@ -363,6 +416,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       rest.pipe(upstream);
       rest.resume();
     }
+  }
+
+  /** One model call at a time: resolves with the release of this call's turn (idempotent). */
+  let lastTurn: Promise<void> = Promise.resolve();
+  async function modelTurn(): Promise<() => void> {
+    const previous = lastTurn;
+    let release!: () => void;
+    lastTurn = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    return release;
   }
 
   function readBody(req: IncomingMessage, limit: number): Promise<Buffer | Error> {
@@ -528,14 +591,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const upstream: Socket = netConnect({ host, port, lookup: lookup as never, onread: { buffer: () => pool.take(), callback: (n: number, buf: Uint8Array): boolean => pool.forward(buf, n, client, upstream) } });
     track(upstream);
     let connected = false;
+    let refused: string | undefined;
     upstream.once("connect", () => {
       connected = true;
       upstream.setNoDelay(true);
       client.setNoDelay(true);
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      pump(client, upstream);
-      upstream.once("end", () => client.end());
+      // The first flight only, once: a TLS session inside must be for the CONNECT's host, or the
+      // tunnel would carry the agent to any other site behind the same address (SNI fronting).
+      firstFlight(client, head, (bytes, hello) => {
+        const other = "error" in hello ? hello.error : "tls" in hello && hello.tls && hello.name !== undefined && normalHost(hello.name) !== host ? `the TLS session inside names ${hello.name}` : undefined;
+        if (other !== undefined) {
+          refused = other;
+          client.destroy();
+          return;
+        }
+        if (bytes.length > 0) upstream.write(bytes);
+        pump(client, upstream);
+        upstream.once("end", () => client.end());
+      });
     });
     upstream.on("error", (error) => {
       const detail = (error as NodeJS.ErrnoException).code ?? error.message;
@@ -547,8 +621,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     client.on("close", () => upstream.destroy());
     upstream.once("close", () => {
       client.destroy();
+      if (refused !== undefined) return log.write({ host, port, method: "CONNECT", decision: "deny", rule: "tunnel.sni", detail: refused, ms: Math.round(performance.now() - started) });
       log.write({ host, port, method: "CONNECT", decision: connected ? "tunnel" : "error", status: connected ? 200 : 502, bytesIn: upstream.bytesWritten, bytesOut: upstream.bytesRead, ms: Math.round(performance.now() - started) });
     });
+  }
+
+  /** Gathers a tunnel's first client bytes until its ClientHello is whole (or it is not TLS). */
+  function firstFlight(client: Socket, head: Buffer, done: (bytes: Buffer, hello: HelloResult) => void): void {
+    let bytes = head;
+    const check = (): boolean => {
+      const hello = clientHelloName(bytes);
+      if ("need" in hello) return false;
+      client.removeListener("data", onData);
+      done(bytes, hello);
+      return true;
+    };
+    const onData = (chunk: Buffer) => {
+      bytes = bytes.length === 0 ? chunk : Buffer.concat([bytes, chunk]);
+      check();
+    };
+    if (!check()) client.on("data", onData);
   }
 
   outer.on("clientError", (_error, socket: Duplex) => socket.destroy());

@@ -3,16 +3,47 @@
 import { compileGlob } from "./glob.js";
 import type { Limits, Price } from "../profile/types.js";
 
-export type ModelApi = "anthropic-messages" | "openai-responses" | "openai-chat" | "google-generate-content";
+/** "other": a POST to a model API host on a path not listed here (legacy completions, batches, embeddings, ...). */
+export type ModelApi = "anthropic-messages" | "openai-responses" | "openai-chat" | "google-generate-content" | "other";
 
-/** Which model API a request is, from its normalized path; undefined: not a model call. */
-export function modelApiOf(method: string, path: string): ModelApi | undefined {
+/**
+ * The model API hosts: on these every POST but the free ones is a model call for the budget (past
+ * the stop it is refused), so a path this module does not know cannot spend past it.
+ */
+const MODEL_API_HOSTS = new Set(["api.anthropic.com", "api.openai.com", "generativelanguage.googleapis.com"]);
+/** A model API host: always read by the gateway, with a credential or not (a key the agent found is metered too). */
+export const isModelApiHost = (host: string) => MODEL_API_HOSTS.has(host);
+
+/** POSTs on a model API host that cost nothing: token counts. */
+const FREE = /(\/count_tokens|:counttokens)$/;
+
+/** Which model API a request is, from its normalized path (and host); undefined: not a model call. */
+export function modelApiOf(method: string, path: string, host = ""): ModelApi | undefined {
   if (method !== "POST") return undefined;
   if (/\/v1\/messages$/.test(path)) return "anthropic-messages";
   if (/\/responses$/.test(path)) return "openai-responses";
   if (/\/chat\/completions$/.test(path)) return "openai-chat";
-  if (/\/models\/[^/]+:(stream)?generatecontent$/.test(path)) return "google-generate-content";
+  // "models/" without a slash before it: tunedModels/NAME:generateContent is the same call.
+  if (/models\/[^/]+:(stream)?generatecontent$/.test(path)) return "google-generate-content";
+  if (MODEL_API_HOSTS.has(host) && !FREE.test(path)) return "other";
   return undefined;
+}
+
+/** Bytes per token when a reply reports no usage: low, so a guess errs toward counting more. */
+const BYTES_PER_TOKEN = 4;
+
+/**
+ * A reply that ended without its final usage (the client hung up before the last event, or the
+ * API reports none, as Chat Completions streams without include_usage): counted from its bytes,
+ * else an agent could read the answer and hang up, and spend without limit.
+ */
+export function estimatedUsage(usage: Usage, requestBytes: number, replyBytes: number): Usage {
+  return {
+    ...usage,
+    input: Math.max(usage.input, Math.ceil(requestBytes / BYTES_PER_TOKEN)),
+    output: Math.max(usage.output, Math.ceil(replyBytes / BYTES_PER_TOKEN)),
+    estimated: true,
+  };
 }
 
 export interface Usage {
@@ -21,14 +52,16 @@ export interface Usage {
   input: number;
   cachedInput: number;
   output: number;
+  /** Counted from the bytes: the reply reported no final usage (estimatedUsage). */
+  estimated?: true;
 }
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
 
-/** Usage shapes of the APIs; streamed counts are cumulative, so the largest value seen wins. */
-function readUsage(event: Json, into: Usage): void {
+/** Usage shapes of the APIs; streamed counts are cumulative, so the largest value seen wins. True: the event had usage. */
+function readUsage(event: Json, into: Usage): boolean {
   const message = obj(event.message);
   const response = obj(event.response);
   const model = event.model ?? message?.model ?? response?.model ?? event.modelVersion;
@@ -36,8 +69,10 @@ function readUsage(event: Json, into: Usage): void {
   const max = (key: "input" | "cachedInput" | "output", value: number) => {
     if (value > into[key]) into[key] = value;
   };
+  let found = false;
   for (const u of [obj(event.usage), obj(message?.usage), obj(response?.usage)]) {
     if (u === undefined) continue;
+    found = true;
     // Anthropic: input_tokens excludes the cache; OpenAI Responses: input_tokens includes it.
     const anthropicCache = num(u.cache_creation_input_tokens) + num(u.cache_read_input_tokens);
     const openaiCached = num(obj(u.input_tokens_details)?.cached_tokens) + num(obj(u.prompt_tokens_details)?.cached_tokens);
@@ -51,6 +86,7 @@ function readUsage(event: Json, into: Usage): void {
     max("cachedInput", num(google.cachedContentTokenCount));
     max("output", num(google.candidatesTokenCount) + num(google.thoughtsTokenCount));
   }
+  return found || google !== undefined;
 }
 
 /** Most a non-streamed model response is read for usage; beyond it the response passes uncounted. */
@@ -61,6 +97,7 @@ export class UsageReader {
   private readonly usage: Usage = { input: 0, cachedInput: 0, output: 0 };
   private pending = "";
   private size = 0;
+  private final = false;
   constructor(
     private readonly streamed: boolean,
     model?: string,
@@ -95,8 +132,19 @@ export class UsageReader {
     }
     for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
       const event = obj(item);
-      if (event) readUsage(event, this.usage);
+      // Anthropic's message_start has usage too, but only the input's: the final count comes later.
+      if (event && readUsage(event, this.usage) && event.type !== "message_start") this.final = true;
     }
+  }
+
+  /** The decoded bytes fed so far. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** Whether the reply reported its final usage (read after result()). */
+  get reported(): boolean {
+    return this.final;
   }
 
   result(): Usage {

@@ -3,7 +3,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createServer } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { agentEnvironment } from "../../src/gateway/agent-env.js";
+import { clientHelloName } from "../../src/gateway/client-hello.js";
 import { compileGlob, normalPath } from "../../src/gateway/glob.js";
 import { ReceivePackHead } from "../../src/gateway/receive-pack.js";
 import { Budget, modelApiOf, UsageReader } from "../../src/gateway/usage.js";
@@ -45,6 +48,11 @@ describe("usage of the model APIs", () => {
     expect(modelApiOf("POST", "/v1/responses")).toBe("openai-responses");
     expect(modelApiOf("POST", normalPath("/v1beta/models/pro-2.5:streamGenerateContent?alt=sse"))).toBe("google-generate-content");
     expect(modelApiOf("GET", "/v1/models")).toBeUndefined();
+    expect(modelApiOf("POST", normalPath("/v1beta/tunedModels/t1:generateContent"))).toBe("google-generate-content");
+    // On a model API host every other POST is a model call for the budget, but a token count.
+    expect(modelApiOf("POST", "/v1/complete", "api.anthropic.com")).toBe("other");
+    expect(modelApiOf("POST", "/v1/messages/count_tokens", "api.anthropic.com")).toBeUndefined();
+    expect(modelApiOf("POST", "/v1/complete", "api.github.com")).toBeUndefined();
   });
 
   it("prices from the table; an unlisted model at the dearest prices; warn then stop", () => {
@@ -130,5 +138,32 @@ describe("profile sections", () => {
     const env = agentEnvironment(loadProfile("ci"), "http://gateway:3128", "/run/perimeter/ca-bundle.pem");
     expect(env).toMatchObject({ HTTPS_PROXY: "http://gateway:3128", SSL_CERT_FILE: "/run/perimeter/ca-bundle.pem", NODE_EXTRA_CA_CERTS: "/run/perimeter/ca-bundle.pem", GIT_SSL_CAINFO: "/run/perimeter/ca-bundle.pem", ANTHROPIC_API_KEY: "perimeter-placeholder-anthropic" });
     expect(Object.values(env).join(" ")).not.toMatch(/sk-|ghp_|AIza/);
+  });
+});
+
+describe("the server name of a ClientHello", () => {
+  /** The first flight of Node's own TLS client naming `servername`, caught on a loopback socket. */
+  const hello = (servername: string) =>
+    new Promise<Buffer>((resolve) => {
+      const server = createServer((s) =>
+        s.once("data", (b: Buffer) => {
+          resolve(b);
+          s.destroy();
+          server.close();
+        }),
+      );
+      server.listen(0, "127.0.0.1", () => tlsConnect({ host: "127.0.0.1", port: (server.address() as { port: number }).port, servername }).on("error", () => {}));
+    });
+
+  it("reads it whole, waits for more when cut, and across two records", async () => {
+    const b = await hello("api.github.com");
+    expect(clientHelloName(b)).toEqual({ tls: true, name: "api.github.com" });
+    expect(clientHelloName(b.subarray(0, 40))).toEqual({ need: true });
+    // The same handshake in two records, as a client may fragment it.
+    const hs = b.subarray(5);
+    const rec = (part: Buffer) => Buffer.concat([Buffer.from([0x16, 3, 1, part.length >> 8, part.length & 255]), part]);
+    expect(clientHelloName(Buffer.concat([rec(hs.subarray(0, 50)), rec(hs.subarray(50))]))).toEqual({ tls: true, name: "api.github.com" });
+    expect(clientHelloName(await hello(""))).toEqual({ tls: true });
+    expect(clientHelloName(Buffer.from("SSH-2.0-OpenSSH\r\n"))).toEqual({ tls: false });
   });
 });

@@ -221,6 +221,7 @@ class Reader {
   private simple(command: SimpleCommand, depth: number, pipe: { feedsNames: boolean; stdin: string | undefined }): void {
     for (const word of [...command.words, ...command.assignments.map((a) => a.value)]) for (const s of word.scripts) this.script(s, depth + 1);
     this.taints(command);
+    this.unredacted(command);
     if (command.words.length === 0) {
       // `F=~/.ssh/id_rsa` on its own sets a shell variable for what follows (a `for` loop assigns
       // each of its words in turn, so a name assigned twice is no longer known).
@@ -282,6 +283,10 @@ class Reader {
     // Wrapped printers too (`env X=1 python3 -c ... "$T"`, `xargs echo`).
     if (PRINTERS.has(name) || INTERPRETERS.has(name)) this.printsVariables(command.words.slice(1).map((w) => w.text), "hands to a program that prints it");
     if (name === "git") this.git(argv);
+    if (name === "curl" && hasFlag(argv, "n", ["--netrc", "--netrc-optional"]) && hasFlag(argv, "v", ["--verbose", "--trace", "--trace-ascii"])) {
+      // curl sends ~/.netrc's password as an Authorization header, and -v or --trace prints that header.
+      this.pathCheck(`${this.scene.home}/.netrc`, "curl prints the header it builds from");
+    }
     if (name === "mv") this.relocates(argv);
     // A wrapped command (`env grep -r ...`); the line's own first command was checked in simple().
     const raw = command.words.map((w) => this.argOf(w));
@@ -436,6 +441,17 @@ class Reader {
     // `~/` at the start of a candidate the shell would not expand (`@~/.netrc` in a text) still is the home to a reader.
     const abs = absolute(this.tilde(path), this.cwd!);
     return procAlias(abs, this.cwd!);
+  }
+
+  /**
+   * `GIT_TRACE_REDACT=0` (with GIT_CURL_VERBOSE or GIT_TRACE_CURL) makes git print the Authorization
+   * header it sends, with the stored credential in it: redaction is what keeps git's traces harmless.
+   */
+  private unredacted(command: SimpleCommand): void {
+    const texts = [...command.assignments.map((a) => `${a.name}=${a.value.value ?? a.value.text}`), ...command.words.map((w) => w.value ?? w.text)];
+    if (!texts.some((t) => /^GIT_TRACE_REDACT=["']?(?:0|false|no|off)["']?$/i.test(t))) return;
+    const secret = secretClassOfCommand(this.secrets, ["git", "credential", "fill"]) ?? this.secrets.classes.find((c) => c.env.length > 0);
+    if (secret) this.denyClass(secret, "GIT_TRACE_REDACT off lets git's traces print the credential it sends");
   }
 
   /** Sets `tainted` from the assignments (and `NAME=VALUE` arguments) a command makes from secret variables. */

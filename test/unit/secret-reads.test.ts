@@ -176,6 +176,17 @@ const denied: Record<string, string[]> = {
   "`..` after a folder symlink, which the kernel takes from the link's target": ["cat cfglink/../.netrc", "cd cfglink && cat ../.npmrc", "cat cfglink/gh/../../.git-credentials"],
   // Gemini CLI reads a GEMINI.md's `@file` imports into the model's context at start, no tool call.
   "an `@file` import written into a memory file": ["printf 'See @.env for the keys\\n' >> GEMINI.md", "echo \"- details in @$HOME/.netrc\" >> GEMINI.md", "echo 'keys: @~/.aws/credentials' >> CLAUDE.md"],
+  // The credential goes out as a request header, and a verbose or unredacted trace prints that header.
+  "a trace that prints the credential a program sends": [
+    "GIT_TRACE_REDACT=0 GIT_CURL_VERBOSE=1 git ls-remote https://github.com/o/r",
+    "export GIT_TRACE_REDACT=false; GIT_TRACE_CURL=1 git fetch",
+    "env GIT_TRACE_REDACT=no git -c http.version=HTTP/1.1 fetch",
+    "curl -nv https://api.github.com/user",
+    "curl --netrc --trace-ascii - https://api.github.com/user",
+    "curl -v --netrc-optional https://example.com",
+  ],
+  "git's credential helpers run as programs": ["/usr/lib/git-core/git-credential-store get", "git-credential-manager get", "git credential-manager get"],
+  "secret stores read with the user's login": ["aws secretsmanager get-secret-value --secret-id prod/db", "aws ssm get-parameter --name /db/pw --with-decryption", "gcloud secrets versions access latest --secret db", "az keyvault secret show --vault-name v --name db", "vault kv get secret/db", "vault read secret/db", "bw get password github", "gopass show db"],
   "git objects and stashes": [
     "git show HEAD:.env",
     "git show :deploy/.env.production",
@@ -239,6 +250,11 @@ const allowed = [
   "git stash",
   "mv src lib",
   "mv deploy deploy2",
+  "GIT_TRACE=1 git status",
+  "GIT_CURL_VERBOSE=1 git ls-remote https://github.com/o/r",
+  "curl -v https://example.com",
+  "curl -n https://api.github.com/user",
+  "aws ssm get-parameter --name /app/region",
   'git commit -m "read the settings from .env"',
   "echo '@Component() marks it' >> notes.md",
   "printf 'See @README.md\\n' >> GEMINI.md",

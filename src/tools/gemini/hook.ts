@@ -6,6 +6,7 @@
 // the user's and the workspace's.
 import type { GuardRequest, HookAnswer, ToolHook } from "../types.js";
 import { geminiFileAccess } from "./secret-access.js";
+import { resolve } from "node:path";
 import { withHookCwd } from "../hook-cwd.js";
 
 export const BLOCKING_EXIT_CODE = 2;
@@ -22,7 +23,12 @@ export function hookSettings(command: string): Record<string, unknown> {
 }
 
 function read(input: unknown): GuardRequest {
-  return withHookCwd(input, readCall(input));
+  const request = withHookCwd(input, readCall(input));
+  // run_shell_command's `dir_path` is the folder the command runs in (0.61 resolves it against the
+  // project folder): relative paths in the command are taken from there, not from the hook's cwd.
+  const dir = (input as { tool_input?: { dir_path?: unknown } } | null)?.tool_input?.dir_path;
+  if (request.kind !== "command" || typeof dir !== "string" || dir === "") return request;
+  return { ...request, cwd: resolve(request.cwd ?? process.cwd(), dir) };
 }
 
 function readCall(input: unknown): GuardRequest {

@@ -586,6 +586,15 @@ class Reader {
           }
           const found = patternMaySecret(this.secrets, this.abs(candidate), this.scene);
           if (found) return this.deny(found, how);
+          // An unknown start (`${HOME%/}/.netrc`, `$(echo ~)/.ssh/id_rsa`) may be any folder: the
+          // home's, the working folder's, the root's among them.
+          const tail = /^\*+(\/.*)$/s.exec(candidate)?.[1];
+          if (tail !== undefined && !tail.includes("*")) {
+            for (const base of [this.scene.home, this.cwd, this.scene.workspace, "/"]) {
+              const at = secretAt(this.secrets, absolute(`${base}${tail}`, "/"), this.scene);
+              if (at) return this.deny(at, `${how} (a folder the guard cannot know, then ${tail})`);
+            }
+          }
         }
         return;
       }

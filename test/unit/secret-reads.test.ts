@@ -187,6 +187,7 @@ const denied: Record<string, string[]> = {
   ],
   "git's credential helpers run as programs": ["/usr/lib/git-core/git-credential-store get", "git-credential-manager get", "git credential-manager get"],
   "secret stores read with the user's login": ["aws secretsmanager get-secret-value --secret-id prod/db", "aws ssm get-parameter --name /db/pw --with-decryption", "gcloud secrets versions access latest --secret db", "az keyvault secret show --vault-name v --name db", "vault kv get secret/db", "vault read secret/db", "bw get password github", "gopass show db"],
+  "a path whose start the guard cannot know": ["ssh-keygen -y -f ${HOME%/}/.ssh/id_ed25519", "cat ${HOME:0:100}/.netrc", "cat \"$(echo ~)/.netrc\"", "openssl pkey -in `echo ~`/.ssh/id_ed25519"],
   "git objects and stashes": [
     "git show HEAD:.env",
     "git show :deploy/.env.production",
@@ -250,6 +251,7 @@ const allowed = [
   "git stash",
   "mv src lib",
   "mv deploy deploy2",
+  "ls ${HOME%/}/projects",
   "GIT_TRACE=1 git status",
   "GIT_CURL_VERBOSE=1 git ls-remote https://github.com/o/r",
   "curl -v https://example.com",

@@ -280,8 +280,11 @@ class Reader {
       return;
     }
     if (INTERPRETERS.has(name)) this.interpreter(name, argv, command);
-    // Wrapped printers too (`env X=1 python3 -c ... "$T"`, `xargs echo`).
-    if (PRINTERS.has(name) || INTERPRETERS.has(name)) this.printsVariables(command.words.slice(1).map((w) => w.text), "hands to a program that prints it");
+    // Wrapped printers too (`env X=1 echo "$T"`, `xargs echo`), and inline code given the variable
+    // (`python3 -c 'print(sys.argv[1])' "$T"`); a script file given one (`python3 deploy.py --token "$T"`)
+    // is the user's program, which has it to use.
+    const inline = CODE_OPTIONS[name]?.some((o) => argv.some((a) => a === o || (isKnown(a) && a.startsWith(`${o}=`))));
+    if (PRINTERS.has(name) || inline || SQL_SHELLS.has(name)) this.printsVariables(command.words.slice(1).map((w) => w.text), "prints");
     if (name === "git") this.git(argv);
     if (name === "curl" && hasFlag(argv, "n", ["--netrc", "--netrc-optional"]) && hasFlag(argv, "v", ["--verbose", "--trace", "--trace-ascii"])) {
       // curl sends ~/.netrc's password as an Authorization header, and -v or --trace prints that header.

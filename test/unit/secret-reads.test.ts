@@ -251,6 +251,7 @@ const allowed = [
   "git stash",
   "mv src lib",
   "mv deploy deploy2",
+  'python3 deploy.py --token "$GITHUB_TOKEN"',
   "ls ${HOME%/}/projects",
   "GIT_TRACE=1 git status",
   "GIT_CURL_VERBOSE=1 git ls-remote https://github.com/o/r",

@@ -64,6 +64,55 @@ const CODE_OPTIONS: Record<string, readonly string[]> = {
   node: ["-e", "--eval", "-p", "--print"], nodejs: ["-e", "--eval", "-p", "--print"], bun: ["-e", "--eval", "-p", "--print"],
   deno: ["eval"], ruby: ["-e"], perl: ["-e", "-E"], php: ["-r"], lua: ["-e"], Rscript: ["-e"], osascript: ["-e"], tclsh: [],
 };
+/** Variables whose value a program runs as shell code (a pager, an editor, git's ssh). */
+const CODE_VARIABLES = new Set(["PAGER", "GIT_PAGER", "MANPAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_SSH_COMMAND", "LESSOPEN", "LESSCLOSE", "BROWSER", "PROMPT_COMMAND", "BASH_ENV", "ENV"]);
+
+/** git configuration keys whose value is shell code (`alias.x=!cmd`, `core.pager=cmd`). */
+const GIT_CODE_KEYS = /^(?:alias\.[^=]+|core\.pager|pager\.[^=]+|core\.editor|sequence\.editor|core\.sshcommand|core\.fsmonitor|credential(?:\.[^=]+)?\.helper|diff\.external|diff\.[^=]+\.(?:textconv|command)|filter\.[^=]+\.(?:clean|smudge|process)|merge\.[^=]+\.driver|gpg\.program|interactive\.difffilter)=(.*)$/is;
+
+/**
+ * Programs that run a command string of their own, and which of their arguments are one: shell code
+ * (`script -c`, ssh's remote command, tmux's command, parallel's arguments) or an editor's commands,
+ * whose words are read as paths.
+ */
+function codeArguments(name: string, argv: readonly Arg[]): { shell: string[]; words: string[] } {
+  const known = argv.slice(1).filter(isKnown);
+  const after = (options: readonly string[]) => known.flatMap((a, i) => (options.includes(a) ? [known[i + 1] ?? ""] : options.filter((o) => o.startsWith("--") && a.startsWith(`${o}=`)).map((o) => a.slice(o.length + 1))));
+  switch (name) {
+    case "script":
+      return { shell: [...after(["-c", "--command"]), ...known.filter((a) => /^-[a-z]*c$/.test(a)).map((a) => known[known.indexOf(a) + 1] ?? "")], words: [] };
+    case "ssh": {
+      // The remote command: everything after the destination (options with values skipped).
+      const operands: string[] = [];
+      for (let i = 0; i < known.length; i++) {
+        const a = known[i]!;
+        if (operands.length === 0 && a.startsWith("-")) {
+          if (/^-[BbcDEeFIiJLlmOoPpQRSWw]$/.test(a)) i++;
+          continue;
+        }
+        operands.push(a);
+      }
+      return { shell: operands.length > 1 ? [operands.slice(1).join(" ")] : [], words: [] };
+    }
+    case "tmux":
+    case "screen":
+    case "parallel":
+    case "watch":
+      return { shell: known.filter((a) => /\s/.test(a)), words: [] };
+    case "vim":
+    case "vi":
+    case "nvim":
+    case "ex":
+    case "view":
+      return { shell: [], words: [...after(["-c", "--cmd"]), ...known.filter((a) => a.startsWith("+")).map((a) => a.slice(1))] };
+    case "emacs":
+    case "emacsclient":
+      return { shell: [], words: after(["--eval", "-eval", "--execute", "-e"]) };
+    default:
+      return { shell: [], words: [] };
+  }
+}
+
 /** jq and its kin: the filter can read the environment. */
 const JQ = new Set(["jq", "gojq", "yq", "jaq"]);
 /** SQL shells: every operand after the database is SQL (or a dot command such as `.import FILE`). */
@@ -222,6 +271,7 @@ class Reader {
     for (const word of [...command.words, ...command.assignments.map((a) => a.value)]) for (const s of word.scripts) this.script(s, depth + 1);
     this.taints(command);
     this.unredacted(command);
+    this.codeVariables(command, depth);
     if (command.words.length === 0) {
       // `F=~/.ssh/id_rsa` on its own sets a shell variable for what follows (a `for` loop assigns
       // each of its words in turn, so a name assigned twice is no longer known).
@@ -285,7 +335,17 @@ class Reader {
     // is the user's program, which has it to use.
     const inline = CODE_OPTIONS[name]?.some((o) => argv.some((a) => a === o || (isKnown(a) && a.startsWith(`${o}=`))));
     if (PRINTERS.has(name) || inline || SQL_SHELLS.has(name)) this.printsVariables(command.words.slice(1).map((w) => w.text), "prints");
-    if (name === "git") this.git(argv);
+    if (name === "git") this.git(argv, depth);
+    const handed = codeArguments(name, argv);
+    for (const code of handed.shell) this.shellCode(code, depth + 1);
+    for (const text of handed.words) {
+      this.code(text);
+      this.tokensCheck(text);
+    }
+    // `make -f - <<< 'x:; cat ~/.netrc'`: a makefile from the input holds recipes, which are shell code.
+    if (name === "make" && argv.some((a, i) => a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--file"))) {
+      for (const r of command.redirects) if (r.heredoc || r.op === "<<<") this.tokensCheck(r.heredoc?.body ?? r.target.text);
+    }
     if (name === "curl" && hasFlag(argv, "n", ["--netrc", "--netrc-optional"]) && hasFlag(argv, "v", ["--verbose", "--trace", "--trace-ascii"])) {
       // curl sends ~/.netrc's password as an Authorization header, and -v or --trace prints that header.
       this.pathCheck(`${this.scene.home}/.netrc`, "curl prints the header it builds from");
@@ -446,6 +506,19 @@ class Reader {
     return procAlias(abs, this.cwd!);
   }
 
+  /** `GIT_PAGER='cat ~/.netrc' git log`, `export EDITOR=...`: a value some program runs as shell code. */
+  private codeVariables(command: SimpleCommand, depth: number): void {
+    const values = [
+      ...command.assignments.map((a) => [a.name, a.value.value] as const),
+      ...command.words.slice(1).map((w) => /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.value ?? "")).filter((m) => m !== null).map((m) => [m[1]!, m[2]] as const),
+    ];
+    for (const [name, value] of values) {
+      if (!CODE_VARIABLES.has(name)) continue;
+      if (value === undefined) this.ask(`the guard cannot see the shell code in ${name}`);
+      else this.shellCode(value, depth + 1);
+    }
+  }
+
   /**
    * `GIT_TRACE_REDACT=0` (with GIT_CURL_VERBOSE or GIT_TRACE_CURL) makes git print the Authorization
    * header it sends, with the stored credential in it: redaction is what keeps git's traces harmless.
@@ -483,7 +556,12 @@ class Reader {
   }
 
   /** `git show REV:PATH`, `git add -f DIR`, `git stash --all`: git reads a secret the line names another way. */
-  private git(argv: readonly Arg[]): void {
+  private git(argv: readonly Arg[], depth: number): void {
+    // `git -c alias.x='!cat ~/.netrc' x`, `-c core.pager=...`: configuration that git runs as shell code.
+    argv.forEach((a, i) => {
+      const value = argv[i - 1] === "-c" && isKnown(a) ? GIT_CODE_KEYS.exec(a)?.[1] : undefined;
+      if (value !== undefined) this.shellCode(value.replace(/^!/, ""), depth + 1);
+    });
     const args = withoutGitOptions(argv).slice(1);
     const sub = args[0];
     for (const arg of args.slice(1)) {

@@ -47,6 +47,8 @@ describe("the built-in secrets list", () => {
     [".ENV", "dotenv"],
     ["/proc/self/task/77/environ", "process-environment"],
     ["~/.vault-token", "cloud-credentials"],
+    ["~/.claude.json", "agent-credentials"],
+    ["~/.config/hub", "forge-tokens"],
   ])("holds %s (%s)", (path, id) => {
     const abs = path.startsWith("~/") ? `${home}/${path.slice(2)}` : path.startsWith("/") ? path : `${workspace}/${path}`;
     expect(secretClassOf(interactive.secrets, abs, ctx)?.id).toBe(id);

@@ -4,13 +4,17 @@
 // relative paths and `..`, a `cd` earlier in the line, brace lists and globs against the real files,
 // symlinks), including redirections, `key=path` and `@path` arguments (`curl -d @file`), folders
 // read recursively (grep -r, rg, tar, cp -r, find -exec, a listing piped into xargs), the source of
-// `sh -c` and of an interpreter's `-c`/`-e`, and the commands that print the environment.
+// `sh -c` and of an interpreter's `-c`/`-e`, and the commands that print the environment. Also: a
+// `..` taken from where a symlinked folder really is, `/proc/self/cwd`, `file://` URLs, `~USER`,
+// secret variables under other names (`X=$T`, `${!v}`, `for t in $T`), and code handed over other
+// ways (pagers, git aliases, ssh's remote command, SQL, jq; which ones: secret-code.ts).
 //
 // Decisions: "deny" when it reads a secret; "ask" when it cannot tell whether a command that reads
 // files reads one (a path it cannot know); never "allow". The tool's own rules decide the rest.
 import { homedir, userInfo } from "node:os";
 import { dirname } from "node:path";
 import { argOf, isKnown, programName, type Arg } from "./argv.js";
+import { BUILT_AT_RUN_TIME, CODE_OPTIONS, CODE_VARIABLES, codeArguments, GIT_CODE_KEYS, INTERPRETERS, JQ, SQL_SHELLS } from "./secret-code.js";
 import { absolute, GlobTooLarge, logical, patternMaySecret, procAlias, secretAt, secretBeneath, type Found, type WalkOptions } from "./secret-paths-fs.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve as unwrap } from "./unwrap.js";
@@ -43,81 +47,6 @@ const READERS = new Set([
   "iconv", "split", "csplit", "shuf", "rev", "expand", "unexpand", "pr", "look", "vim", "vi", "nano", "emacs", "view",
 ]);
 
-/**
- * Inline code that decodes or evaluates text (`exec(b64decode(..))`, `Buffer.from(.., 'base64')`,
- * `fromCharCode`, a reversed string), or opens a path it joins from a literal and something else
- * (`open('.e'+'nv')`, `open(f'{d}/x')`, a template with `${..}`).
- */
-const BUILT_AT_RUN_TIME = new RegExp(
-  [
-    String.raw`\b(?:exec|eval|compile|Function|instance_eval|class_eval)\s*\(`,
-    String.raw`b64decode|b32decode|a85decode|unhexlify|\batob\s*\(|fromCharCode|codecs\.decode|decode64|unpack1?\s*\(\s*["']m`,
-    String.raw`Buffer\.from\s*\([^)]*["'](?:base64|base64url|hex)["']`,
-    String.raw`\[::-1\]|\.reverse\(\)\s*\.join|\bchr\s*\(`,
-    String.raw`\b(?:open|readFileSync|readFile|createReadStream|read_text|File\.read|File\.open|IO\.read|file_get_contents|fopen|readTextFile|Path)\s*\(\s*(?:(?:["'][^"']*["']|\w+)\s*[+%]|f["']|\`[^\`]*\$\{)`,
-  ].join("|"),
-);
-
-/** Interpreters and the options whose value is source code. */
-const CODE_OPTIONS: Record<string, readonly string[]> = {
-  python: ["-c"], python2: ["-c"], python3: ["-c"], pypy: ["-c"], pypy3: ["-c"],
-  node: ["-e", "--eval", "-p", "--print"], nodejs: ["-e", "--eval", "-p", "--print"], bun: ["-e", "--eval", "-p", "--print"],
-  deno: ["eval"], ruby: ["-e"], perl: ["-e", "-E"], php: ["-r"], lua: ["-e"], Rscript: ["-e"], osascript: ["-e"], tclsh: [],
-};
-/** Variables whose value a program runs as shell code (a pager, an editor, git's ssh). */
-const CODE_VARIABLES = new Set(["PAGER", "GIT_PAGER", "MANPAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_SSH_COMMAND", "LESSOPEN", "LESSCLOSE", "BROWSER", "PROMPT_COMMAND", "BASH_ENV", "ENV"]);
-
-/** git configuration keys whose value is shell code (`alias.x=!cmd`, `core.pager=cmd`). */
-const GIT_CODE_KEYS = /^(?:alias\.[^=]+|core\.pager|pager\.[^=]+|core\.editor|sequence\.editor|core\.sshcommand|core\.fsmonitor|credential(?:\.[^=]+)?\.helper|diff\.external|diff\.[^=]+\.(?:textconv|command)|filter\.[^=]+\.(?:clean|smudge|process)|merge\.[^=]+\.driver|gpg\.program|interactive\.difffilter)=(.*)$/is;
-
-/**
- * Programs that run a command string of their own, and which of their arguments are one: shell code
- * (`script -c`, ssh's remote command, tmux's command, parallel's arguments) or an editor's commands,
- * whose words are read as paths.
- */
-function codeArguments(name: string, argv: readonly Arg[]): { shell: string[]; words: string[] } {
-  const known = argv.slice(1).filter(isKnown);
-  const after = (options: readonly string[]) => known.flatMap((a, i) => (options.includes(a) ? [known[i + 1] ?? ""] : options.filter((o) => o.startsWith("--") && a.startsWith(`${o}=`)).map((o) => a.slice(o.length + 1))));
-  switch (name) {
-    case "script":
-      return { shell: [...after(["-c", "--command"]), ...known.filter((a) => /^-[a-z]*c$/.test(a)).map((a) => known[known.indexOf(a) + 1] ?? "")], words: [] };
-    case "ssh": {
-      // The remote command: everything after the destination (options with values skipped).
-      const operands: string[] = [];
-      for (let i = 0; i < known.length; i++) {
-        const a = known[i]!;
-        if (operands.length === 0 && a.startsWith("-")) {
-          if (/^-[BbcDEeFIiJLlmOoPpQRSWw]$/.test(a)) i++;
-          continue;
-        }
-        operands.push(a);
-      }
-      return { shell: operands.length > 1 ? [operands.slice(1).join(" ")] : [], words: [] };
-    }
-    case "tmux":
-    case "screen":
-    case "parallel":
-    case "watch":
-      return { shell: known.filter((a) => /\s/.test(a)), words: [] };
-    case "vim":
-    case "vi":
-    case "nvim":
-    case "ex":
-    case "view":
-      return { shell: [], words: [...after(["-c", "--cmd"]), ...known.filter((a) => a.startsWith("+")).map((a) => a.slice(1))] };
-    case "emacs":
-    case "emacsclient":
-      return { shell: [], words: after(["--eval", "-eval", "--execute", "-e"]) };
-    default:
-      return { shell: [], words: [] };
-  }
-}
-
-/** jq and its kin: the filter can read the environment. */
-const JQ = new Set(["jq", "gojq", "yq", "jaq"]);
-/** SQL shells: every operand after the database is SQL (or a dot command such as `.import FILE`). */
-const SQL_SHELLS = new Set(["sqlite3", "sqlite", "duckdb"]);
-const INTERPRETERS = new Set([...Object.keys(CODE_OPTIONS), "awk", "gawk", "mawk", ...SQL_SHELLS, ...JQ]);
 
 /** Commands that print every variable when given no names. */
 function printsEnvironment(argv: readonly Arg[]): boolean {
@@ -158,8 +87,8 @@ function variablesIn(text: string): string[] {
 
 /**
  * Programs that print (or echo back) what their arguments hold: a secret variable expanded into
- * their arguments reaches the output. Interpreters are here too (`python3 -c 'print(sys.argv[1])' "$T"`).
- * Others (`curl -H "Authorization: Bearer $T" https://...`) send it where it was meant to go.
+ * their arguments reaches the output (inline code given one is read in program()). Others
+ * (`curl -H "Authorization: Bearer $T" https://...`) send it where it was meant to go.
  */
 const PRINTERS = new Set([
   "echo", "printf", "print", "logger", "cat", "tee", "printenv", "awk", "gawk", "mawk", "sed", "expr", "basename",

@@ -4,7 +4,7 @@
 // tool shows the edited lines back.
 import type { Secrets } from "../profile/secret-classes.js";
 import type { GuardRequest } from "../tools/types.js";
-import { analyseSecretFileAccess, analyseSecretReads, sceneFor, type SecretVerdict } from "./secret-reads.js";
+import { analyseSecretFileAccess, analyseSecretImports, analyseSecretReads, sceneFor, type SecretVerdict } from "./secret-reads.js";
 
 export function secretsVerdict(request: GuardRequest, secrets: Secrets, home?: string): SecretVerdict {
   if (secrets.classes.length === 0) return { decision: "none" };
@@ -14,8 +14,11 @@ export function secretsVerdict(request: GuardRequest, secrets: Secrets, home?: s
       return analyseSecretReads(request.command, secrets, scene);
     case "read":
       return analyseSecretFileAccess(request.access, secrets, scene);
-    case "write":
-      return analyseSecretFileAccess(request.paths.map((path) => ({ path })), secrets, scene);
+    case "write": {
+      const verdict = analyseSecretFileAccess(request.paths.map((path) => ({ path })), secrets, scene);
+      if (verdict.decision !== "none" || request.text === undefined || request.paths[0] === undefined) return verdict;
+      return analyseSecretImports(request.text, request.paths[0], secrets, scene);
+    }
     case "other":
       return { decision: "none" };
   }

@@ -4,13 +4,18 @@
 // relative paths and `..`, a `cd` earlier in the line, brace lists and globs against the real files,
 // symlinks), including redirections, `key=path` and `@path` arguments (`curl -d @file`), folders
 // read recursively (grep -r, rg, tar, cp -r, find -exec, a listing piped into xargs), the source of
-// `sh -c` and of an interpreter's `-c`/`-e`, and the commands that print the environment.
+// `sh -c` and of an interpreter's `-c`/`-e`, and the commands that print the environment. Also: a
+// `..` taken from where a symlinked folder really is, `/proc/self/cwd`, `file://` URLs, `~USER`,
+// secret variables under other names (`X=$T`, `${!v}`, `for t in $T`), and code handed over other
+// ways (pagers, git aliases, ssh's remote command, SQL, jq; which ones: secret-code.ts).
 //
 // Decisions: "deny" when it reads a secret; "ask" when it cannot tell whether a command that reads
 // files reads one (a path it cannot know); never "allow". The tool's own rules decide the rest.
-import { homedir } from "node:os";
+import { homedir, userInfo } from "node:os";
+import { dirname } from "node:path";
 import { argOf, isKnown, programName, type Arg } from "./argv.js";
-import { absolute, patternMaySecret, secretAt, secretBeneath, type Found, type WalkOptions } from "./secret-paths-fs.js";
+import { BUILT_AT_RUN_TIME, CODE_OPTIONS, CODE_VARIABLES, codeArguments, GIT_CODE_KEYS, INTERPRETERS, JQ, SQL_SHELLS } from "./secret-code.js";
+import { absolute, GlobTooLarge, logical, patternMaySecret, procAlias, secretAt, secretBeneath, type Found, type WalkOptions } from "./secret-paths-fs.js";
 import { parseShell, ShellSyntaxError, type Command, type Redirect, type Script, type SimpleCommand, type Word } from "./shell.js";
 import { resolve as unwrap } from "./unwrap.js";
 import type { SecretContext } from "../profile/secret-paths.js";
@@ -42,13 +47,6 @@ const READERS = new Set([
   "iconv", "split", "csplit", "shuf", "rev", "expand", "unexpand", "pr", "look", "vim", "vi", "nano", "emacs", "view",
 ]);
 
-/** Interpreters and the options whose value is source code. */
-const CODE_OPTIONS: Record<string, readonly string[]> = {
-  python: ["-c"], python2: ["-c"], python3: ["-c"], pypy: ["-c"], pypy3: ["-c"],
-  node: ["-e", "--eval", "-p", "--print"], nodejs: ["-e", "--eval", "-p", "--print"], bun: ["-e", "--eval", "-p", "--print"],
-  deno: ["eval"], ruby: ["-e"], perl: ["-e", "-E"], php: ["-r"], lua: ["-e"], Rscript: ["-e"], osascript: ["-e"], tclsh: [],
-};
-const INTERPRETERS = new Set([...Object.keys(CODE_OPTIONS), "awk", "gawk", "mawk"]);
 
 /** Commands that print every variable when given no names. */
 function printsEnvironment(argv: readonly Arg[]): boolean {
@@ -66,7 +64,15 @@ function printsEnvironment(argv: readonly Arg[]): boolean {
     case "declare":
     case "typeset":
     case "readonly":
-      return operands.length === 0;
+      // An operand the guard cannot read (`export PATH=$PATH:x`) is still an operand: it sets, not prints.
+      return operands.length === 0 && rest.every((a) => isKnown(a));
+    case "ps":
+      // BSD-style options without a dash: `e` adds each process's environment (`ps eww`, `ps auxe`);
+      // macOS also has `-E`.
+      return known.some((a) => /^[A-Za-z]*e[A-Za-z]*$/.test(a) || /^-[A-Za-z]*E/.test(a));
+    case "make":
+      // The data base it prints holds every variable, the environment's among them.
+      return known.some((a) => a === "--print-data-base" || /^-[A-Za-z]*p/.test(a));
     case "compgen":
       return known.some((a) => /^-[A-Za-z]*[ev]/.test(a));
     default:
@@ -79,7 +85,15 @@ function variablesIn(text: string): string[] {
   return [...text.matchAll(/\$\{?!?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
 }
 
-const PRINTERS = new Set(["echo", "printf", "print", "logger", "cat", "tee", "printenv"]);
+/**
+ * Programs that print (or echo back) what their arguments hold: a secret variable expanded into
+ * their arguments reaches the output (inline code given one is read in program()). Others
+ * (`curl -H "Authorization: Bearer $T" https://...`) send it where it was meant to go.
+ */
+const PRINTERS = new Set([
+  "echo", "printf", "print", "logger", "cat", "tee", "printenv", "awk", "gawk", "mawk", "sed", "expr", "basename",
+  "dirname", "realpath", "readlink", "jq", "yq", "gojq",
+]);
 
 /**
  * Brace lists `a{b,c}d` expanded as bash does (nested ones too); ranges left as written. Past a few
@@ -122,6 +136,8 @@ class Reader {
   private verdict: SecretVerdict = { decision: "none" };
   private cwd: string | undefined;
   private readonly vars: Record<string, string>;
+  /** Variables set from a secret variable (`X=$GITHUB_TOKEN`, `for t in $T`, `declare -n r=T`): as secret. */
+  private readonly tainted = new Set<string>();
 
   constructor(
     private readonly secrets: Secrets,
@@ -192,11 +208,16 @@ class Reader {
 
   private simple(command: SimpleCommand, depth: number, pipe: { feedsNames: boolean; stdin: string | undefined }): void {
     for (const word of [...command.words, ...command.assignments.map((a) => a.value)]) for (const s of word.scripts) this.script(s, depth + 1);
+    this.taints(command);
+    this.unredacted(command);
+    this.codeVariables(command, depth);
     if (command.words.length === 0) {
-      // `F=~/.ssh/id_rsa` on its own sets a shell variable for what follows.
+      // `F=~/.ssh/id_rsa` on its own sets a shell variable for what follows (a `for` loop assigns
+      // each of its words in turn, so a name assigned twice is no longer known).
       for (const a of command.assignments) {
         const e = this.expand(a.value);
-        if (e.kind === "known" && e.values.length === 1) this.vars[a.name] = e.values[0]!;
+        const once = command.assignments.filter((b) => b.name === a.name).length === 1;
+        if (e.kind === "known" && e.values.length === 1 && once) this.vars[a.name] = e.values[0]!;
         else delete this.vars[a.name];
         if (e.kind === "known") for (const v of e.values) this.pathCheck(v, "names");
       }
@@ -248,6 +269,27 @@ class Reader {
       return;
     }
     if (INTERPRETERS.has(name)) this.interpreter(name, argv, command);
+    // Wrapped printers too (`env X=1 echo "$T"`, `xargs echo`), and inline code given the variable
+    // (`python3 -c 'print(sys.argv[1])' "$T"`); a script file given one (`python3 deploy.py --token "$T"`)
+    // is the user's program, which has it to use.
+    const inline = CODE_OPTIONS[name]?.some((o) => argv.some((a) => a === o || (isKnown(a) && a.startsWith(`${o}=`))));
+    if (PRINTERS.has(name) || inline || SQL_SHELLS.has(name)) this.printsVariables(command.words.slice(1).map((w) => w.text), "prints");
+    if (name === "git") this.git(argv, depth);
+    const handed = codeArguments(name, argv);
+    for (const code of handed.shell) this.shellCode(code, depth + 1);
+    for (const text of handed.words) {
+      this.code(text);
+      this.tokensCheck(text);
+    }
+    // `make -f - <<< 'x:; cat ~/.netrc'`: a makefile from the input holds recipes, which are shell code.
+    if (name === "make" && argv.some((a, i) => a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--file"))) {
+      for (const r of command.redirects) if (r.heredoc || r.op === "<<<") this.tokensCheck(r.heredoc?.body ?? r.target.text);
+    }
+    if (name === "curl" && hasFlag(argv, "n", ["--netrc", "--netrc-optional"]) && hasFlag(argv, "v", ["--verbose", "--trace", "--trace-ascii"])) {
+      // curl sends ~/.netrc's password as an Authorization header, and -v or --trace prints that header.
+      this.pathCheck(`${this.scene.home}/.netrc`, "curl prints the header it builds from");
+    }
+    if (name === "mv") this.relocates(argv);
     // A wrapped command (`env grep -r ...`); the line's own first command was checked in simple().
     const raw = command.words.map((w) => this.argOf(w));
     const wrapped = raw.length !== argv.length || raw.some((a, i) => JSON.stringify(a) !== JSON.stringify(argv[i]));
@@ -258,7 +300,7 @@ class Reader {
     // The placeholder of `xargs -I{}` and `find -exec {}` stands for any name.
     for (const arg of argv) {
       if (isKnown(arg) && arg.includes("{}")) {
-        const found = this.cwd === undefined ? undefined : patternMaySecret(this.secrets, absolute(arg.replace(/\{\}/g, "*").replace(/^~(?=\/|$)/, this.scene.home), this.cwd), this.scene);
+        const found = this.cwd === undefined ? undefined : patternMaySecret(this.secrets, this.abs(this.tilde(arg.replace(/\{\}/g, "*"))), this.scene);
         if (found) this.deny(found, "reads");
       }
     }
@@ -267,6 +309,23 @@ class Reader {
   private interpreter(name: string, argv: readonly Arg[], command: SimpleCommand): void {
     const sources: Arg[] = [];
     const options = CODE_OPTIONS[name];
+    if (JQ.has(name)) {
+      // jq's `env` and `$ENV` are the environment (`jq -n env`, `jq -n '$ENV.GITHUB_TOKEN'`).
+      for (const filter of argv.slice(1).filter(isKnown)) this.jqEnvironment(filter);
+      return;
+    }
+    if (SQL_SHELLS.has(name)) {
+      // `sqlite3 DB "select readfile('.env')"`, `sqlite3 DB '.import .env t'`: SQL names files too.
+      const operands = argv.slice(1).filter((a) => !(isKnown(a) && a.startsWith("-")));
+      for (const sql of operands.slice(1)) {
+        if (!isKnown(sql)) this.ask(`the guard cannot see the SQL in ${sql.raw}`);
+        else {
+          this.code(sql);
+          this.tokensCheck(sql);
+        }
+      }
+      return;
+    }
     if (options === undefined) {
       // awk: the program is the first operand that is not an option.
       const program = argv.slice(1).find((a, i, all) => !(isKnown(a) && a.startsWith("-")) && !(i > 0 && all[i - 1] === "-f"));
@@ -305,18 +364,38 @@ class Reader {
       }
     }
     for (const s of strings) this.pathCheck(`${this.scene.home}/${s}`, "the code reads");
+    // A string the code hands to a shell (`os.system('cat .env')`, `['cat', '.env']`): its words.
+    for (const s of strings) if (/\s/.test(s)) this.tokensCheck(home(s));
     this.codeEnvironment(source);
+    // What the code builds at run time (decoded, joined from pieces) no reading of its text can
+    // follow: the user is asked rather than the read let through as harmless.
+    if (BUILT_AT_RUN_TIME.test(source)) this.ask("the code builds at run time what it runs or opens (decoded or joined text), which the guard cannot follow");
+  }
+
+  /** A jq filter's `env` / `$ENV`: the whole environment, unless it names one variable (`env.HOME`). */
+  private jqEnvironment(filter: string): void {
+    const secret = this.secrets.classes.find((c) => c.env.length > 0);
+    if (!secret) return;
+    for (const m of filter.matchAll(/(?:^|[^.\w$])(\$ENV|env)\b(\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*"([A-Za-z_]\w*)"\s*\]))?/g)) {
+      const name = m[3] ?? m[4];
+      if (name === undefined) return this.denyClass(secret, `the jq filter reads the whole environment (${m[1]})`);
+      const variable = secretClassOfVariable(this.secrets, name);
+      if (variable) return this.denyClass(variable, `the jq filter reads ${name}`);
+    }
   }
 
   /** `os.environ`, `process.env`, `ENV[...]`, `getenv(...)`: a named secret, or the whole environment. */
   private codeEnvironment(source: string): void {
-    const access = /\b(os\.environ|os\.getenv|process\.env|Deno\.env|Bun\.env|ENV|getenv|System\.getenv|\$ENV|%ENV)\b/g;
+    // `environ` alone too: `from os import environ`, `o.environ`, `os.environb`; awk's ENVIRON.
+    const access = /\b(os\.environb?|environb?|ENVIRON|os\.getenv|process\.env|Deno\.env|Bun\.env|ENV|getenv|System\.getenv|\$ENV|%ENV)\b|\$_(?:ENV|SERVER)\b/g;
     for (const m of source.matchAll(access)) {
       const after = source.slice(m.index! + m[0].length);
-      const named = /^\s*(?:\.get\(|\.fetch\(|\[|\(|\{|\.)\s*["'`]?([A-Za-z_][A-Za-z0-9_]*)/.exec(after);
+      // A name in brackets without quotes is a variable holding the name (`ENVIRON[k]`, `os.environ[k]`).
+      const named = /^\s*\[\s*[A-Za-z_]/.test(after) ? null : /^\s*(?:\.get\(|\.fetch\(|\[|\(|\{|\.)\s*["'`]?([A-Za-z_][A-Za-z0-9_]*)/.exec(after);
       const secret = this.secrets.classes.find((c) => c.env.length > 0);
       if (!secret) return;
-      if (named === null || /^(get|fetch|items|keys|values|copy|entries|toObject|toJSON)$/.test(named[1]!) && !/^\s*\.(get|fetch)\(\s*["'`]/.test(after)) {
+      const methods = /^(get|fetch|items|keys|values|copy|entries|toObject|toJSON|to_h|to_a|to_hash|inspect|each|each_pair|map|select|filter|sort|dup|clone|__dict__|_data)$/;
+      if (named === null || methods.test(named[1]!) && !/^\s*\.(get|fetch)\(\s*["'`]/.test(after)) {
         this.denyClass(secret, `the code reads the whole environment (${m[0]})`);
         return;
       }
@@ -343,8 +422,122 @@ class Reader {
 
   /** A line the parser cannot read: its path-like words still may not name a secret. */
   private textFallback(line: string): void {
-    for (const token of line.split(/[\s;&|()<>'"`=@]+/)) if (token !== "") this.pathCheck(token.replace(/^~(?=\/|$)/, this.scene.home), "names");
+    this.tokensCheck(line);
     if (this.verdict.decision === "none") this.ask("the guard cannot read this command line");
+  }
+
+  /** Every word-like token of a text, as a path. */
+  private tokensCheck(text: string): void {
+    for (const token of text.split(/[\s;&|()<>'"`=@,]+/)) if (token !== "") this.pathCheck(this.tilde(token), "names");
+  }
+
+  /** `~` and `~USER` (this user) are the home, `~+` the working folder, as bash expands them. */
+  private tilde(text: string): string {
+    return text.replace(/^~([A-Za-z0-9._+-]*)(?=\/|$)/, (m, user: string) =>
+      user === "" || user === currentUser() ? this.scene.home : user === "+" && this.cwd !== undefined ? this.cwd : m,
+    );
+  }
+
+  /** The absolute path a command means, `/proc/self/cwd/...` and its kin read as the folder they are. */
+  private abs(path: string): string {
+    // `~/` at the start of a candidate the shell would not expand (`@~/.netrc` in a text) still is the home to a reader.
+    const abs = absolute(this.tilde(path), this.cwd!);
+    return procAlias(abs, this.cwd!);
+  }
+
+  /** `GIT_PAGER='cat ~/.netrc' git log`, `export EDITOR=...`: a value some program runs as shell code. */
+  private codeVariables(command: SimpleCommand, depth: number): void {
+    const values = [
+      ...command.assignments.map((a) => [a.name, a.value.value] as const),
+      ...command.words.slice(1).map((w) => /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.value ?? "")).filter((m) => m !== null).map((m) => [m[1]!, m[2]] as const),
+    ];
+    for (const [name, value] of values) {
+      if (!CODE_VARIABLES.has(name)) continue;
+      if (value === undefined) this.ask(`the guard cannot see the shell code in ${name}`);
+      else this.shellCode(value, depth + 1);
+    }
+  }
+
+  /**
+   * `GIT_TRACE_REDACT=0` (with GIT_CURL_VERBOSE or GIT_TRACE_CURL) makes git print the Authorization
+   * header it sends, with the stored credential in it: redaction is what keeps git's traces harmless.
+   */
+  private unredacted(command: SimpleCommand): void {
+    const texts = [...command.assignments.map((a) => `${a.name}=${a.value.value ?? a.value.text}`), ...command.words.map((w) => w.value ?? w.text)];
+    if (!texts.some((t) => /^GIT_TRACE_REDACT=["']?(?:0|false|no|off)["']?$/i.test(t))) return;
+    const secret = secretClassOfCommand(this.secrets, ["git", "credential", "fill"]) ?? this.secrets.classes.find((c) => c.env.length > 0);
+    if (secret) this.denyClass(secret, "GIT_TRACE_REDACT off lets git's traces print the credential it sends");
+  }
+
+  /** Sets `tainted` from the assignments (and `NAME=VALUE` arguments) a command makes from secret variables. */
+  private taints(command: SimpleCommand): void {
+    const first = command.words[0]?.value;
+    const nameref = (first === "declare" || first === "typeset" || first === "local") && command.words.some((w) => /^-[A-Za-z]*n/.test(w.value ?? ""));
+    const set = (name: string, text: string) => {
+      if (this.secretVariableIn(text) !== undefined) this.tainted.add(name);
+      // `declare -n r=GITHUB_TOKEN`: r is another name for the variable.
+      else if (nameref && (secretClassOfVariable(this.secrets, text) || this.tainted.has(text))) this.tainted.add(name);
+    };
+    for (const a of command.assignments) set(a.name, a.value.text);
+    for (const w of command.words.slice(1)) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.text);
+      if (m) set(m[1]!, m[2]!);
+    }
+  }
+
+  /** The secret class of a variable a text expands, a tainted one included. */
+  private secretVariableIn(text: string): SecretClass | undefined {
+    for (const name of variablesIn(text)) {
+      const secret = secretClassOfVariable(this.secrets, name) ?? (this.tainted.has(name) ? this.secrets.classes.find((c) => c.env.length > 0) : undefined);
+      if (secret) return secret;
+    }
+    return undefined;
+  }
+
+  /** `git show REV:PATH`, `git add -f DIR`, `git stash --all`: git reads a secret the line names another way. */
+  private git(argv: readonly Arg[], depth: number): void {
+    // `git -c alias.x='!cat ~/.netrc' x`, `-c core.pager=...`: configuration that git runs as shell code.
+    argv.forEach((a, i) => {
+      const value = argv[i - 1] === "-c" && isKnown(a) ? GIT_CODE_KEYS.exec(a)?.[1] : undefined;
+      if (value !== undefined) this.shellCode(value.replace(/^!/, ""), depth + 1);
+    });
+    const args = withoutGitOptions(argv).slice(1);
+    const sub = args[0];
+    for (const arg of args.slice(1)) {
+      // An object named by its path (`HEAD:.env`, `:.env` the staged copy, `stash^3:.env`): from the
+      // repository's top (the workspace), or from the working folder when it starts with `./`.
+      const m = isKnown(arg) ? /^[^:/]*:(?!\/\/)(.+)$/s.exec(arg) : null;
+      if (m && this.cwd !== undefined) {
+        const path = m[1]!;
+        for (const at of path.startsWith("./") || path.startsWith("../") ? [this.abs(path)] : [absolute(path, this.scene.workspace), this.abs(path)]) {
+          const found = secretAt(this.secrets, at, this.scene);
+          if (found) return this.deny(found, `git reads the object ${arg}, which is`);
+        }
+      }
+    }
+    // Ignored files go into the index or a stash only when forced; `git diff --cached` or
+    // `git stash show` then prints them.
+    if (sub === "add" && hasFlag(args, "f", ["--force"])) {
+      const operands = args.slice(1).filter((a) => !(isKnown(a) && a.startsWith("-")));
+      const whole = operands.length === 0 || hasFlag(args, "A", ["--all"]);
+      for (const dir of whole ? [this.scene.workspace] : operands) this.recursive(dir);
+    }
+    if (sub === "stash" && hasFlag(args, "a", ["--all"])) this.recursive(this.scene.workspace);
+  }
+
+  /**
+   * `mv ~/.aws x`: the secret inside keeps its bytes but leaves the place the list names, so a later
+   * `cat x/credentials` is not known as one. Workspace names (`.env`) keep their names when moved.
+   */
+  private relocates(argv: readonly Arg[]): void {
+    const operands = argv.slice(1).filter((a) => !(isKnown(a) && a.startsWith("-")));
+    const target = argv.findIndex((a) => a === "-t" || a === "--target-directory" || (isKnown(a) && a.startsWith("--target-directory=")));
+    const sources = target >= 0 ? operands.filter((a) => a !== argv[target + 1]) : operands.slice(0, -1);
+    for (const source of sources) {
+      if (!isKnown(source) || this.cwd === undefined) continue;
+      const verdict = secretBeneath(this.secrets, this.abs(this.tilde(source)), this.scene, undefined, { locationsOnly: true });
+      if (verdict.kind === "secret") this.deny(verdict.found, `moves ${source}, which holds`);
+    }
   }
 
   private changeDirectory(args: readonly Word[]): void {
@@ -354,7 +547,7 @@ class Reader {
       return;
     }
     const e = this.expand(target);
-    this.cwd = e.kind === "known" && e.values.length === 1 && this.cwd !== undefined ? absolute(e.values[0]!, this.cwd) : undefined;
+    this.cwd = e.kind === "known" && e.values.length === 1 && this.cwd !== undefined ? logical(e.values[0]!, this.cwd) : undefined;
     if (this.cwd !== undefined) {
       this.vars.PWD = this.cwd;
       const found = secretAt(this.secrets, this.cwd, this.scene);
@@ -373,7 +566,7 @@ class Reader {
   private expand(word: Word): Expanded {
     let text: string;
     if (word.value !== undefined) {
-      text = word.raw.startsWith("~") ? word.value.replace(/^~(?=\/|$)/, this.scene.home) : word.value;
+      text = word.raw.startsWith("~") ? this.tilde(word.value) : word.value;
     } else {
       let unknown = false;
       text = word.text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)|\$\([^)]*\)|`[^`]*`|\$\{[^}]*\}|\$[^A-Za-z_\s]/g, (m, a, b) => {
@@ -382,7 +575,7 @@ class Reader {
         unknown = true;
         return "\u0000";
       });
-      if (word.raw.startsWith("~")) text = text.replace(/^~(?=\/|$)/, this.scene.home);
+      if (word.raw.startsWith("~")) text = this.tilde(text);
       if (unknown) {
         const pattern = text.replace(/\u0000/g, "*");
         return pattern.replace(/\*/g, "") === "" ? { kind: "unknown" } : { kind: "partial", pattern };
@@ -403,26 +596,45 @@ class Reader {
       if (reader) this.ask(`the guard cannot tell which file ${word.raw} names`);
       return;
     }
-    if (e.kind === "partial") {
-      for (const candidate of candidates(e.pattern)) {
-        const found = patternMaySecret(this.secrets, absolute(candidate, this.cwd), this.scene);
-        if (found) return this.deny(found, how);
+    try {
+      if (e.kind === "partial") {
+        for (const candidate of candidates(e.pattern)) {
+          // `a=$X`: the part after "=" is wholly unknown, as `$X` alone would be, not every file here.
+          if (candidate.replace(/\*/g, "") === "") {
+            if (reader) this.ask(`the guard cannot tell which file ${word.raw} names`);
+            continue;
+          }
+          const found = patternMaySecret(this.secrets, this.abs(candidate), this.scene);
+          if (found) return this.deny(found, how);
+          // An unknown start (`${HOME%/}/.netrc`, `$(echo ~)/.ssh/id_rsa`) may be any folder: the
+          // home's, the working folder's, the root's among them.
+          const tail = /^\*+(\/.*)$/s.exec(candidate)?.[1];
+          if (tail !== undefined && !tail.includes("*")) {
+            for (const base of [this.scene.home, this.cwd, this.scene.workspace, "/"]) {
+              const at = secretAt(this.secrets, absolute(`${base}${tail}`, "/"), this.scene);
+              if (at) return this.deny(at, `${how} (a folder the guard cannot know, then ${tail})`);
+            }
+          }
+        }
+        return;
       }
-      return;
-    }
-    for (const value of e.values) {
-      for (const candidate of candidates(value)) {
-        const path = absolute(candidate, this.cwd);
-        const found = /[*?[]/.test(candidate) && word.splits ? patternMaySecret(this.secrets, path, this.scene) : secretAt(this.secrets, path, this.scene);
-        if (found) return this.deny(found, how);
+      for (const value of e.values) {
+        for (const candidate of candidates(value)) {
+          const path = this.abs(candidate);
+          const found = /[*?[]/.test(candidate) && word.splits ? patternMaySecret(this.secrets, path, this.scene) : secretAt(this.secrets, path, this.scene);
+          if (found) return this.deny(found, how);
+        }
       }
+    } catch (error) {
+      if (!(error instanceof GlobTooLarge)) throw error;
+      this.ask(error.message);
     }
   }
 
   private pathCheck(text: string, how: string): void {
     if (this.cwd === undefined || text === "" || text.includes("\u0000")) return;
     for (const candidate of candidates(text)) {
-      const found = secretAt(this.secrets, absolute(candidate, this.cwd), this.scene);
+      const found = secretAt(this.secrets, this.abs(candidate), this.scene);
       if (found) return this.deny(found, how);
     }
   }
@@ -432,7 +644,7 @@ class Reader {
       this.ask(`the guard cannot tell which folder is read recursively`);
       return;
     }
-    const verdict = secretBeneath(this.secrets, absolute(dir.replace(/^~(?=\/|$)/, this.scene.home), this.cwd), this.scene, undefined, options);
+    const verdict = secretBeneath(this.secrets, this.abs(this.tilde(dir)), this.scene, undefined, options);
     if (verdict.kind === "secret") this.deny(verdict.found, `reads ${dir} recursively, which holds`);
     else if (verdict.kind === "unknown") this.ask(`the guard cannot look through everything it reads: ${verdict.why}`);
   }
@@ -440,8 +652,19 @@ class Reader {
   private printsVariables(texts: readonly string[], how: string): void {
     for (const text of texts) {
       for (const name of variablesIn(text)) {
-        const secret = secretClassOfVariable(this.secrets, name);
-        if (secret) return this.denyClass(secret, `${how} $${name}`);
+        const secret = secretClassOfVariable(this.secrets, name) ?? (this.tainted.has(name) ? this.secrets.classes.find((c) => c.env.length > 0) : undefined);
+        if (secret) return this.denyClass(secret, `${how} $${name}${this.tainted.has(name) ? ", which holds a secret variable" : ""}`);
+      }
+      // `${!v}` expands the variable whose name v holds (`${!prefix*}` only lists names).
+      for (const m of text.matchAll(/\$\{!([A-Za-z_][A-Za-z0-9_]*|[0-9@*])([^}]?)/g)) {
+        if (m[2] === "*" || m[2] === "@") continue;
+        const target = this.vars[m[1]!];
+        if (target === undefined) {
+          this.ask(`the guard cannot tell which variable \${!${m[1]}} prints`);
+          continue;
+        }
+        const secret = secretClassOfVariable(this.secrets, target) ?? (this.tainted.has(target) ? this.secrets.classes.find((c) => c.env.length > 0) : undefined);
+        if (secret) return this.denyClass(secret, `${how} \${!${m[1]}}, which is $${target}`);
       }
     }
   }
@@ -450,13 +673,39 @@ class Reader {
 /** A word's possible file names: itself, the value of `--opt=path` / `if=path`, and `@path` (curl). */
 function candidates(text: string): string[] {
   const out = [text];
+  // `curl file:///home/u/.netrc` (`file://localhost/...` too) reads the local file, %-escapes decoded.
+  const url = /^file:\/\/(?:localhost)?(\/.*)$/is.exec(text);
+  if (url) out.push(decodeURIComponentSafe(url[1]!));
   const eq = text.indexOf("=");
   if (eq > 0) out.push(text.slice(eq + 1));
   for (const part of [...out]) if (part.startsWith("@")) out.push(part.slice(1));
   const at = text.indexOf("=@");
   if (at > 0) out.push(text.slice(at + 2));
+  // `printf 'See @.env\n' >> NOTES.md`: an `@file` import inside a longer text (a memory file's).
+  if (/\s/.test(text)) for (const m of text.matchAll(/\s@([.\/~A-Za-z][^\s]*)/g)) out.push(m[1]!, m[1]!.replace(/(?:\\n|[.,;:)\]}>"'`])+$/, ""));
   // `-fFILE` style bundled short options are too varied to split; `host:path` is remote.
   return out.filter((c) => c !== "" && !/^[A-Za-z0-9.-]+:[^/]/.test(c));
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+let user: string | undefined;
+/** The user's login name, for `~NAME`; looked up once, and only when a line spells one. */
+function currentUser(): string {
+  if (user === undefined) {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = "";
+    }
+  }
+  return user;
 }
 
 function programOf(command: SimpleCommand): string | undefined {
@@ -575,6 +824,25 @@ export function analyseSecretReads(commandLine: string, secrets: Secrets, scene:
 }
 
 /**
+ * The secrets decision on text a file tool writes into `file`: an `@path` import of a secret. Tools
+ * read the files their memory files (a project's instructions file, or a file it imports) name as
+ * `@path` into the model's context when they start, with no tool call to check (which tools do: their
+ * hook modules, src/tools/<tool>/hook.ts); such a line written by the agent would send the secret in
+ * a later session. Paths are taken from the file's folder, `~/` from the home.
+ */
+export function analyseSecretImports(text: string, file: string, secrets: Secrets, scene: SecretScene): SecretVerdict {
+  const folder = dirname(absolute(file.replace(/^~(?=\/|$)/, scene.home), scene.cwd));
+  for (const m of text.matchAll(/(?:^|\s)@([.\/~A-Za-z][^\s]*)/g)) {
+    const written = m[1]!;
+    for (const path of new Set([written, written.replace(/[.,;:)\]}>"'`]+$/, "")])) {
+      const found = secretAt(secrets, absolute(path.replace(/^~(?=\/|$)/, scene.home), folder), scene);
+      if (found) return { decision: "deny", secret: found.secret, reason: `the text imports @${written}, which a memory file reads into the model's context: ${found.secret.title} stay out of it` };
+    }
+  }
+  return { decision: "none" };
+}
+
+/**
  * The secrets decision on a file tool's call: each path it reads, and each folder it searches
  * (`recursive`). Each tool's hook module says which is which (src/tools/<tool>/secret-access.ts).
  */
@@ -585,8 +853,14 @@ export function analyseSecretFileAccess(
 ): SecretVerdict {
   const reader = new Reader(secrets, scene);
   for (const { path, recursive } of access) {
-    const abs = absolute(path.replace(/^~(?=\/|$)/, scene.home), scene.cwd);
-    const found = /[*?[]/.test(abs) ? patternMaySecret(secrets, abs, scene) : secretAt(secrets, abs, scene);
+    const abs = procAlias(absolute(path.replace(/^~(?=\/|$)/, scene.home), scene.cwd), scene.cwd);
+    let found: Found | undefined;
+    try {
+      found = /[*?[]/.test(abs) ? patternMaySecret(secrets, abs, scene) : secretAt(secrets, abs, scene);
+    } catch (error) {
+      if (!(error instanceof GlobTooLarge)) throw error;
+      return { decision: "ask", reason: error.message };
+    }
     if (found) return { decision: "deny", secret: found.secret, reason: `reads ${found.path}: ${found.secret.title} stay out of the model's context` };
     if (recursive) {
       const beneath = secretBeneath(secrets, abs, scene);

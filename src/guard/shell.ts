@@ -278,6 +278,12 @@ class Parser {
       if (this.reserved(token) === "do") break;
       words.push(token.word);
     }
+    // `for NAME in WORDS` assigns each word to NAME in turn: read as assignments, so what the loop
+    // variable holds (a secret variable's value, a path) is known where the body uses it.
+    const name = words[0]?.value;
+    if (name !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && words[1]?.value === "in" && words.length > 2) {
+      return { kind: "simple", assignments: words.slice(2).map((value) => ({ name, value })), words: [], redirects: [] };
+    }
     return this.substitutionsOf(words);
   }
 

@@ -74,8 +74,14 @@ const env: Unwrapper = (args, vars) => {
   for (; i < args.length; i++) {
     const a = args[i]!;
     const m = isKnown(a) ? /^([^=]+)=(.*)$/s.exec(a) : null;
-    if (!m) break;
-    vars[m[1]!] = m[2]!;
+    if (m) {
+      vars[m[1]!] = m[2]!;
+      continue;
+    }
+    // `env X=$Y sh -c ...`: an assignment whose value is unknown is still an assignment, not the program.
+    const unknown = !isKnown(a) ? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(a.raw) : null;
+    if (!unknown) break;
+    vars[unknown[1]!] = a;
   }
   // -S splits its string into words itself, as a shell would (near enough): read it as code.
   if (split) return [{ kind: "code", code: joinArgs([split[1]!, ...args.slice(i)]), via: "env -S" }];

@@ -3,7 +3,7 @@
 //
 //   "~/.ssh/id_*"      under the home
 //   "/proc/*/environ"  absolute
-//   ".env.*"           a file name (no "/"): at any depth of the workspace
+//   ".env.*"           a file name (no "/"): at any depth of the workspace (the guard: anywhere)
 // "*" matches within one name, "**" any number of names, "?" one character. A pattern also covers
 // everything beneath what it names, so "~/.gnupg" holds the whole keyring.
 import { isAbsolute, relative, sep } from "node:path";
@@ -52,7 +52,7 @@ export function restRegex(rest: string, beneath = true): RegExp {
       return segmentRegex(s) + (last ? "" : "/");
     })
     .join("");
-  return new RegExp(`^${body}${beneath ? "(?:/.*)?" : ""}$`, "s");
+  return new RegExp(`^${body}${beneath ? "(?:/.*)?" : ""}$`, "is");
 }
 
 export interface SecretContext {
@@ -70,8 +70,14 @@ function below(root: string, path: string): string | undefined {
   return toPosix(rel);
 }
 
-/** Does this absolute, normalized path fall under the pattern? */
+/**
+ * Does this absolute, normalized path fall under the pattern? Without regard to case: on the disks of
+ * macOS and Windows `.ENV` and `~/.SSH/id_rsa` are the same files as `.env` and `~/.ssh/id_rsa`, and
+ * a file named so on Linux is no loss to hold too. Exceptions (`.env.EXAMPLE`) match the same way.
+ */
 export function matchesSecretPattern(pattern: SecretPattern, path: string, ctx: SecretContext): boolean {
+  path = path.toLowerCase();
+  ctx = { home: ctx.home.toLowerCase(), workspace: ctx.workspace.toLowerCase() };
   switch (pattern.base) {
     case "home": {
       const rel = below(ctx.home, path);
@@ -80,11 +86,11 @@ export function matchesSecretPattern(pattern: SecretPattern, path: string, ctx: 
     case "root":
       return restRegex(pattern.rest).test(toPosix(path).replace(/^\/+/, ""));
     case "workspace": {
-      // A file name at any depth: any path component of the workspace-relative path.
-      const rel = below(ctx.workspace, path);
-      if (rel === undefined) return false;
-      const name = new RegExp(`^${segmentRegex(pattern.rest)}$`, "s");
-      return rel.split("/").some((part) => name.test(part));
+      // A file name at any depth: any path component. Outside the workspace too: another
+      // project's `.env` (`cat ~/work/other/.env`) is no less a secret, and the workspace a hook is
+      // told may be a symlink's path while a command names the real one.
+      const name = new RegExp(`^${segmentRegex(pattern.rest)}$`, "is");
+      return toPosix(path).split("/").some((part) => name.test(part));
     }
   }
 }

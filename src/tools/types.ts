@@ -190,7 +190,11 @@ export interface AgentTool {
 /** What one hook call asks the guard about, read from the tool's own hook input. */
 export type GuardRequest = (
   | { kind: "command"; command: string }
-  | { kind: "write"; paths: string[] }
+  /**
+   * A file tool's write; `text`, where the tool says it, is what it writes (a memory file's `@file`
+   * imports are read into the model's context when the tool starts).
+   */
+  | { kind: "write"; paths: string[]; text?: string }
   /** A file tool's read: the files it reads, and the folders it searches (`recursive`). */
   | { kind: "read"; access: FileAccess[] }
   /** A tool call the guard has no opinion on. */

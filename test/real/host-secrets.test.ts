@@ -83,6 +83,12 @@ const PROBES: Probe[] = [
   shell("process-environment", "`export -p`", "export -p"),
   shell("process-environment", "/proc/self/environ", "tr '\\0' '\\n' < /proc/self/environ"),
   shell("process-environment", "interpreter env", "node -e 'console.log(JSON.stringify(process.env))'"),
+  // The attacker's pass: spellings the guard learned then (test/unit/secret-reads.test.ts has the rest).
+  shell("cloud-credentials", "`file://` URL", "curl -s --max-time 5 file://$HOME/.aws/credentials"),
+  shell("shell-history", "interactive shell's `history`", "bash -ic 'history -r; history' 2>/dev/null"),
+  shell("dotenv", "/proc/self/cwd", "cat /proc/self/cwd/.env"),
+  shell("process-environment", "variable renamed", "X=$PERIMETER_PROBE_TOKEN; echo $X"),
+  shell("process-environment", "interpreter's argument", "python3 -c 'import sys; print(sys.argv[1])' \"$PERIMETER_PROBE_TOKEN\""),
   file("ssh-keys", "file tool: read", (_ws, home) => ({ file: "read", path: join(home, ".ssh/id_ed25519") })),
   file("cloud-credentials", "file tool: read", (_ws, home) => ({ file: "read", path: join(home, ".aws/credentials") })),
   file("registry-tokens", "file tool: read", (_ws, home) => ({ file: "read", path: join(home, ".npmrc") })),
@@ -127,7 +133,7 @@ function plant(home: string): Planted {
 
 /** The control: not a built-in profile (those cannot shrink their list), no secrets, every probe allowed. */
 function controlProfile(profile: Profile): Profile {
-  const allow: CommandRule[] = ["cat", "grep", "printf", "git credential", "curl", "cd", "tar", "cp", "echo", "xargs", "base64", "sh", "python3", "node", "env", "printenv", "export", "tr"].map((text) => {
+  const allow: CommandRule[] = ["cat", "grep", "printf", "git credential", "curl", "cd", "tar", "cp", "echo", "xargs", "base64", "sh", "python3", "node", "env", "printenv", "export", "tr", "bash"].map((text) => {
     const pattern = parsePattern(text);
     if (typeof pattern === "string") throw new Error(pattern);
     return { pattern, origin: { file: "(control)", key: text } };

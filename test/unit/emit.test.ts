@@ -7,6 +7,7 @@ import { loadProfile } from "../../src/profile/load.js";
 import { matchesArgv, parsePattern, patternFromTokens, type CommandPattern } from "../../src/profile/pattern.js";
 import { exampleArgv } from "../../src/profile/example.js";
 import { nativeSplit } from "../../src/guard/native.js";
+import { secretCommands } from "../../src/profile/secret-classes.js";
 import type { Example } from "../../src/profile/types.js";
 import type { CommandRule, Profile } from "../../src/profile/types.js";
 import { serialize } from "../../src/sink/formats.js";
@@ -302,7 +303,9 @@ describe("parity: nothing is silently dropped", () => {
       it(`${profile.name} / ${tool.id}: the reported gaps are exactly what express() says is missing`, () => {
         for (const scope of SCOPES) {
           const output = tool.render(profile, scope);
-          const rules: CommandRule[] = [...tripwireRules(profile).map((p) => p.rule), ...profile.deny, ...profile.ask, ...profile.allow];
+          // The secrets' commands are rendered on a host only (the image holds no secrets).
+          const secretRules = scope === "host" ? secretCommands(profile.secrets).map((s) => s.rule) : [];
+          const rules: CommandRule[] = [...tripwireRules(profile).map((p) => p.rule), ...profile.deny, ...secretRules, ...profile.ask, ...profile.allow];
           const expected = [
             ...rules.flatMap((rule) => tool.express(rule.pattern).missing.map((m) => `${rule.origin.file} ${rule.origin.key} ${m.variant}`)),
             ...guardOnlyRules(profile).map((rule) => `${rule.origin.file} ${rule.origin.key} ${rule.pattern.text}`),

@@ -42,12 +42,19 @@ describe("the built-in secrets list", () => {
     [".env", "dotenv"],
     ["packages/api/.env.production", "dotenv"],
     [".env.local", "dotenv"],
+    // Without case: on macOS and Windows disks these are the same files.
+    ["~/.SSH/id_ed25519", "ssh-keys"],
+    [".ENV", "dotenv"],
+    ["/proc/self/task/77/environ", "process-environment"],
+    ["~/.vault-token", "cloud-credentials"],
+    ["~/.claude.json", "agent-credentials"],
+    ["~/.config/hub", "forge-tokens"],
   ])("holds %s (%s)", (path, id) => {
     const abs = path.startsWith("~/") ? `${home}/${path.slice(2)}` : path.startsWith("/") ? path : `${workspace}/${path}`;
     expect(secretClassOf(interactive.secrets, abs, ctx)?.id).toBe(id);
   });
 
-  it.each([".env.example", "web/.env.sample", ".env.template", ".env.production.example", "README.md", "src/env.ts", ".envrc"])(
+  it.each([".env.example", ".env.EXAMPLE", "web/.env.sample", ".env.template", ".env.production.example", "README.md", "src/env.ts", ".envrc"])(
     "leaves the workspace file %s alone (templates and look-alikes)",
     (path) => {
       expect(secretClassOf(interactive.secrets, `${workspace}/${path}`, ctx)).toBeUndefined();
@@ -58,8 +65,9 @@ describe("the built-in secrets list", () => {
     for (const path of ["~/.ssh/config", "~/.ssh/known_hosts", "~/.bashrc", "~/projects/x/README.md", "~/.aws"]) {
       expect(secretClassOf(interactive.secrets, `${home}/${path.slice(2)}`, ctx), path).toBeUndefined();
     }
-    // A workspace pattern is a workspace pattern: a .env elsewhere is not matched by it.
-    expect(secretClassOf(interactive.secrets, "/srv/other/.env", ctx)).toBeUndefined();
+    // A workspace name holds anywhere: another project's .env is as secret (its template is not).
+    expect(secretClassOf(interactive.secrets, "/srv/other/.env", ctx)?.id).toBe("dotenv");
+    expect(secretClassOf(interactive.secrets, "/srv/other/.env.example", ctx)).toBeUndefined();
   });
 
   it("names the variables and commands that print secrets", () => {
@@ -107,8 +115,8 @@ describe("a profile extends the list and cannot shrink it", () => {
 
   it("a profiles folder's own secrets.toml adds classes but may not make exceptions", () => {
     const profileText = 'description = "d"\nextends = "interactive"\n';
-    const added = loadProfile("mine", own({ "mine.toml": profileText, "secrets.toml": '[[secret]]\nid = "vault"\ntitle = "Vault token"\nfiles = ["~/.vault-token"]\n' }));
-    expect(secretClassOf(added.secrets, `${home}/.vault-token`, ctx)?.id).toBe("vault");
+    const added = loadProfile("mine", own({ "mine.toml": profileText, "secrets.toml": '[[secret]]\nid = "acme"\ntitle = "Acme CLI token"\nfiles = ["~/.config/acme/token"]\n' }));
+    expect(secretClassOf(added.secrets, `${home}/.config/acme/token`, ctx)?.id).toBe("acme");
     expect(secretClassOf(added.secrets, `${home}/.ssh/id_rsa`, ctx)?.id).toBe("ssh-keys");
     const shrink = own({ "mine.toml": profileText, "secrets.toml": '[[secret]]\nid = "x"\ntitle = "x"\nfiles = ["~/.x"]\nexcept = [".env"]\n' });
     const error = (() => {

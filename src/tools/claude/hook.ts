@@ -46,7 +46,10 @@ function readCall(input: unknown): GuardRequest {
   const key = typeof tool === "string" ? WRITE_TOOLS[tool] : undefined;
   if (key === undefined) return { kind: "other" };
   if (typeof args[key] !== "string") throw new Error(`${String(tool)} without ${key}`);
-  return { kind: "write", paths: [args[key] as string] };
+  // CLAUDE.md files expand `@path` imports into the context at start.
+  const edits = Array.isArray(args.edits) ? args.edits.map((e) => (e as { new_string?: unknown })?.new_string) : [args.content ?? args.new_string ?? args.new_source];
+  const texts = edits.filter((t): t is string => typeof t === "string");
+  return texts.length > 0 ? { kind: "write", paths: [args[key] as string], text: texts.join("\n") } : { kind: "write", paths: [args[key] as string] };
 }
 
 function deny(reason: string): HookAnswer {

@@ -38,6 +38,9 @@ describe("Claude Code", () => {
     expect(claudeHook.read({ hook_event_name: "PreToolUse", tool_name: "Grep", tool_input: { pattern: "x" } })).toEqual({ kind: "read", access: [{ path: ".", recursive: true }] });
     expect(claudeHook.read({ hook_event_name: "PreToolUse", tool_name: "Glob", tool_input: { pattern: "**" } }).kind).toBe("other");
     expect(JSON.parse(claudeHook.ask!("why").stdout).hookSpecificOutput.permissionDecision).toBe("ask");
+    // What a write puts in the file (CLAUDE.md imports `@path` files into the context at start).
+    expect(claudeHook.read({ hook_event_name: "PreToolUse", tool_name: "Write", tool_input: { file_path: "CLAUDE.md", content: "@.env" } })).toEqual({ kind: "write", paths: ["CLAUDE.md"], text: "@.env" });
+    expect(claudeHook.read({ hook_event_name: "PreToolUse", tool_name: "MultiEdit", tool_input: { file_path: "CLAUDE.md", edits: [{ old_string: "a", new_string: "@x" }, { old_string: "b", new_string: "@y" }] } })).toEqual({ kind: "write", paths: ["CLAUDE.md"], text: "@x\n@y" });
   });
 
   it("denies the commands that print secrets, and puts literal paths in the sandbox's read denies", () => {

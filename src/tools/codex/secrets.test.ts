@@ -35,7 +35,7 @@ describe("Codex CLI", () => {
 
   it("forbids the commands that print secrets", () => {
     const rules = file("host", ".codex/rules/perimeter.rules")!;
-    expect(rules.body.format === "text" && rules.body.text).toMatch(/pattern = \["git", "credential-store"\],\s*decision = "forbidden",\s*justification = "perimeter secrets: GitHub CLI token/);
+    expect(rules.body.format === "text" && rules.body.text).toMatch(/pattern = \["git", "credential-store"\],\s*decision = "forbidden",\s*justification = "perimeter secrets: GitHub and GitLab CLI tokens/);
   });
 
   it("flags a permission profile with full access as a bypass", () => {

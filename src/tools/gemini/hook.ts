@@ -46,7 +46,9 @@ function readCall(input: unknown): GuardRequest {
   if (typeof tool === "string" && WRITE_TOOLS.includes(tool)) {
     const path = args.file_path ?? args.absolute_path ?? args.path;
     if (typeof path !== "string") throw new Error(`${tool} without file_path`);
-    return { kind: "write", paths: [path] };
+    // GEMINI.md files expand `@file` imports into the context at start (0.61: any file in the project).
+    const text = tool === "write_file" ? args.content : args.new_string;
+    return typeof text === "string" ? { kind: "write", paths: [path], text } : { kind: "write", paths: [path] };
   }
   return { kind: "other" };
 }

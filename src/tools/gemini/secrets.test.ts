@@ -66,6 +66,15 @@ describe("Gemini CLI", () => {
       access: [{ path: ".env*", recursive: false }, { path: "docs", recursive: true }],
     });
     expect(JSON.parse(geminiHook.ask!("why").stdout)).toEqual({ decision: "ask", reason: "why" });
+    // The shell's `dir_path` is where the command runs: `cat .git-credentials` there is the home's.
+    expect(geminiHook.read({ hook_event_name: "BeforeTool", tool_name: "run_shell_command", tool_input: { command: "cat .git-credentials", dir_path: "../.." }, cwd: "/home/dev/work/app" })).toEqual({
+      kind: "command",
+      command: "cat .git-credentials",
+      cwd: "/home/dev",
+    });
+    // What a write puts in the file: a GEMINI.md's `@file` imports go into the model's context at start.
+    expect(geminiHook.read({ hook_event_name: "BeforeTool", tool_name: "write_file", tool_input: { file_path: "GEMINI.md", content: "See @.env" } })).toEqual({ kind: "write", paths: ["GEMINI.md"], text: "See @.env" });
+    expect(geminiHook.read({ hook_event_name: "BeforeTool", tool_name: "replace", tool_input: { file_path: "GEMINI.md", old_string: "a", new_string: "@.env" } })).toEqual({ kind: "write", paths: ["GEMINI.md"], text: "@.env" });
   });
 
   it("writes no secrets policy into the image (control)", () => {

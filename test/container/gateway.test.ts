@@ -92,15 +92,17 @@ const publishScript = Buffer.from("#!/bin/sh\nprintf '//registry.npmjs.org/:_aut
 const COMMANDS = [
   "curl -sS --max-time 10 https://denied.test/ 2>&1; echo; echo denied-rc=$?",
   "curl -sk --noproxy '*' --max-time 5 https://MODEL_IP/ >/dev/null 2>&1; echo direct-rc=$?",
-  "git clone -q https://github.com/octo/app.git /tmp/w-TOOL && cd /tmp/w-TOOL && git -c user.name=a -c user.email=a@a commit -q --allow-empty -m work && git push -q origin HEAD:refs/heads/agent/TOOL 2>&1; echo push-rc=$?",
-  `cd /tmp/w-TOOL && echo ${releaseScript} | base64 -d > release.sh && GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@a sh release.sh 2>&1; echo release-rc=$?`,
+  // Each script is written a turn before it runs: the guard reads a script the same line writes
+  // (and refuses one it cannot read), not one an earlier call wrote (README "The guard", limits).
+  `git clone -q https://github.com/octo/app.git /tmp/w-TOOL && cd /tmp/w-TOOL && git -c user.name=a -c user.email=a@a commit -q --allow-empty -m work && git push -q origin HEAD:refs/heads/agent/TOOL 2>&1; echo push-rc=$?; echo ${releaseScript} | base64 -d > /tmp/release-TOOL.sh`,
+  "cd /tmp/w-TOOL && GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@a sh /tmp/release-TOOL.sh 2>&1; echo release-rc=$?",
   "curl -sS -X DELETE https://api.github.com/repos/octo/app 2>&1",
   `curl -sS -X POST --data-binary '{"query":"mutation { deleteRepository(input: {}) { clientMutationId } }"}' https://api.github.com/graphql 2>&1`,
   "curl -sS https://api.github.com/repos/octo/app 2>&1",
   `${GH_ENV}; gh api repos/octo/app 2>&1; echo gh-read-rc=$?`,
   `echo ${ghDeleteScript} | base64 -d > /tmp/gh-TOOL.sh && sh /tmp/gh-TOOL.sh 2>&1; echo gh-delete-rc=$?`,
-  `mkdir -p /tmp/np-TOOL && cd /tmp/np-TOOL && echo '{"name":"agent-pkg-TOOL","version":"1.0.0"}' > package.json && npm install --no-audit --no-fund --no-update-notifier left-pad-fake@1.0.0 > install.log 2>&1; echo npm-install-rc=$?; tail -3 install.log; ls node_modules/left-pad-fake`,
-  `cd /tmp/np-TOOL && echo ${publishScript} | base64 -d > publish.sh && sh publish.sh > publish.log 2>&1; echo npm-publish-rc=$?; tail -5 publish.log`,
+  `mkdir -p /tmp/np-TOOL && cd /tmp/np-TOOL && echo '{"name":"agent-pkg-TOOL","version":"1.0.0"}' > package.json && npm install --no-audit --no-fund --no-update-notifier left-pad-fake@1.0.0 > install.log 2>&1; echo npm-install-rc=$?; tail -3 install.log; ls node_modules/left-pad-fake; echo ${publishScript} | base64 -d > publish.sh`,
+  "cd /tmp/np-TOOL && sh publish.sh > publish.log 2>&1; echo npm-publish-rc=$?; tail -5 publish.log",
 ];
 
 const SECRET_SEARCH = "(env; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n') | grep -c 'REA[L]-' | sed 's/^/env-hits=/'; grep -rls 'REA[L]-' ~ /run/perimeter /etc /tmp 2>/dev/null | wc -l | sed 's/^/file-hits=/'";

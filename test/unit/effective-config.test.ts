@@ -255,6 +255,38 @@ describe("other files the tools read", () => {
     expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
   });
 
+  describe("settings that switch the guard hook off", () => {
+    it.each([
+      ["Claude's project settings: disableAllHooks", ".claude/settings.json", { disableAllHooks: true }, { disableAllHooks: false }, "disableAllHooks = true switches off every hook"],
+      ["Claude's local settings: disableAllHooks", ".claude/settings.local.json", { disableAllHooks: true }, {}, "disableAllHooks = true switches off every hook"],
+      ["Gemini's project settings: the hook's name in hooksConfig.disabled (a union over every layer)", ".gemini/settings.json", { hooksConfig: { disabled: ["perimeter-guard"] } }, { hooksConfig: { disabled: ["other"] } }, 'hooksConfig.disabled lists "perimeter-guard"'],
+      ["Gemini's project settings: hooksConfig.enabled false outranks the user's", ".gemini/settings.json", { hooksConfig: { enabled: false } }, { hooksConfig: { enabled: true } }, "hooksConfig.enabled = false outranks the user's settings"],
+    ])("%s: refused; the control renders", async (_c, file, off, on, finding) => {
+      const home = tempDir("pw-home-");
+      const dir = project();
+      writeFiles(dir, { [file]: JSON.stringify(off) });
+      const r = await runCli(["render", "--home", home, "--project", dir]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`${join(dir, file)}: ${finding}`);
+      expect(listFiles(home)).toEqual([]);
+      writeFiles(dir, { [file]: JSON.stringify(on) });
+      expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
+    });
+
+    it("in the user's own settings too: check reports it, render refuses", async () => {
+      const home = tempDir("pw-home-");
+      await renders(home);
+      const settings = join(home, ".gemini/settings.json");
+      const value = JSON.parse(readFileSync(settings, "utf8")) as { hooksConfig: Record<string, unknown> };
+      writeFileSync(settings, JSON.stringify({ ...value, hooksConfig: { ...value.hooksConfig, disabled: ["perimeter-guard"] } }));
+      await refused(["check"], home, 'hooksConfig.disabled lists "perimeter-guard"');
+      const claude = join(home, ".claude/settings.json");
+      writeFileSync(settings, JSON.stringify(value));
+      writeFileSync(claude, JSON.stringify({ ...(JSON.parse(readFileSync(claude, "utf8")) as object), disableAllHooks: true }));
+      await refused(["render"], home, "disableAllHooks = true");
+    });
+  });
+
   it("a user Gemini policy file beside perimeter's that allows every shell command is refused", async () => {
     const home = tempDir("pw-home-");
     writeFiles(home, { ".gemini/policies/mine.toml": '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\ncommandRegex = ".*"\npriority = 999\n' });

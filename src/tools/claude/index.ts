@@ -137,6 +137,9 @@ function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace):
   for (const rule of Array.isArray(permissions.allow) ? permissions.allow : []) {
     if (/^Bash(\(\s*\*?\s*\))?$/.test(rule)) findings.push(`${shownAs}: permissions.allow "${rule}" allows every shell command`);
   }
+  // On a host the guard hook is a user-scope hook: `disableAllHooks` in any layer switches it off
+  // (only managed hooks outlive a non-managed one, and perimeter writes none on a host).
+  if (value.disableAllHooks === true) findings.push(`${shownAs}: disableAllHooks = true switches off every hook, perimeter's guard hook included`);
   // Claude runs hooks in the project folder and names it in CLAUDE_PROJECT_DIR.
   const cwd = at.cwd ?? "/";
   const place = { home: at.home ?? "/", cwd, vars: { CLAUDE_PROJECT_DIR: cwd } };

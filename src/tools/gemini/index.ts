@@ -149,6 +149,9 @@ function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace):
   for (const tool of Array.isArray(settings.tools?.allowed) ? settings.tools.allowed : []) {
     if (tool === SHELL_TOOL || tool === "*") findings.push(`${shownAs}: tools.allowed "${tool}" allows every shell command`);
   }
+  // hooksConfig.disabled is a union over every layer: the guard hook's name in any one switches it off.
+  const disabled = (value.hooksConfig as { disabled?: unknown } | undefined)?.disabled;
+  if (Array.isArray(disabled) && disabled.includes(GUARD_HOOK_NAME)) findings.push(`${shownAs}: hooksConfig.disabled lists "${GUARD_HOOK_NAME}", which switches perimeter's guard hook off`);
   // Gemini runs hooks in the project folder and names it in GEMINI_PROJECT_DIR.
   const cwd = at.cwd ?? "/";
   const place = { home: at.home ?? "/", cwd, vars: { GEMINI_PROJECT_DIR: cwd } };
@@ -211,6 +214,9 @@ function otherBypassSources(place: HostPlace, configDir: string): BypassSource[]
     const findings = settingsFindings(value, shownAs, at);
     if ((value.security as { disableYoloMode?: unknown } | undefined)?.disableYoloMode === false) {
       findings.push(`${shownAs}: security.disableYoloMode = false outranks the user's settings, so --yolo would work`);
+    }
+    if ((value.hooksConfig as { enabled?: unknown } | undefined)?.enabled === false) {
+      findings.push(`${shownAs}: hooksConfig.enabled = false outranks the user's settings and switches every hook off, perimeter's guard hook included`);
     }
     return findings;
   };

@@ -59,7 +59,7 @@ export async function main(
   }
   // After the gate: the clone (and whatever settings it brings) is in place now.
   const homes = [spec.user.home, ...(environment.env.HOME?.startsWith("/") ? [environment.env.HOME] : [])];
-  const off = guardSwitchedOff(spec.tools[request.tool].guardOff ?? [], environment.readText, [spec.workdir, environment.cwd ?? spec.workdir], homes);
+  const off = guardSwitchedOff(spec.tools[request.tool].guardOff ?? [], environment.readText, [spec.workdir, environment.cwd ?? spec.workdir], homes, environment.env);
   if (off !== undefined) return refuse("E_GUARD_OFF", off);
   return runTool(spec, request);
 }

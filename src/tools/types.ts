@@ -84,18 +84,19 @@ export interface LaunchSpec {
   loginFiles?: string[];
   /**
    * Settings the agent or its repository can write that switch the guard hook off despite the
-   * system layer (a list the tool unions over every layer): the entrypoint refuses to start the tool
-   * while one holds (E_GUARD_OFF). `file` is relative to the workdir, or `~/` for the home.
+   * system layer (a list the tool unions over every layer, a key a higher layer sets): the entrypoint
+   * refuses to start the tool while one holds (E_GUARD_OFF).
    */
   guardOff?: GuardOffSwitch[];
 }
 
 export interface GuardOffSwitch {
+  /** Relative to the workdir, `~/` for the home, or `$NAME/` for a variable's folder (skipped when unset). */
   file: string;
-  /** The key path of a list, e.g. ["hooksConfig", "disabled"]. */
+  format: "json" | "toml";
   key: string[];
-  /** The entry that switches the guard off (the hook's name). */
-  entry: string;
+  /** The switch: a list at `key` holding this entry (the hook's name), or `key` set to this value. */
+  is: { contains: string } | { equals: boolean };
 }
 
 /** What `perimeter run` must know to start a tool unattended behind the gateway. */

@@ -261,15 +261,17 @@ describe("other files the tools read", () => {
       ["Claude's local settings: disableAllHooks", ".claude/settings.local.json", { disableAllHooks: true }, {}, "disableAllHooks = true switches off every hook"],
       ["Gemini's project settings: the hook's name in hooksConfig.disabled (a union over every layer)", ".gemini/settings.json", { hooksConfig: { disabled: ["perimeter-guard"] } }, { hooksConfig: { disabled: ["other"] } }, 'hooksConfig.disabled lists "perimeter-guard"'],
       ["Gemini's project settings: hooksConfig.enabled false outranks the user's", ".gemini/settings.json", { hooksConfig: { enabled: false } }, { hooksConfig: { enabled: true } }, "hooksConfig.enabled = false outranks the user's settings"],
+      ["Codex's project config: features.hooks false", ".codex/config.toml", "[features]\nhooks = false\n", "[features]\nhooks = true\n", "features.hooks = false switches Codex's hooks off"],
     ])("%s: refused; the control renders", async (_c, file, off, on, finding) => {
       const home = tempDir("pw-home-");
       const dir = project();
-      writeFiles(dir, { [file]: JSON.stringify(off) });
+      const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+      writeFiles(dir, { [file]: text(off) });
       const r = await runCli(["render", "--home", home, "--project", dir]);
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toContain(`${join(dir, file)}: ${finding}`);
       expect(listFiles(home)).toEqual([]);
-      writeFiles(dir, { [file]: JSON.stringify(on) });
+      writeFiles(dir, { [file]: text(on) });
       expect((await runCli(["render", "--home", home, "--project", dir])).code).toBe(0);
     });
 

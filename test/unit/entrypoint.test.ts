@@ -782,31 +782,43 @@ describe("main", () => {
   });
 
   describe("E_GUARD_OFF: a settings file the agent or its repository wrote switches the guard hook off", () => {
-    // Gemini unions hooksConfig.disabled over every layer: a cloned .gemini/settings.json naming the hook disables it.
-    const gemini = { argv: ["node", "-e", "process.exit(5)"], package: "@google/gemini-cli", version: "1", guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, key: ["hooksConfig", "disabled"], entry: "perimeter-guard" })) };
-    const s = () => spec({ tools: { ...spec().tools, gemini } });
-    const start = (files: Record<string, string>, env: Record<string, string> = {}) => main(["gemini", "go"], withSpec(s(), { files, env: { AGENT_SANDBOX: "1", ...env } }), SPEC_PATH, DIGESTS);
+    // The switches as the tool modules name them in their launch (baked into the spec):
+    // Gemini unions hooksConfig.disabled over every layer; Codex's user or trusted project config
+    // outranks the system layer's hook with [features] hooks = false.
+    const autonomous = loadProfile("autonomous");
+    const tool = (id: "gemini" | "codex") => ({ argv: ["node", "-e", "process.exit(5)"], package: id, version: "1", guardOff: TOOLS.find((t) => t.id === id)!.launch(autonomous).guardOff });
+    const s = () => spec({ tools: { ...spec().tools, gemini: tool("gemini"), codex: tool("codex") } });
+    const start = (id: string, files: Record<string, string>, env: Record<string, string> = {}) =>
+      main([id, "go"], withSpec(s(), { files, env: { AGENT_SANDBOX: "1", ...env } }), SPEC_PATH, DIGESTS);
     const off = JSON.stringify({ hooksConfig: { disabled: ["perimeter-guard"] } });
+    const codexOff = "[features]\nhooks = false\n";
 
     it.each([
-      ["the workspace's settings", { "/work/.gemini/settings.json": off }, {}],
-      ["the home's settings", { "/home/agent/.gemini/settings.json": off }, {}],
-      ["a HOME moved elsewhere", { "/tmp/h/.gemini/settings.json": off }, { HOME: "/tmp/h" }],
-      ["settings with comments, as Gemini reads them", { "/work/.gemini/settings.json": `{ // mine\n "hooksConfig": { /* x */ "disabled": ["a", "perimeter-guard"] } }` }, {}],
-      ["a file it cannot read as settings (fail closed)", { "/work/.gemini/settings.json": "{ hooksConfig: " }, {}],
-    ])("%s: refused", async (_c, files, env) => {
+      ["gemini", "the workspace's settings", { "/work/.gemini/settings.json": off }, {}],
+      ["gemini", "the home's settings", { "/home/agent/.gemini/settings.json": off }, {}],
+      ["gemini", "a HOME moved elsewhere", { "/tmp/h/.gemini/settings.json": off }, { HOME: "/tmp/h" }],
+      ["gemini", "settings with comments, as Gemini reads them", { "/work/.gemini/settings.json": `{ // mine\n "hooksConfig": { /* x */ "disabled": ["a", "perimeter-guard"] } }` }, {}],
+      ["gemini", "a file it cannot read as settings (fail closed)", { "/work/.gemini/settings.json": "{ hooksConfig: " }, {}],
+      ["codex", "the workspace's .codex/config.toml", { "/work/.codex/config.toml": codexOff }, {}],
+      ["codex", "the home's config", { "/home/agent/.codex/config.toml": codexOff }, {}],
+      ["codex", "CODEX_HOME's config", { "/tmp/cx/config.toml": codexOff }, { CODEX_HOME: "/tmp/cx" }],
+      ["codex", "a config it cannot read as TOML (fail closed)", { "/work/.codex/config.toml": "[features\nhooks = " }, {}],
+    ])("%s, %s: refused", async (id, _c, files, env) => {
       const stderr = captureStderr();
-      expect(await start(files, env)).toBe(EXIT_REFUSED);
+      expect(await start(id, files, env)).toBe(EXIT_REFUSED);
       expect(parseRefusal(stderr().trim())?.code).toBe("E_GUARD_OFF");
     });
 
     it.each([
-      ["no settings", {}],
-      ["another hook disabled", { "/work/.gemini/settings.json": JSON.stringify({ hooksConfig: { disabled: ["other"] } }) }],
-      ["the name in a string elsewhere (a comment-like URL kept)", { "/work/.gemini/settings.json": JSON.stringify({ general: { note: "see http://x//perimeter-guard" } }) }],
-    ])("control, %s: the tool starts", async (_c, files) => {
+      ["gemini", "no settings", {}],
+      ["gemini", "another hook disabled", { "/work/.gemini/settings.json": JSON.stringify({ hooksConfig: { disabled: ["other"] } }) }],
+      ["gemini", "the name in a string elsewhere (a comment-like URL kept)", { "/work/.gemini/settings.json": JSON.stringify({ general: { note: "see http://x//perimeter-guard" } }) }],
+      ["gemini", "Codex's switch is not Gemini's", { "/work/.codex/config.toml": codexOff }],
+      ["codex", "hooks on", { "/work/.codex/config.toml": "[features]\nhooks = true\n" }],
+      ["codex", "CODEX_HOME unset: its file is not read", { "/tmp/cx/config.toml": codexOff }],
+    ])("control, %s, %s: the tool starts", async (id, _c, files) => {
       captureStderr();
-      expect(await start(files)).toBe(5);
+      expect(await start(id, files)).toBe(5);
     });
   });
 

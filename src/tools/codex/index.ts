@@ -212,6 +212,10 @@ function configFindings(value: JsonObject, shownAs: string, at: FindingPlace): s
     const open = openProfile(profiles, name);
     if (open !== undefined) findings.push(`${shownAs}: permissions.${name} gives ${open}`);
   }
+  // The guard is a hook: `[features] hooks = false` in any layer Codex reads switches it off.
+  if ((value.features as { hooks?: unknown } | undefined)?.hooks === false) {
+    findings.push(`${shownAs}: features.hooks = false switches Codex's hooks off, perimeter's guard hook included`);
+  }
   const place = { home: at.home ?? "/", cwd: at.cwd ?? "/" };
   findings.push(...approvingHookFindings(value.hooks, APPROVING_EVENTS, APPROVING_ANSWER, place, shownAs));
   return findings;
@@ -266,6 +270,9 @@ export const codex: AgentTool = {
       "--",
     ],
     loginFiles: [".codex/auth.json"],
+    // `[features] hooks = false` in the user's or a trusted project's config outranks the system
+    // layer's hook (checked with 0.171: `codex features list` then shows hooks false).
+    guardOff: [".codex/config.toml", "~/.codex/config.toml", "$CODEX_HOME/config.toml"].map((file) => ({ file, format: "toml", key: ["features", "hooks"], is: { equals: false } })),
   }),
   run: {
     // `codex exec` reads CODEX_API_KEY; the default OpenAI provider's env_key is OPENAI_API_KEY.

@@ -250,7 +250,7 @@ export const gemini: AgentTool = {
     loginFiles: [".gemini/oauth_creds.json"],
     // hooksConfig.disabled has mergeStrategy "union" (settingsSchema in the 0.61 bundle): a name in
     // the workspace's or the user's list disables the system layer's hook of that name.
-    guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, key: ["hooksConfig", "disabled"], entry: GUARD_HOOK_NAME })),
+    guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, format: "json", key: ["hooksConfig", "disabled"], is: { contains: GUARD_HOOK_NAME } })),
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

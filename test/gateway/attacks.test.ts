@@ -364,6 +364,12 @@ describe("registry publish endpoints, in every form their servers route", () => 
     ["registry.npmjs.org", "PUT", "/left-pad-fake/-rev/3-abc"],
     ["registry.npmjs.org", "DELETE", "/@octo%2fapp/-rev/1-abc"],
     ["registry.npmjs.org", "POST", "/left-pad-fake", "X-HTTP-Method-Override: PUT\r\n"],
+    // npm access / token create / org / team: the package's settings and the account's keys.
+    ["registry.npmjs.org", "POST", "/-/package/left-pad-fake/access", "", '{"access":"public"}'],
+    ["registry.npmjs.org", "POST", "/-/package/@octo%2fapp/collaborators", "", '{"user":"x"}'],
+    ["registry.npmjs.org", "POST", "/-/npm/v1/tokens", "", '{"password":"x"}'],
+    ["registry.npmjs.org", "POST", "/-/org/octo/user", "", '{"user":"x"}'],
+    ["registry.npmjs.org", "POST", "/-/team/octo/devs/user", "", '{"user":"x"}'],
   ];
   it.each(refused)("%s %s %s is refused", async (host, method, path, extra, body) => {
     const before = registry.seen.length + world.npm.seen.length;
@@ -371,6 +377,15 @@ describe("registry publish endpoints, in every form their servers route", () => 
     expect(statusOf(reply), reply).toBe(403);
     expect(reply).toContain("tripwire:registry-publish");
     expect(registry.seen.length + world.npm.seen.length).toBe(before);
+  });
+
+  it("npm audit's POST lands (its advisories endpoint is no write); control: without the new wire forms, a token create lands", async () => {
+    const audit = await raw(g, "registry.npmjs.org", req("registry.npmjs.org", "POST", "/-/npm/v1/security/advisories/bulk", "", "{}"));
+    expect(statusOf(audit), audit).not.toBe(403);
+    const open = await world.start({ ...upstreams, profile: { ...profile, tripwires: profile.tripwires.map((t) => ({ ...t, wire: t.wire.filter((w) => !w.text.startsWith("POST registry.npmjs.org/-/")) })) } });
+    const before = world.npm.seen.length;
+    expect(statusOf(await raw(open, "registry.npmjs.org", req("registry.npmjs.org", "POST", "/-/npm/v1/tokens", "", '{"password":"x"}')))).not.toBe(403);
+    expect(world.npm.seen.length).toBe(before + 1);
   });
 
   it("near-misses land: a gem's JSON read, a form POST without _method; control: without the wire forms, gems.json lands", async () => {

@@ -75,6 +75,7 @@ const COMMANDS: Record<string, AddCommand> = {
       .option("--hosts <file>", "hosts-file map of names to addresses; a mapped name never falls back to DNS")
       .option("--upstream-ca <file>", "PEM certificate(s) trusted for upstreams in addition to the system store")
       .option("--usage <file>", "file rewritten with the run's model usage totals after each model call")
+      .option("--git-repo <host/owner/name>", "a repository pushes and API ref writes may go to (repeatable); with none given, any the token reaches", collect)
       .option("--json", "machine-readable output: one JSON event per line (ready, budget-warn, budget-stop, stopped)")
       .action((flags) => run(async () => (await import("./commands/gateway.js")).gateway(flags, write))),
   run: (program, run, write) =>

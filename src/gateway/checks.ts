@@ -108,3 +108,28 @@ export function refWriteRefusal(policy: GatewayPolicy, write: RefWrite, body?: B
   if (ref === undefined) return write.optional ? undefined : pushOnly(policy, `${write.what} to the default branch (no "${write.field}")`);
   return refUpdateRefusal(policy, [{ oldId: "", newId: "f".repeat(40), ref }]);
 }
+
+/**
+ * The repository a request writes: a smart-HTTP push's path (`/owner/name(.git)/git-receive-pack`),
+ * or a REST ref write's `/repos/owner/name/...` on a git host's API, as `githost/owner/name` in
+ * lower case. Undefined when the request does not name one (a push routed by its content type).
+ */
+export function writtenRepository(policy: GatewayPolicy, host: string, path: string, kind: "push" | "api"): string | undefined {
+  if (kind === "push") {
+    const m = /^\/(.+?)(?:\.git)?\/git-receive-pack(?:[.;][^/]*)?$/.exec(path);
+    return m ? `${host}/${m[1]}`.toLowerCase() : undefined;
+  }
+  const gitHost = policy.gitHosts.find((h) => !h.subdomains && githubApiHostFor(h.name) === host)?.name;
+  const m = /^\/repos\/([^/]+)\/([^/]+)\//.exec(path);
+  return gitHost !== undefined && m ? `${gitHost}/${m[1]}/${m[2]}`.toLowerCase() : undefined;
+}
+
+/** With the run's repositories given (`--git-repo`), a write to any other is refused: the token may reach more. */
+export function repositoryRefusal(repositories: readonly string[] | undefined, repository: string | undefined, what: string): Refusal | undefined {
+  if (repositories === undefined || (repository !== undefined && repositories.includes(repository))) return undefined;
+  return {
+    rule: "git.repository",
+    message: `${what} ${repository ?? "a repository the request does not name"} is refused; this run writes only to ${repositories.join(", ")}`,
+  };
+}
+

@@ -19,7 +19,7 @@ import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
 import { clientHelloName, type HelloResult } from "./client-hello.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
-import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, isGitApiHost, refMutationRefusal, refUpdateRefusal, refWriteRefusal } from "./checks.js";
+import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, isGitApiHost, refMutationRefusal, refUpdateRefusal, refWriteRefusal, repositoryRefusal, writtenRepository } from "./checks.js";
 import { restRefWrite } from "./github-refs.js";
 import { normalPath } from "../profile/glob.js";
 import { isGraphqlPath, mutationFields } from "./graphql.js";
@@ -43,6 +43,8 @@ export interface GatewayOptions {
   hosts?: HostsMap;
   /** PEM text trusted for upstreams in addition to the system store. */
   upstreamCa?: string;
+  /** `githost/owner/name` (lower case): the only repositories pushes and API ref writes may go to. */
+  repositories?: readonly string[];
   /** Budget crossings and other moments a launcher may want to hear about. */
   onEvent?: (event: Record<string, unknown>) => void;
 }
@@ -276,6 +278,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       prefix = [body];
       rest = undefined;
     } else if (refWrite !== undefined) {
+      const other = repositoryRefusal(options.repositories, writtenRepository(policy, target.host, path, "api"), `${refWrite.what} in`);
+      if (other) return refuse(other);
       const body = refWrite.kind === "body" ? (formBody ?? (await readBody(req, MAX_CHECKED_BODY))) : undefined;
       if (body instanceof Error) return refuse({ rule: "git.unreadable", message: body.message });
       const decoded = body === undefined ? undefined : await decodeWhole(body, req.headers["content-encoding"]);
@@ -286,6 +290,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       rest = body === undefined ? req : undefined;
       // By its content type too: a push the server routes by another path spelling is still read.
     } else if (req.method === "POST" && (/\/git-receive-pack([.;][^/]*)?$/.test(path) || /^\s*application\/x-git-receive-pack-request/i.test(req.headers["content-type"] ?? ""))) {
+      const other = repositoryRefusal(options.repositories, writtenRepository(policy, target.host, path, "push"), "pushing to");
+      if (other) return refuse(other);
       const head = await readPushHead(req);
       if ("error" in head.result) return refuse({ rule: "git.unreadable", message: head.result.error });
       const refusal = refUpdateRefusal(policy, head.result.updates);

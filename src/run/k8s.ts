@@ -70,7 +70,7 @@ export function k8sObjects(request: RunRequest, options: K8sOptions = {}): Obj[]
   const env = (pairs: [string, string][]) => pairs.map(([n, value]) => ({ name: n, value }));
   const proxyEnv = env(["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"].map((v) => [v, proxy] as [string, string]).concat([["NO_PROXY", "localhost,127.0.0.1"], ["no_proxy", "localhost,127.0.0.1"]]));
   const trustEnv = env(["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"].map((v) => [v, P.caBundle] as [string, string]));
-  const gatewayArgs = ["--", ...GATEWAY_COMMAND, "--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`, "--usage", `${P.ca}/${USAGE_FILE}`];
+  const gatewayArgs = ["--", ...GATEWAY_COMMAND, "--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`, "--usage", `${P.ca}/${USAGE_FILE}`, "--git-repo", `${request.repo.host.replace(/:\d+$/, "")}/${request.repo.slug}`];
   const tmp = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } };
   // Serves two files of the CA volume: the bundle (never the key, which stays in the gateway's memory) and the usage totals.
   const served = JSON.stringify({ "/ca-bundle.pem": P.caBundle, [`/${USAGE_FILE}`]: `${P.ca}/${USAGE_FILE}` });

@@ -117,7 +117,8 @@ export function planRun(request: RunRequest): RunPlan {
   // gateway: on the run's internal network and the egress network; the credentials by name only.
   const credentials = gatewayCredentials(request);
   const inputs: string[] = [];
-  const gatewayArgs = ["--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`];
+  // The run's one repository: the token may reach others, the agent's pushes may not.
+  const gatewayArgs = ["--profile", request.profile.name, "--listen", `0.0.0.0:${GATEWAY_PORT}`, "--ca-dir", P.ca, "--log", `${P.gatewayLog}/requests.jsonl`, "--git-repo", `${request.repo.host.replace(/:\d+$/, "")}/${request.repo.slug}`];
   // The gateway's host inputs go in as copies the gateway's user can read (staging.ts), never the originals.
   const staged = stagedInputs(request);
   const mountInput = (hostPath: string, inside: string) => inputs.push("--volume", `${hostPath}:${inside}:ro`);

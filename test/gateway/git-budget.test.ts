@@ -48,6 +48,37 @@ async function cloneVia(g: { port: number; bundleFile: string }, name: string) {
   return { work, env, git };
 }
 
+describe("the run's repositories (--git-repo): a token that reaches more repositories pushes to one", () => {
+  const otherRef = async (ref: string) =>
+    (await execa("git", ["--git-dir", join(world.gitRoot, "octo/other.git"), "rev-parse", "--verify", "-q", ref], { reject: false })).stdout;
+
+  it("a push to another repository the token can write is refused; to the run's own it lands; control: unscoped, it lands", async () => {
+    await execa("git", ["init", "-q", "--bare", join(world.gitRoot, "octo/other.git")]);
+    await execa("git", ["--git-dir", join(world.gitRoot, "octo/other.git"), "config", "http.receivepack", "true"]);
+    const scoped = await world.start({ repositories: ["github.com/octo/app"] });
+    const { work, git } = await cloneVia(scoped, "repo-scope");
+    writeFileSync(join(work, "x.txt"), "x\n");
+    await git("add", ".");
+    await git("commit", "-m", "x");
+    for (const url of ["https://github.com/octo/other.git", "https://github.com/octo/other.git/"]) {
+      const away = await git("push", url, "HEAD:refs/heads/agent/x");
+      expect(away.exitCode, url).not.toBe(0);
+      expect(away.stderr, url).toMatch(/403/);
+    }
+    expect(await otherRef("refs/heads/agent/x")).toBe("");
+    expect(scoped.logLines().some((l) => l.rule === "git.repository")).toBe(true);
+    const home = await git("push", "origin", "HEAD:refs/heads/agent/scoped");
+    expect(home.exitCode, home.stderr).toBe(0);
+    expect(await serverRef("refs/heads/agent/scoped")).not.toBe("");
+
+    const open = await world.start();
+    const env = { ...clientEnv(open, join(world.dir, "home-repo-scope")) };
+    const control = await execa("git", ["push", "https://github.com/octo/other.git", "HEAD:refs/heads/agent/x"], { cwd: work, env, reject: false });
+    expect(control.exitCode, control.stderr).toBe(0);
+    expect(await otherRef("refs/heads/agent/x")).not.toBe("");
+  });
+});
+
 describe("git pushes through the gateway", () => {
   it("a push to agent/... lands; main, a delete, a tag and a script's force push are refused", async () => {
     const { work, env, git } = await cloneVia(gw, "push");

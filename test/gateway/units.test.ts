@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { createServer } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { agentEnvironment } from "../../src/gateway/agent-env.js";
+import { repositoryRefusal, writtenRepository } from "../../src/gateway/checks.js";
+import { compilePolicy } from "../../src/gateway/policy.js";
 import { clientHelloName } from "../../src/gateway/client-hello.js";
 import { compileGlob, normalPath } from "../../src/profile/glob.js";
 import { ReceivePackHead } from "../../src/gateway/receive-pack.js";
@@ -165,5 +167,26 @@ describe("the server name of a ClientHello", () => {
     expect(clientHelloName(Buffer.concat([rec(hs.subarray(0, 50)), rec(hs.subarray(50))]))).toEqual({ tls: true, name: "api.github.com" });
     expect(clientHelloName(await hello(""))).toEqual({ tls: true });
     expect(clientHelloName(Buffer.from("SSH-2.0-OpenSSH\r\n"))).toEqual({ tls: false });
+  });
+});
+
+describe("the repository a write names (--git-repo)", () => {
+  const policy = compilePolicy(loadProfile("autonomous"), () => undefined);
+  it.each([
+    ["push", "github.com", "/octo/app.git/git-receive-pack", "github.com/octo/app"],
+    ["push", "github.com", normalPath("/OCTO/App/git-receive-pack"), "github.com/octo/app"],
+    ["push", "github.com", normalPath("/octo//app.git/./git-receive-pack"), "github.com/octo/app"],
+    ["api", "api.github.com", "/repos/octo/other/contents/x", "github.com/octo/other"],
+    ["push", "github.com", "/weird-path", undefined],
+    ["api", "api.example.com", "/repos/octo/app/git/refs", undefined],
+  ] as const)("%s %s%s is %s", (kind, host, path, expected) => {
+    expect(writtenRepository(policy, host, path, kind)).toBe(expected);
+  });
+
+  it("refuses any other repository, and one the request does not name; nothing without --git-repo", () => {
+    expect(repositoryRefusal(["github.com/octo/app"], "github.com/octo/app", "pushing to")).toBeUndefined();
+    expect(repositoryRefusal(["github.com/octo/app"], "github.com/octo/other", "pushing to")?.rule).toBe("git.repository");
+    expect(repositoryRefusal(["github.com/octo/app"], undefined, "pushing to")?.rule).toBe("git.repository");
+    expect(repositoryRefusal(undefined, "github.com/octo/other", "pushing to")).toBeUndefined();
   });
 });

@@ -230,7 +230,7 @@ describe("perimeter run: every object labelled, the steps in order", () => {
     const tail = argv.slice(argv.indexOf("--", argv.indexOf("--entrypoint")));
     expect(tail).toEqual([
       "--", "node", "/opt/perimeter/package/dist/perimeter.cjs", "gateway", "--profile", "autonomous", "--listen", "0.0.0.0:3128", "--ca-dir", "/perimeter/ca",
-      "--log", "/perimeter/gateway-log/requests.jsonl",
+      "--log", "/perimeter/gateway-log/requests.jsonl", "--git-repo", "github.com/octo/app",
       "--hosts", "/perimeter/gateway-inputs/hosts", "--upstream-ca", "/perimeter/gateway-inputs/upstream-ca.pem",
     ]);
     expect(values(argv, "--volume")).toEqual(expect.arrayContaining([`${RUN_DIR}/hosts:/perimeter/gateway-inputs/hosts:ro`]));

@@ -18,7 +18,16 @@ export interface GatewayFlags extends ProfileFlags {
   hosts?: string;
   upstreamCa?: string;
   usage?: string;
+  gitRepo?: string[];
   json?: boolean;
+}
+
+/** `github.com/octo/app`, compared in lower case as the gateway reads paths. */
+function parseRepository(text: string): string {
+  if (!/^[a-z0-9.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/i.test(text) || text.endsWith(".git")) {
+    throw new UsageError(`--git-repo ${text}: expected HOST/OWNER/NAME, e.g. github.com/octo/app`);
+  }
+  return text.toLowerCase();
 }
 
 function parseListen(text: string): { host: string; port: number } {
@@ -54,6 +63,7 @@ export async function gateway(flags: GatewayFlags, write: Write): Promise<Comman
     ...(flags.usage !== undefined ? { usageFile: resolve(flags.usage) } : {}),
     ...(flags.hosts !== undefined ? { hosts: readHostsFile(flags.hosts) } : {}),
     ...(flags.upstreamCa !== undefined ? { upstreamCa: readPem(flags.upstreamCa) } : {}),
+    ...(flags.gitRepo !== undefined ? { repositories: flags.gitRepo.map(parseRepository) } : {}),
     onEvent: (event) => line(event, `perimeter gateway: ${event.event}: ${JSON.stringify(event.totals)}`),
   }).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot start the gateway on ${flags.listen} with --ca-dir ${flags.caDir}: ${error.code ?? error.message}`);

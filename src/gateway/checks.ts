@@ -2,7 +2,7 @@
 // mutations, git ref updates and GitHub's API ref writes. Each returns a Refusal or undefined; none sees a header value.
 import { nameMatches } from "../profile/host.js";
 import { githubApiHostFor, REF_MUTATIONS, refOfBody, type RefWrite } from "./github-refs.js";
-import { httpWireHit } from "../profile/wire-match.js";
+import { httpWireHit, METHOD_OVERRIDE_HEADERS, overrideMethods } from "../profile/wire-match.js";
 import type { GatewayPolicy } from "./policy.js";
 import { isZeroId, type RefUpdate } from "./receive-pack.js";
 import type { Refusal } from "./refusal.js";
@@ -15,9 +15,9 @@ import type { Refusal } from "./refusal.js";
 export function effectiveMethods(method: string, headers: Record<string, string | string[] | undefined>, target = "/", formValues: readonly string[] = []): string[] {
   const methods = new Set([method.toUpperCase()]);
   const add = (v: string) => {
-    for (const part of v.split(",")) if (part.trim() !== "") methods.add(part.trim().toUpperCase());
+    for (const m of overrideMethods(v)) methods.add(m);
   };
-  for (const name of ["x-http-method-override", "x-http-method", "x-method-override"]) {
+  for (const name of METHOD_OVERRIDE_HEADERS) {
     const value = headers[name];
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) add(v);
   }

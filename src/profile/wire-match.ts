@@ -13,6 +13,16 @@ export interface WireEntry {
   rule: WireRule;
 }
 
+/** Headers a server may take the method from instead of the request line's. */
+export const METHOD_OVERRIDE_HEADERS: readonly string[] = ["x-http-method-override", "x-http-method", "x-method-override"];
+
+/** The methods one override value names: each of a comma list, upper case (servers differ on which they take). */
+export const overrideMethods = (value: string): string[] =>
+  value
+    .split(",")
+    .map((m) => m.trim().toUpperCase())
+    .filter((m) => m !== "");
+
 const pathMatchers = new WeakMap<HttpRule, Matcher>();
 
 function pathMatcher(rule: HttpRule): Matcher {

@@ -2,7 +2,9 @@
 // spelling (`-X delete`, `-XDELETE`, `-X=delete`, `--method=delete`; POST when fields are given),
 // REST paths that reach repositories, secrets and variables, GraphQL mutations that delete, archive,
 // transfer or edit a repository or touch secrets and variables, and aliases defined on the line.
+import { githubApiHostFor } from "../../gateway/github-refs.js";
 import { normalPath } from "../../profile/glob.js";
+import { METHOD_OVERRIDE_HEADERS, overrideMethods } from "../../profile/wire-match.js";
 import { isKnown, unknownArg, type Arg } from "../argv.js";
 import { parseShell } from "../shell.js";
 import type { Grammar, Reading, WireRequest } from "./types.js";
@@ -100,16 +102,13 @@ function graphqlForms(names: readonly string[]): Arg[][] {
   return forms;
 }
 
-/** Headers a server may take the method from (the gateway reads the same: effectiveMethods). */
-const METHOD_OVERRIDE = /^\s*x-(?:http-method(?:-override)?|method-override)\s*:(.*)$/i;
-
 /** The host `gh api` sends to: the endpoint's own when it is a URL, else the API of --hostname (github.com). */
 function apiHost(call: ApiCall, endpoint: string): string {
   const url = /^https?:\/\/([^/?#]+)/i.exec(endpoint);
   if (url) return url[1]!.toLowerCase();
   // A host the guard cannot know is read as github.com's: the host the wire forms name.
   const host = call.hostname === undefined || !isKnown(call.hostname) ? "github.com" : call.hostname.toLowerCase();
-  return host === "github.com" ? "api.github.com" : host;
+  return githubApiHostFor(host) ?? host;
 }
 
 /** What the call is on the wire, for the tripwires' wire forms. */
@@ -120,8 +119,10 @@ function wireRequest(call: ApiCall, method: Arg, endpoint: string, mutations: re
   for (const header of call.headers) {
     if (!isKnown(header)) methods = "any";
     else {
-      const override = METHOD_OVERRIDE.exec(header);
-      if (override && methods !== "any") methods.push(...override[1]!.split(",").map((m) => m.trim().toUpperCase()).filter((m) => m !== ""));
+      // `-H 'Name: value'`: the override headers the gateway reads too (effectiveMethods).
+      const colon = header.indexOf(":");
+      const name = header.slice(0, Math.max(colon, 0)).trim().toLowerCase();
+      if (colon > 0 && methods !== "any" && METHOD_OVERRIDE_HEADERS.includes(name)) methods.push(...overrideMethods(header.slice(colon + 1)));
     }
   }
   return { kind: "http", host, methods, path: normalPath(`/${endpoint.replace(/^https?:\/\/[^/?#]+/i, "")}`) };

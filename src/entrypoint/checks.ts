@@ -207,6 +207,9 @@ function policyRefusals(spec: ImageSpec, e: Environment, digests: PolicyDigests 
   return found;
 }
 
+/** The image user's home and HOME, if another: a HOME moved elsewhere hides nothing in the real one. */
+export const homesOf = (spec: ImageSpec, env: NodeJS.ProcessEnv): string[] => [...new Set([spec.user.home, ...(env.HOME?.startsWith("/") ? [env.HOME] : [])])];
+
 /** Every refusal that applies, most specific first (REFUSAL_CODES). */
 export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyDigests | undefined): Promise<Refusal[]> {
   const found: Refusal[] = [];
@@ -215,8 +218,7 @@ export async function refusals(spec: ImageSpec, e: Environment, digests: PolicyD
   }
   if (e.uid === 0) found.push({ code: "E_ROOT", reason: "running as root (uid 0); the agent runs as the unprivileged agent user" });
   found.push(...kernelRefusals(e), ...policyRefusals(spec, e, digests));
-  // The image user's home and HOME, if another: a HOME moved elsewhere hides nothing in the real one.
-  const homes = [...new Set([spec.user.home, ...(e.env.HOME?.startsWith("/") ? [e.env.HOME] : [])])];
+  const homes = homesOf(spec, e.env);
   const loginFiles = Object.values(spec.tools).flatMap((t) => t.loginFiles ?? []);
   const inHomes = homes.flatMap((home) => credentialFiles(home, e.readText, loginFiles).map((f) => (home === spec.user.home ? f : f.replace("~/", `${home}/`))));
   const credentials = [...realCredentials(e.env), ...inHomes, ...secretFiles(e.listDir, e.readText)];

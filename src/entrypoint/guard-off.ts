@@ -5,6 +5,7 @@
 // read: the tool might read it.
 import { posix } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { switchHolds } from "../tools/guard-off.js";
 import type { GuardOffSwitch } from "../tools/types.js";
 
 /** JSON with `//` and block comments as the tools read their settings (strings left as they are), or TOML. */
@@ -19,12 +20,6 @@ function pathsOf(s: GuardOffSwitch, workdirs: readonly string[], homes: readonly
   if (variable) return env[variable[1]!]?.startsWith("/") ? [posix.join(env[variable[1]!]!, variable[2]!)] : [];
   if (s.file.startsWith("~/")) return homes.map((h) => posix.join(h, s.file.slice(2)));
   return workdirs.map((w) => posix.join(w, s.file));
-}
-
-function valueAt(value: unknown, key: readonly string[]): unknown {
-  let at = value;
-  for (const k of key) at = at !== null && typeof at === "object" ? (at as Record<string, unknown>)[k] : undefined;
-  return at;
 }
 
 /**
@@ -48,9 +43,9 @@ export function guardSwitchedOff(
     } catch {
       return `${path} cannot be read as settings, and it may switch the guard hook off (${s.key.join(".")})`;
     }
-    const value = valueAt(settings, s.key);
-    if ("contains" in s.is && Array.isArray(value) && value.includes(s.is.contains)) return `${path} lists "${s.is.contains}" in ${s.key.join(".")}, which switches the guard hook off`;
-    if ("equals" in s.is && value === s.is.equals) return `${path} sets ${s.key.join(".")} = ${JSON.stringify(s.is.equals)}, which switches the guard hook off`;
+    if (!switchHolds(s, settings)) continue;
+    const says = "contains" in s.is ? `lists "${s.is.contains}" in ${s.key.join(".")}` : `sets ${s.key.join(".")} = ${JSON.stringify(s.is.equals)}`;
+    return `${path} ${says}, which switches the guard hook off`;
   }
   return undefined;
 }

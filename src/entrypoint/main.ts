@@ -3,7 +3,7 @@
 // It refuses to start, exit 64 with one line on stderr, unless it is really inside the sandbox.
 import { IMAGE_SPEC_PATH, type ImageSpec } from "../image/spec.js";
 import type { ToolId } from "../tools/types.js";
-import { realEnvironment, refusals, type Environment } from "./checks.js";
+import { homesOf, realEnvironment, refusals, type Environment } from "./checks.js";
 import { bakedDigests, type PolicyDigests } from "./digests.js";
 import { EXIT_REFUSED, formatRefusal, stderrLines } from "./record.js";
 import { promptArguments, runTool, type RunRequest } from "./run.js";
@@ -58,8 +58,7 @@ export async function main(
     return EXIT_START_TIMEOUT;
   }
   // After the gate: the clone (and whatever settings it brings) is in place now.
-  const homes = [spec.user.home, ...(environment.env.HOME?.startsWith("/") ? [environment.env.HOME] : [])];
-  const off = guardSwitchedOff(spec.tools[request.tool].guardOff ?? [], environment.readText, [spec.workdir, environment.cwd ?? spec.workdir], homes, environment.env);
+  const off = guardSwitchedOff(spec.tools[request.tool].guardOff ?? [], environment.readText, [spec.workdir, environment.cwd ?? spec.workdir], homesOf(spec, environment.env), environment.env);
   if (off !== undefined) return refuse("E_GUARD_OFF", off);
   return runTool(spec, request);
 }

@@ -3,6 +3,7 @@
 // codex-rs/execpolicy/README.md, checked against the pinned binary (driver.ts, real.test.ts).
 import { basename, join } from "node:path";
 import { matchesArgv, optionalArgVariants, patternFromTokens, type CommandPattern, type PatternToken } from "../../profile/pattern.js";
+import { switchHolds, type GuardOffSetting } from "../guard-off.js";
 import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import { BLOCKING_EXIT_CODE, codexHook, hookConfig } from "./hook.js";
@@ -194,6 +195,9 @@ function openProfile(profiles: Record<string, PermissionProfile>, name: string, 
   return undefined;
 }
 
+/** `[features] hooks = false` in the user's or a trusted project's config outranks the system layer's hook. */
+const HOOK_OFF: GuardOffSetting = { format: "toml", key: ["features", "hooks"], is: { equals: false } };
+
 /** What makes any Codex config layer or profile file bypass-level, wherever it sits. */
 function configFindings(value: JsonObject, shownAs: string, at: FindingPlace): string[] {
   const findings: string[] = [];
@@ -213,7 +217,7 @@ function configFindings(value: JsonObject, shownAs: string, at: FindingPlace): s
     if (open !== undefined) findings.push(`${shownAs}: permissions.${name} gives ${open}`);
   }
   // The guard is a hook: `[features] hooks = false` in any layer Codex reads switches it off.
-  if ((value.features as { hooks?: unknown } | undefined)?.hooks === false) {
+  if (switchHolds(HOOK_OFF, value)) {
     findings.push(`${shownAs}: features.hooks = false switches Codex's hooks off, perimeter's guard hook included`);
   }
   const place = { home: at.home ?? "/", cwd: at.cwd ?? "/" };
@@ -272,7 +276,7 @@ export const codex: AgentTool = {
     loginFiles: [".codex/auth.json"],
     // `[features] hooks = false` in the user's or a trusted project's config outranks the system
     // layer's hook (checked with 0.171: `codex features list` then shows hooks false).
-    guardOff: [".codex/config.toml", "~/.codex/config.toml", "$CODEX_HOME/config.toml"].map((file) => ({ file, format: "toml", key: ["features", "hooks"], is: { equals: false } })),
+    guardOff: [".codex/config.toml", "~/.codex/config.toml", "$CODEX_HOME/config.toml"].map((file) => ({ file, ...HOOK_OFF })),
   }),
   run: {
     // `codex exec` reads CODEX_API_KEY; the default OpenAI provider's env_key is OPENAI_API_KEY.

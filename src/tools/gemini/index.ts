@@ -6,6 +6,7 @@ import { escapeRegExp, type CommandPattern, type PatternToken } from "../../prof
 import { GUARD_HOOK_MARK, guardHookCommand } from "../../guard/command.js";
 import { GUARD_ONLY_REASON, nativeSplit } from "../../guard/native.js";
 import { BLOCKING_EXIT_CODE, geminiHook, GUARD_HOOK_NAME, hookSettings } from "./hook.js";
+import { switchHolds, type GuardOffSetting } from "../guard-off.js";
 import type { CommandRule, Profile } from "../../profile/types.js";
 import { approvingHookFindings, filesIn } from "../host-inspect.js";
 import {
@@ -141,6 +142,9 @@ const APPROVING_ANSWER = /decision\W{1,6}(allow|approve)\b/;
 const ANY_COMMAND = "perimeter-probe --any-command";
 
 /** What makes any Gemini settings file bypass-level, wherever it sits. */
+/** The setting that switches the guard hook off in any layer (hooksConfig.disabled merges as a union). */
+const HOOK_OFF: GuardOffSetting = { format: "json", key: ["hooksConfig", "disabled"], is: { contains: GUARD_HOOK_NAME } };
+
 function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace): string[] {
   // Read as the file may really be (a user may have written a value the schema forbids).
   const settings = value as Omit<GeminiSettings, "general"> & { general?: { defaultApprovalMode?: string } };
@@ -150,8 +154,7 @@ function settingsFindings(value: JsonObject, shownAs: string, at: FindingPlace):
     if (tool === SHELL_TOOL || tool === "*") findings.push(`${shownAs}: tools.allowed "${tool}" allows every shell command`);
   }
   // hooksConfig.disabled is a union over every layer: the guard hook's name in any one switches it off.
-  const disabled = (value.hooksConfig as { disabled?: unknown } | undefined)?.disabled;
-  if (Array.isArray(disabled) && disabled.includes(GUARD_HOOK_NAME)) findings.push(`${shownAs}: hooksConfig.disabled lists "${GUARD_HOOK_NAME}", which switches perimeter's guard hook off`);
+  if (switchHolds(HOOK_OFF, value)) findings.push(`${shownAs}: hooksConfig.disabled lists "${GUARD_HOOK_NAME}", which switches perimeter's guard hook off`);
   // Gemini runs hooks in the project folder and names it in GEMINI_PROJECT_DIR.
   const cwd = at.cwd ?? "/";
   const place = { home: at.home ?? "/", cwd, vars: { GEMINI_PROJECT_DIR: cwd } };
@@ -250,7 +253,7 @@ export const gemini: AgentTool = {
     loginFiles: [".gemini/oauth_creds.json"],
     // hooksConfig.disabled has mergeStrategy "union" (settingsSchema in the 0.61 bundle): a name in
     // the workspace's or the user's list disables the system layer's hook of that name.
-    guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, format: "json", key: ["hooksConfig", "disabled"], is: { contains: GUARD_HOOK_NAME } })),
+    guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, ...HOOK_OFF })),
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],

@@ -81,8 +81,20 @@ export function refUpdateRefusal(policy: GatewayPolicy, updates: readonly RefUpd
   return undefined;
 }
 
-/** The API host of a git host in [git] hosts: its ref writes are pushes too (github-refs.ts). */
-export const isGitApiHost = (policy: GatewayPolicy, host: string) => policy.gitHosts.some((h) => !h.subdomains && githubApiHostFor(h.name) === host);
+/** The git host in [git] hosts whose API this host is: its ref writes are pushes too (github-refs.ts). */
+const gitHostOfApi = (policy: GatewayPolicy, host: string) => policy.gitHosts.find((h) => !h.subdomains && githubApiHostFor(h.name) === host)?.name;
+
+export const isGitApiHost = (policy: GatewayPolicy, host: string) => gitHostOfApi(policy, host) !== undefined;
+
+/**
+ * A smart-HTTP push's path: any path ending in `/git-receive-pack` (a server may route a `.x` or `;x`
+ * suffix too), the repository's path before it, if any.
+ */
+const RECEIVE_PACK_PATH = /^(?:\/(.+?))?(?:\.git)?\/git-receive-pack(?:[.;][^/]*)?$/;
+
+/** A push by its path, or by its content type (a server that routes it by another path spelling). */
+export const isReceivePack = (path: string, contentType: string | undefined) =>
+  RECEIVE_PACK_PATH.test(path) || /^\s*application\/x-git-receive-pack-request/i.test(contentType ?? "");
 
 const pushOnly = (policy: GatewayPolicy, what: string): Refusal => ({
   rule: "git.push",
@@ -116,10 +128,10 @@ export function refWriteRefusal(policy: GatewayPolicy, write: RefWrite, body?: B
  */
 export function writtenRepository(policy: GatewayPolicy, host: string, path: string, kind: "push" | "api"): string | undefined {
   if (kind === "push") {
-    const m = /^\/(.+?)(?:\.git)?\/git-receive-pack(?:[.;][^/]*)?$/.exec(path);
-    return m ? `${host}/${m[1]}`.toLowerCase() : undefined;
+    const repository = RECEIVE_PACK_PATH.exec(path)?.[1];
+    return repository === undefined ? undefined : `${host}/${repository}`.toLowerCase();
   }
-  const gitHost = policy.gitHosts.find((h) => !h.subdomains && githubApiHostFor(h.name) === host)?.name;
+  const gitHost = gitHostOfApi(policy, host);
   const m = /^\/repos\/([^/]+)\/([^/]+)\//.exec(path);
   return gitHost !== undefined && m ? `${gitHost}/${m[1]}/${m[2]}`.toLowerCase() : undefined;
 }

@@ -19,7 +19,7 @@ import type { Limits } from "../profile/types.js";
 import { createRunCa, type RunCa } from "./ca.js";
 import { clientHelloName, type HelloResult } from "./client-hello.js";
 import { GATEWAY_CIPHERS } from "./ciphers.js";
-import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, isGitApiHost, refMutationRefusal, refUpdateRefusal, refWriteRefusal, repositoryRefusal, writtenRepository } from "./checks.js";
+import { effectiveMethods, formMethodOverrides, graphqlFieldsFor, graphqlRefusal, hasHttpWire, httpWireRefusal, isFormPost, isGitApiHost, isReceivePack, refMutationRefusal, refUpdateRefusal, refWriteRefusal, repositoryRefusal, writtenRepository } from "./checks.js";
 import { restRefWrite } from "./github-refs.js";
 import { normalPath } from "../profile/glob.js";
 import { isGraphqlPath, mutationFields } from "./graphql.js";
@@ -289,7 +289,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       prefix = body === undefined ? [] : [body];
       rest = body === undefined ? req : undefined;
       // By its content type too: a push the server routes by another path spelling is still read.
-    } else if (req.method === "POST" && (/\/git-receive-pack([.;][^/]*)?$/.test(path) || /^\s*application\/x-git-receive-pack-request/i.test(req.headers["content-type"] ?? ""))) {
+    } else if (req.method === "POST" && isReceivePack(path, req.headers["content-type"])) {
       const other = repositoryRefusal(options.repositories, writtenRepository(policy, target.host, path, "push"), "pushing to");
       if (other) return refuse(other);
       const head = await readPushHead(req);

@@ -13,6 +13,7 @@ import { connect as netConnect, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { makeTestCa, type TestCa } from "../gateway/test-ca.js";
+import { aptInstall } from "../container/podman.js";
 import { loopbackAddress } from "../gateway/fakes.js";
 import { quantile, summarize, type CaseResult } from "./lib.js";
 
@@ -68,30 +69,31 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A Debian package, as the suite installs its own: a plain install, `apt-get update` only if that fails. */
-function aptInstall(pkg: string): void {
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], { env, stdio: "ignore" }).status === 0;
-  if (install()) return;
-  spawnSync("apt-get", ["update", "-qq"], { env, stdio: "ignore" });
-  install();
+/** Why `program` cannot run here, after installing its Debian package as the suites do; undefined when it can. */
+async function missing(program: string): Promise<string | undefined> {
+  const runs = () => spawnSync(program, ["-v"]).status === 0;
+  if (!runs()) await aptInstall([program]).catch(() => {});
+  return runs() ? undefined : `${program} is not installed and apt-get could not install it (apt-get install ${program})`;
 }
 
-async function waitForPort(port: number): Promise<boolean> {
+/** Starts a proxy daemon and waits until it listens on `port`; why not, when it never does. */
+async function startDaemon(program: string, args: string[], port: number): Promise<Proxy | string> {
+  const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
   for (let i = 0; i < 100; i++) {
     const open = await new Promise<boolean>((resolve) => {
       const s = netConnect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
       s.on("error", () => resolve(false));
     });
-    if (open) return true;
+    if (open) return { port, pid: child.pid, stop: () => child.kill("SIGKILL") };
     await new Promise((r) => setTimeout(r, 100));
   }
-  return false;
+  child.kill("SIGKILL");
+  return `${program} did not start`;
 }
 
 async function startSquid(dir: string, hostsFile: string): Promise<Proxy | string> {
-  if (spawnSync("squid", ["-v"]).status !== 0) aptInstall("squid");
-  if (spawnSync("squid", ["-v"]).status !== 0) return "squid is not installed and apt-get could not install it (apt-get install squid)";
+  const absent = await missing("squid");
+  if (absent !== undefined) return absent;
   const port = await freePort();
   const conf = join(dir, "squid.conf");
   writeFileSync(
@@ -111,10 +113,7 @@ async function startSquid(dir: string, hostsFile: string): Promise<Proxy | strin
       "",
     ].join("\n"),
   );
-  const child = spawn("squid", ["-N", "-f", conf], { stdio: ["ignore", "pipe", "pipe"] });
-  if (await waitForPort(port)) return { port, pid: child.pid, stop: () => child.kill("SIGKILL") };
-  child.kill("SIGKILL");
-  return "squid did not start";
+  return startDaemon("squid", ["-N", "-f", conf], port);
 }
 
 /**
@@ -124,8 +123,8 @@ async function startSquid(dir: string, hostsFile: string): Promise<Proxy | strin
  * re-encrypts every byte costs here, which is what 6b's goal asks of the gateway.
  */
 async function startHaproxy(dir: string, ca: TestCa, caFile: string, upstream: string): Promise<Proxy | string> {
-  if (spawnSync("haproxy", ["-v"]).status !== 0) aptInstall("haproxy");
-  if (spawnSync("haproxy", ["-v"]).status !== 0) return "haproxy is not installed and apt-get could not install it (apt-get install haproxy)";
+  const absent = await missing("haproxy");
+  if (absent !== undefined) return absent;
   const port = await freePort();
   const pem = join(dir, "haproxy.pem");
   writeFileSync(pem, `${ca.certPem}\n${ca.keyPem}`);
@@ -152,10 +151,7 @@ async function startHaproxy(dir: string, ca: TestCa, caFile: string, upstream: s
       "",
     ].join("\n"),
   );
-  const child = spawn("haproxy", ["-db", "-f", conf], { stdio: ["ignore", "pipe", "pipe"] });
-  if (await waitForPort(port)) return { port, pid: child.pid, stop: () => child.kill("SIGKILL") };
-  child.kill("SIGKILL");
-  return "haproxy did not start";
+  return startDaemon("haproxy", ["-db", "-f", conf], port);
 }
 
 /** Not spawnSync: the upstream is served by this very process. */

@@ -797,6 +797,7 @@ describe("main", () => {
       ["gemini", "the workspace's settings", { "/work/.gemini/settings.json": off }, {}],
       ["gemini", "the home's settings", { "/home/agent/.gemini/settings.json": off }, {}],
       ["gemini", "a HOME moved elsewhere", { "/tmp/h/.gemini/settings.json": off }, { HOME: "/tmp/h" }],
+      ["gemini", "GEMINI_CLI_HOME's settings", { "/tmp/g/.gemini/settings.json": off }, { GEMINI_CLI_HOME: "/tmp/g" }],
       ["gemini", "settings with comments, as Gemini reads them", { "/work/.gemini/settings.json": `{ // mine\n "hooksConfig": { /* x */ "disabled": ["a", "perimeter-guard"] } }` }, {}],
       ["gemini", "a file it cannot read as settings (fail closed)", { "/work/.gemini/settings.json": "{ hooksConfig: " }, {}],
       ["codex", "the workspace's .codex/config.toml", { "/work/.codex/config.toml": codexOff }, {}],
@@ -816,6 +817,7 @@ describe("main", () => {
       ["gemini", "Codex's switch is not Gemini's", { "/work/.codex/config.toml": codexOff }],
       ["codex", "hooks on", { "/work/.codex/config.toml": "[features]\nhooks = true\n" }],
       ["codex", "CODEX_HOME unset: its file is not read", { "/tmp/cx/config.toml": codexOff }],
+      ["gemini", "GEMINI_CLI_HOME unset: its file is not read", { "/tmp/g/.gemini/settings.json": off }],
     ])("control, %s, %s: the tool starts", async (id, _c, files) => {
       captureStderr();
       expect(await start(id, files)).toBe(5);

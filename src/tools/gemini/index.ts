@@ -253,7 +253,8 @@ export const gemini: AgentTool = {
     loginFiles: [".gemini/oauth_creds.json"],
     // hooksConfig.disabled has mergeStrategy "union" (settingsSchema in the 0.61 bundle): a name in
     // the workspace's or the user's list disables the system layer's hook of that name.
-    guardOff: [".gemini/settings.json", "~/.gemini/settings.json"].map((file) => ({ file, ...HOOK_OFF })),
+    // GEMINI_CLI_HOME stands in for the home (hostConfigDir): its .gemini/settings.json is the user layer then.
+    guardOff: [".gemini/settings.json", "~/.gemini/settings.json", "$GEMINI_CLI_HOME/.gemini/settings.json"].map((file) => ({ file, ...HOOK_OFF })),
   }),
   run: {
     credentialEnv: ["GEMINI_API_KEY"],
